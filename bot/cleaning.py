@@ -1,0 +1,48 @@
+"""LaTeX source -> the plain text that is shown and indexed.
+
+Titles and abstracts often carry inline LaTeX ("Best-of-$N$", "$\\mathbf{ReLU}$"). pylatexenc turns
+it into Unicode text; plain text without LaTeX markers is left as it is, which is both faster and
+safer ("~5 mg" or "50%" mean what they say outside LaTeX).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pylatexenc import latex2text
+
+_LATEX_MARKERS = re.compile(r"[\\$]")
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+_SPACES = re.compile(r"\s+")
+# Mathematical Alphanumeric Symbols (U+1D400..U+1D7FF): what \mathbf{ReLU} becomes; shown plainly.
+_MATH_ALPHANUMERICS = re.compile("[\U0001d400-\U0001d7ff]")
+_DROPPED_MACROS = ("cite", "citep", "citet", "citealp", "ref", "eqref", "autoref", "label")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> latex2text.LatexNodes2Text:
+    context = latex2text.get_default_latex_context_db()
+    context.add_context_category(
+        "paperbot",
+        prepend=True,
+        macros=[latex2text.MacroTextSpec(name, simplify_repl="") for name in _DROPPED_MACROS]
+        + [latex2text.MacroTextSpec("url", simplify_repl="%s")],
+    )
+    return latex2text.LatexNodes2Text(latex_context=context, math_mode="text")
+
+
+def latex_to_text(source: str) -> str:
+    """Plain Unicode text for `source`, with whitespace folded to single spaces."""
+    text = source
+    if _LATEX_MARKERS.search(text):
+        # A bare % would start a LaTeX comment and silently drop the rest of the abstract.
+        text = _UNESCAPED_PERCENT.sub(r"\\%", text)
+        try:
+            text = _converter().latex_to_text(text)
+        except Exception:  # pylatexenc is lenient, but never lose an abstract over odd markup
+            text = source
+    text = _MATH_ALPHANUMERICS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,246 @@
+"""The `paperbot` command line. Nothing here imports discord unless Discord is asked for."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from bot.corpus import CorpusError, load_corpus
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Input the user can fix (a batch file line, a missing file); exits with code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (CorpusError, SettingsError, UsageError) as exc:
+        print(f"paperbot: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `paperbot papers | head`: the reader left; say nothing more.
+        sys.stderr.close()
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paperbot",
+        description="Answer questions about a researcher's papers, in Discord or a local console. "
+        "With no command: run the Discord bot if DISCORD_TOKEN is set, else the local console.",
+    )
+    parser.set_defaults(handler=_cmd_run, corpus=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--corpus", type=Path, metavar="PATH", help="corpus file or folder (default: corpus/)"
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    ask = command("ask", _cmd_ask, "answer one question, or a file of questions with --batch")
+    ask.add_argument("question", nargs="?", help="the question (quote it)")
+    ask.add_argument(
+        "--batch",
+        type=Path,
+        metavar="FILE",
+        help="JSON Lines ({id|_id, question|text}) or one question per line",
+    )
+    ask.add_argument(
+        "--top",
+        type=_positive,
+        default=None,
+        metavar="K",
+        help="best sentences per answer (default 3)",
+    )
+    ask.add_argument(
+        "--papers",
+        type=_non_negative,
+        default=10,
+        metavar="N",
+        help="ranked papers per answer in JSON (default 10)",
+    )
+    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+
+    papers = command("papers", _cmd_papers, "list the papers")
+    papers.add_argument("--json", action="store_true", help="print a JSON array")
+
+    paper = command("paper", _cmd_paper, "show one paper: its abstract, authors and links")
+    paper.add_argument("paper", metavar="ID_OR_TITLE", help="an id, a title, a title prefix")
+
+    command("chat", _cmd_chat, "ask questions in an interactive console")
+    command("check", _cmd_check, "validate the corpus and the settings and print a summary")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _retriever(args: argparse.Namespace, settings: Settings | None = None):
+    from bot.retriever import Retriever  # imported here so `paperbot --help` stays instant
+
+    corpus_path = args.corpus or (settings or _settings()).corpus_path
+    return Retriever(load_corpus(corpus_path))
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.discord_token is None:
+        print("No DISCORD_TOKEN configured: opening the local console on the bundled corpus.")
+        return _cmd_chat(args, settings)
+    print("paperbot: error: the Discord bot is not available in this version.", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    from bot.console import run_console
+
+    settings = settings or _settings()
+    return run_console(_retriever(args, settings), top=settings.top_k)
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from bot.render_text import render_answer
+
+    if (args.question is None) == (args.batch is None):
+        raise UsageError("give either a QUESTION or --batch FILE")
+    settings = _settings()
+    top = args.top or settings.top_k
+    if args.batch is not None:
+        questions = list(_read_batch(args.batch))
+        retriever = _retriever(args, settings)
+        for query_id, question in questions:
+            answer = retriever.ask(question, top=top, papers=args.papers)
+            print(json.dumps(answer.to_json(query_id), ensure_ascii=False))
+        return 0
+    answer = _retriever(args, settings).ask(args.question, top=top, papers=args.papers)
+    if args.json:
+        print(json.dumps(answer.to_json(None), ensure_ascii=False))
+    else:
+        print(
+            render_answer(answer, more_hint="Run `paperbot papers` to see what the papers cover.")
+        )
+    return 0
+
+
+def _read_batch(path: Path) -> Iterator[tuple[str | int, str]]:
+    """(id, question) per non-blank line: a JSON object, or the line itself as the question."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("{"):
+            yield number, line.strip()
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
+        if not isinstance(record, dict):
+            raise UsageError(f"{path}:{number}: expected a JSON object")
+        query_id = record.get("id", record.get("_id", number))
+        question = record.get("question", record.get("text"))
+        if not isinstance(question, str):
+            raise UsageError(f"{path}:{number}: needs a 'question' or 'text' string")
+        yield query_id, question
+
+
+def _cmd_papers(args: argparse.Namespace) -> int:
+    from bot.documents import prepare
+    from bot.render_text import render_paper_list
+
+    corpus = load_corpus(args.corpus or _settings().corpus_path)
+    papers = [prepare(paper) for paper in corpus.papers]
+    if args.json:
+        records = [
+            {
+                "id": p.id,
+                "title": p.paper.title,
+                "authors": list(p.paper.authors),
+                "year": p.paper.year,
+                "venue": p.paper.venue,
+                "url": p.paper.url,
+                "code_url": p.paper.code_url,
+            }
+            for p in papers
+        ]
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        print(render_paper_list(papers))
+    return 0
+
+
+def _cmd_paper(args: argparse.Namespace) -> int:
+    from bot.documents import prepare
+    from bot.lookup import find_paper
+    from bot.render_text import render_near, render_paper
+
+    corpus = load_corpus(args.corpus or _settings().corpus_path)
+    found = find_paper([prepare(paper) for paper in corpus.papers], args.paper)
+    if found.paper is None:
+        print(render_near(args.paper, found.near), file=sys.stderr)
+        return EXIT_NOT_FOUND
+    print(render_paper(found.paper))
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings()
+    retriever = _retriever(args, settings)
+    corpus = retriever.corpus
+    stats = retriever.stats
+    files = ", ".join(str(path) for path in corpus.sources)
+    print(f"Corpus: {files}")
+    print(f"  owner: {corpus.owner or '(not set)'}")
+    print(f"  {stats.papers} papers, {stats.sentences} sentences, {stats.vocabulary} terms")
+    print("Settings:")
+    print(f"  Discord token: {'set' if settings.discord_token else 'not set (console only)'}")
+    if settings.guild_ids:
+        print(f"  command guilds: {', '.join(map(str, settings.guild_ids))}")
+    print(
+        f"  answer size: {settings.top_k}; cooldown: {settings.cooldown_questions} questions "
+        f"per {settings.cooldown_seconds:g} s; log level: {settings.log_level}"
+    )
+    return 0

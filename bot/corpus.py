@@ -1,0 +1,224 @@
+"""Loading and validating the papers: TOML files written by hand, or JSON Lines (BEIR corpus.jsonl).
+
+Every problem is reported as a `CorpusError` whose message names the file and the line or paper,
+so the CLI can print it as one line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS_SUFFIXES = (".toml", ".jsonl")
+
+
+class CorpusError(Exception):
+    """The corpus cannot be used as it is; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as written in the corpus (title and abstract keep their LaTeX source)."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str | None = None
+    url: str | None = None
+    code_url: str | None = None
+    origin: str = field(default="", compare=False)  # "file:line" or "file, paper N", for messages
+
+
+@dataclass(frozen=True)
+class Corpus:
+    papers: tuple[Paper, ...]
+    owner: str | None = None
+    sources: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {paper.id: paper for paper in self.papers})
+
+    def get(self, paper_id: str) -> Paper | None:
+        return self._by_id.get(paper_id)  # type: ignore[attr-defined]
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+
+def slugify(title: str) -> str:
+    """A readable id from a title: 'Faster WIND: Best-of-$N$' -> 'faster-wind-best-of-n'."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    return "-".join(words[:8]) or "paper"
+
+
+def corpus_files(path: Path) -> list[Path]:
+    """The corpus files at `path`: the file itself, or the .toml/.jsonl files of a folder."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in CORPUS_SUFFIXES and p.is_file())
+        if not files:
+            raise CorpusError(f"{path}: no .toml or .jsonl corpus files in this folder")
+        return files
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder")
+    if path.suffix not in CORPUS_SUFFIXES:
+        raise CorpusError(f"{path}: unknown corpus format (use .toml or .jsonl)")
+    return [path]
+
+
+def load_corpus(path: Path | str = BUNDLED_CORPUS) -> Corpus:
+    """Read every corpus file at `path` into one validated `Corpus`."""
+    path = Path(path)
+    files = corpus_files(path)
+    owner: str | None = None
+    papers: list[Paper] = []
+    for file in files:
+        file_owner, file_papers = _read_file(file)
+        owner = owner or file_owner
+        papers.extend(file_papers)
+    if not papers:
+        raise CorpusError(f"{path}: the corpus has no papers")
+    _check_unique_ids(papers)
+    return Corpus(papers=tuple(papers), owner=owner, sources=tuple(files))
+
+
+def _read_file(file: Path) -> tuple[str | None, list[Paper]]:
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{file}: not UTF-8 text (byte {exc.start})") from None
+    if file.suffix == ".toml":
+        return _parse_toml(file, text)
+    return None, list(_parse_jsonl(file, text))
+
+
+def _parse_toml(file: Path, text: str) -> tuple[str | None, list[Paper]]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CorpusError(f"{file}: invalid TOML: {exc}") from None
+    owner = data.get("owner")
+    if owner is not None and not isinstance(owner, str):
+        raise CorpusError(f"{file}: 'owner' must be a string")
+    entries = data.get("papers", [])
+    if not isinstance(entries, list):
+        raise CorpusError(f"{file}: 'papers' must be a list of [[papers]] tables")
+    papers = [
+        _paper_from_record(
+            entry, f"{file}, paper {number}", id_keys=("id",), text_keys=("abstract",)
+        )
+        for number, entry in enumerate(entries, start=1)
+    ]
+    return owner, papers
+
+
+def _parse_jsonl(file: Path, text: str) -> Iterator[Paper]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{file}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{where}: invalid JSON: {exc.msg}") from None
+        yield _paper_from_record(
+            record, where, id_keys=("id", "_id"), text_keys=("abstract", "text")
+        )
+
+
+def _paper_from_record(
+    record: object, where: str, *, id_keys: Iterable[str], text_keys: Iterable[str]
+) -> Paper:
+    if not isinstance(record, dict):
+        raise CorpusError(f"{where}: a paper must be a table/object, not {type(record).__name__}")
+    title = _required_text(record, ("title",), where)
+    abstract = _required_text(record, tuple(text_keys), where)
+    paper_id = _first_present(record, id_keys)
+    if paper_id is None:
+        paper_id = slugify(title)
+    elif isinstance(paper_id, int) and not isinstance(paper_id, bool):
+        paper_id = str(paper_id)
+    if not isinstance(paper_id, str) or not paper_id.strip():
+        raise CorpusError(f"{where}: 'id' must be a non-empty string")
+    year = record.get("year")
+    if year is not None:
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            raise CorpusError(f"{where} ({paper_id}): 'year' must be a number") from None
+    return Paper(
+        id=paper_id.strip(),
+        title=title,
+        abstract=abstract,
+        authors=_authors(record.get("authors"), where, paper_id),
+        year=year,
+        venue=_optional_text(record, "venue", where),
+        url=_optional_text(record, "url", where),
+        code_url=_optional_text(record, "code_url", where),
+        origin=where,
+    )
+
+
+def _first_present(record: dict, keys: Iterable[str]) -> object | None:
+    for key in keys:
+        if key in record:
+            return record[key]
+    return None
+
+
+def _required_text(record: dict, keys: tuple[str, ...], where: str) -> str:
+    value = _first_present(record, keys)
+    label = " or ".join(repr(k) for k in keys)
+    if value is None:
+        raise CorpusError(f"{where}: missing {label}")
+    if not isinstance(value, str):
+        raise CorpusError(f"{where}: {label} must be text")
+    if not value.strip():
+        raise CorpusError(f"{where}: empty {label}")
+    return value.strip()
+
+
+def _optional_text(record: dict, key: str, where: str) -> str | None:
+    value = record.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise CorpusError(f"{where}: {key!r} must be text")
+    return value.strip()
+
+
+def _authors(value: object, where: str, paper_id: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        # One string of names: "A and B" (BibTeX style), "A; B" or "A, B".
+        for separator in (r"\s+and\s+", ";", ","):
+            parts = re.split(separator, value)
+            if len(parts) > 1:
+                break
+        return tuple(p.strip() for p in parts if p.strip())
+    if isinstance(value, list) and all(isinstance(a, str) for a in value):
+        return tuple(a.strip() for a in value if a.strip())
+    raise CorpusError(f"{where} ({paper_id}): 'authors' must be a list of names")
+
+
+def _check_unique_ids(papers: list[Paper]) -> None:
+    seen: dict[str, Paper] = {}
+    for paper in papers:
+        first = seen.setdefault(paper.id, paper)
+        if first is not paper:
+            raise CorpusError(
+                f"{paper.origin}: duplicate paper id {paper.id!r} (first used at {first.origin})"
+            )

@@ -1,0 +1,170 @@
+"""Settings, read once at startup from the environment and a `.env` file into a frozen object.
+
+The real environment wins over `.env`. Nothing here runs at import time: tests build `Settings`
+directly or pass their own mapping to `load_settings`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.corpus import BUNDLED_CORPUS
+
+
+class SettingsError(Exception):
+    """A setting has a value that cannot work; the message names the key."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or an f-string."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self):  # refuse to be pickled into logs or caches
+        raise TypeError("a Secret cannot be pickled")
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: Secret | None = None
+    application_id: int | None = None
+    guild_ids: tuple[int, ...] = ()
+    corpus_path: Path = BUNDLED_CORPUS
+    top_k: int = 3
+    cooldown_questions: int = 5
+    cooldown_seconds: float = 30.0
+    log_level: str = "INFO"
+    state_dir: Path = field(default_factory=lambda: Path(".paperbot"))
+
+    def bot_application_id(self) -> int | None:
+        """The configured application id, or the one encoded in the token's first part."""
+        if self.application_id is not None:
+            return self.application_id
+        if self.discord_token is None:
+            return None
+        return application_id_from_token(self.discord_token.reveal())
+
+
+def application_id_from_token(token: str) -> int | None:
+    first = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(first + "=" * (-len(first) % 4), validate=False).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return int(decoded) if decoded.isdigit() else None
+
+
+# key -> one-line description; .env.example documents the same keys (a test keeps them in step).
+SETTINGS_KEYS = {
+    "DISCORD_TOKEN": "the bot token from the Developer Portal (required for Discord)",
+    "DISCORD_APPLICATION_ID": "application id for `paperbot invite` (default: read from the token)",
+    "DISCORD_GUILD_IDS": "comma-separated server ids: slash commands sync there at once",
+    "PAPERBOT_CORPUS": "corpus file or folder (default: the bundled corpus/)",
+    "PAPERBOT_TOP_K": "snippets per answer, 1 to 5 (default 3)",
+    "PAPERBOT_COOLDOWN_QUESTIONS": "questions a user may ask per cooldown window (default 5)",
+    "PAPERBOT_COOLDOWN_SECONDS": "length of the cooldown window in seconds (default 30)",
+    "PAPERBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "PAPERBOT_STATE_DIR": "folder for the bot's own files (default .paperbot)",
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    values = _read_env_file(env_file) if env_file is not None else {}
+    values.update(os.environ if environ is None else environ)
+
+    def get(key: str) -> str | None:
+        value = values.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    token = get("DISCORD_TOKEN")
+    return Settings(
+        discord_token=Secret(token) if token else None,
+        application_id=_snowflake(get("DISCORD_APPLICATION_ID"), "DISCORD_APPLICATION_ID"),
+        guild_ids=_guild_ids(get("DISCORD_GUILD_IDS")),
+        corpus_path=Path(get("PAPERBOT_CORPUS") or BUNDLED_CORPUS),
+        top_k=_integer(get("PAPERBOT_TOP_K"), "PAPERBOT_TOP_K", 3, 1, 5),
+        cooldown_questions=_integer(
+            get("PAPERBOT_COOLDOWN_QUESTIONS"), "PAPERBOT_COOLDOWN_QUESTIONS", 5, 1, 1000
+        ),
+        cooldown_seconds=float(
+            _integer(get("PAPERBOT_COOLDOWN_SECONDS"), "PAPERBOT_COOLDOWN_SECONDS", 30, 0, 86400)
+        ),
+        log_level=_log_level(get("PAPERBOT_LOG_LEVEL")),
+        state_dir=Path(get("PAPERBOT_STATE_DIR") or ".paperbot"),
+    )
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open(encoding="utf-8") as stream:
+            return {k: v for k, v in dotenv_values(stream=stream).items() if v is not None}
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise SettingsError(f"{path}: cannot read settings file: {reason}") from None
+
+
+def _integer(raw: str | None, key: str, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _snowflake(raw: str | None, key: str) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 15 <= len(raw) <= 21:
+        raise SettingsError(f"{key} must be a Discord id (15 to 21 digits), not {raw!r}")
+    return int(raw)
+
+
+def _guild_ids(raw: str | None) -> tuple[int, ...]:
+    if raw is None:
+        return ()
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    return tuple(_snowflake(part, "DISCORD_GUILD_IDS") for part in parts)  # type: ignore[misc]
+
+
+def _log_level(raw: str | None) -> str:
+    level = (raw or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(
+            f"PAPERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {raw!r}"
+        )
+    return level

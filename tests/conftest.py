@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import BUNDLED_CORPUS, load_corpus
+from bot.retriever import Retriever
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def bundled_corpus():
+    return load_corpus(BUNDLED_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def retriever(bundled_corpus):
+    return Retriever(bundled_corpus)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment minus every paperbot/Discord setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PAPERBOT_"))}
+    env["PYTHONPATH"] = str(REPO)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run `python -m bot ARGS` in a clean folder (no .env) and return the finished process."""
+
+    def run(*args: str, stdin: str | None = None, cwd: Path | None = None, **env: str):
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=cwd or tmp_path,
+            env=clean_env(**env),
+            timeout=60,
+        )
+
+    return run

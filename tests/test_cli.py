@@ -1,0 +1,204 @@
+import json
+
+import pytest
+
+HIT_KEYS = {"rank", "paper_id", "title", "authors", "sentence", "score"}
+PAPER_KEYS = {"rank", "paper_id", "title", "score"}
+
+
+def _json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _assert_contract(record, top, papers):
+    assert set(record) == {"id", "question", "hits", "papers"}
+    assert len(record["hits"]) <= top and len(record["papers"]) <= papers
+    for expected_rank, hit in enumerate(record["hits"], start=1):
+        assert set(hit) == HIT_KEYS
+        assert hit["rank"] == expected_rank
+        assert isinstance(hit["authors"], list) and isinstance(hit["score"], float)
+    for expected_rank, paper in enumerate(record["papers"], start=1):
+        assert set(paper) == PAPER_KEYS and paper["rank"] == expected_rank
+    scores = [hit["score"] for hit in record["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_json_follows_the_contract(run_cli):
+    result = run_cli(
+        "ask", "What is masked image modeling?", "--json", "--top", "2", "--papers", "3"
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    _assert_contract(record, top=2, papers=3)
+    assert record["question"] == "What is masked image modeling?"
+    assert record["hits"][0]["paper_id"] == "mim-feature-position"
+    assert "$" not in record["hits"][0]["sentence"]
+
+
+def test_ask_text_names_the_paper_and_quotes_the_sentence(run_cli):
+    result = run_cli("ask", "What is feature decoupling?")
+    assert result.returncode == 0
+    assert "Toward Understanding the Feature Learning Process" in result.stdout
+    assert "“" in result.stdout and "feature decoupling" in result.stdout
+
+
+def test_ask_with_nothing_relevant_says_so(run_cli):
+    text = run_cli("ask", "recipe for chocolate cake")
+    assert "Nothing in the papers answers that." in text.stdout
+    record = json.loads(run_cli("ask", "recipe for chocolate cake", "--json").stdout)
+    assert record["hits"] == [] and record["papers"] == []
+
+
+def test_batch_reads_beir_queries_and_keeps_order_and_ids(run_cli, tmp_path):
+    queries = tmp_path / "queries.jsonl"
+    rows = [
+        {
+            "_id": "q7",
+            "text": "How do transformers learn by predicting hidden image patches?",
+            "metadata": {},
+        },
+        {"id": 3, "question": "recipe for chocolate cake"},
+        {"_id": "q1", "text": "Why does contrastive learning need strong data augmentations?"},
+    ]
+    queries.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    result = run_cli("ask", "--batch", str(queries), "--top", "2", "--papers", "1")
+    assert result.returncode == 0, result.stderr
+    records = _json_lines(result.stdout)
+    assert [r["id"] for r in records] == ["q7", 3, "q1"]
+    for record in records:
+        _assert_contract(record, top=2, papers=1)
+    assert records[0]["hits"][0]["paper_id"] == "mim-feature-position"
+    assert records[1]["hits"] == []
+    assert records[2]["papers"][0]["paper_id"] == "contrastive-feature-learning"
+
+
+def test_batch_of_plain_lines_uses_line_numbers_as_ids(run_cli, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("what is BYOL?\n\nwhat is GUM?\n", encoding="utf-8")
+    records = _json_lines(run_cli("ask", "--batch", str(questions)).stdout)
+    assert [r["id"] for r in records] == [1, 3]
+    assert [r["question"] for r in records] == ["what is BYOL?", "what is GUM?"]
+    assert records[1]["hits"][0]["paper_id"] == "structured-pruning-glms"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '{"id": 1, "question": "ok"}\n{"id": 2, "question": \n',
+            "questions.jsonl:2: invalid JSON",
+        ),
+        ('{"id": 1}\n', "questions.jsonl:1: needs a 'question' or 'text' string"),
+    ],
+)
+def test_batch_errors_name_the_line(run_cli, tmp_path, content, message):
+    file = tmp_path / "questions.jsonl"
+    file.write_text(content, encoding="utf-8")
+    result = run_cli("ask", "--batch", str(file))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask"],
+        ["ask", "x", "--batch", "f"],
+        ["ask", "x", "--top", "0"],
+        ["ask", "x", "--top", "many"],
+        ["ask", "--batch", "missing.jsonl"],
+        ["nonsense"],
+    ],
+)
+def test_bad_arguments_exit_2_without_traceback(run_cli, args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip()
+
+
+def test_papers_lists_every_paper_with_cleaned_titles(run_cli, bundled_corpus):
+    text = run_cli("papers").stdout
+    assert "Best-of-N" in text and "$N$" not in text
+    records = json.loads(run_cli("papers", "--json").stdout)
+    assert [r["id"] for r in records] == [p.id for p in bundled_corpus.papers]
+    assert records[0]["authors"][0] == "Tong Yang"
+    assert records[2]["code_url"].startswith("https://github.com/")
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("faster-wind", "Faster WIND"),
+        ("Transformers Provably", "Transformers Provably Learn"),
+        ("mechanism of predicton head", "The Mechanism of Prediction Head"),
+        ("WIND", "Faster WIND"),
+    ],
+)
+def test_paper_by_id_prefix_or_close_title(run_cli, query, title):
+    result = run_cli("paper", query)
+    assert result.returncode == 0
+    assert result.stdout.startswith(title)
+
+
+def test_paper_shows_the_cleaned_abstract_and_links(run_cli):
+    out = run_cli("paper", "disentanglement-necessity").stdout
+    assert "Code: https://github.com/Richard-coder-Nai/disentanglement-lib-necessity" in out
+    assert "abstract visual reasoning" in out
+
+
+def test_unknown_paper_says_so_and_lists_near_matches(run_cli):
+    result = run_cli("paper", "learning")
+    assert result.returncode == 1
+    assert "No paper matches 'learning'. Did you mean:" in result.stderr
+    assert "contrastive-feature-learning" in result.stderr
+    nothing = run_cli("paper", "xyzzy")
+    assert nothing.returncode == 1 and "No paper matches 'xyzzy'." in nothing.stderr
+
+
+def test_chat_answers_questions_and_commands_from_stdin(run_cli):
+    script = "what is BYOL?\n:papers\n:paper GUM\n:bogus\n:help\n:quit\nnot reached\n"
+    result = run_cli("chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("paperbot: 6 papers by Zixin Wen")
+    assert "Bootstrap Your Own Latent (BYOL)" in out
+    assert "faster-wind: Faster WIND" in out
+    assert "What Matters In The Structured Pruning" in out
+    assert "Unknown command :bogus." in out
+    assert ":paper X" in out
+    assert "not reached" not in out
+
+
+def test_chat_ends_cleanly_at_end_of_input(run_cli):
+    result = run_cli("chat", stdin="what is GUM?")
+    assert result.returncode == 0
+    assert "Globally Unique Movement" in result.stdout
+    assert result.stderr == ""
+
+
+def test_no_token_prints_one_line_and_opens_the_console(run_cli):
+    result = run_cli(stdin="what is masked image modeling?\n")
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0
+    assert (
+        lines[0] == "No DISCORD_TOKEN configured: opening the local console on the bundled corpus."
+    )
+    assert lines[1].startswith("paperbot: 6 papers")
+    assert "Masked image modeling (MIM)" in result.stdout
+
+
+def test_check_summarises_corpus_and_settings(run_cli):
+    result = run_cli("check", PAPERBOT_TOP_K="4")
+    assert result.returncode == 0
+    assert "6 papers, 48 sentences" in result.stdout
+    assert "owner: Zixin Wen" in result.stdout
+    assert "answer size: 4" in result.stdout
+    assert "Discord token: not set" in result.stdout
+
+
+def test_check_reports_a_bad_setting(run_cli):
+    result = run_cli("check", PAPERBOT_TOP_K="nine")
+    assert result.returncode == 2
+    assert "PAPERBOT_TOP_K must be a whole number, not 'nine'" in result.stderr

@@ -1,0 +1,128 @@
+from itertools import pairwise
+
+import pytest
+
+from bot.corpus import Corpus, Paper
+from bot.retriever import RankingParams, Retriever
+
+# Each paper, asked about in words other than its own title.
+PARAPHRASES = [
+    ("faster-wind", "Which technique draws several samples and keeps the best one?"),
+    ("faster-wind", "What are the costs of aligning LLMs with RLHF?"),
+    ("mim-feature-position", "How do transformers learn by predicting hidden image patches?"),
+    ("disentanglement-necessity", "Is disentangling representations needed for visual reasoning?"),
+    ("structured-pruning-glms", "Does random pruning work as well as other methods on GPT models?"),
+    ("prediction-head-non-contrastive", "Why can BYOL avoid collapse with a prediction head?"),
+    (
+        "contrastive-feature-learning",
+        "Why does contrastive learning need strong data augmentations?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("paper_id", "question"), PARAPHRASES)
+def test_each_paper_is_found_by_a_paraphrase(retriever, paper_id, question):
+    answer = retriever.ask(question)
+    assert answer.hits[0].paper.id == paper_id
+    assert answer.papers[0].paper.id == paper_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "recipe for chocolate cake",
+        "Who won the world cup in 2022?",
+        "What is the best pizza in New York?",
+        "",
+        "the of and a",
+        "?!",
+    ],
+)
+def test_nothing_relevant_is_an_empty_answer(retriever, question):
+    answer = retriever.ask(question)
+    assert answer.hits == ()
+    assert answer.papers == ()
+    assert not answer.found
+
+
+def test_hits_are_at_most_k_and_best_first(retriever):
+    for k in (1, 2, 3, 5):
+        hits = retriever.ask("contrastive learning features", top=k).hits
+        assert len(hits) == k
+        assert [h.rank for h in hits] == list(range(1, k + 1))
+        assert all(a.score >= b.score > 0 for a, b in pairwise(hits))
+
+
+def test_paper_list_is_limited_and_ranked(retriever):
+    answer = retriever.ask("learning representations", papers=2)
+    assert len(answer.papers) == 2
+    assert answer.papers[0].score >= answer.papers[1].score
+
+
+def test_matched_terms_and_highlights_point_at_the_question_words(retriever):
+    hit = retriever.ask("What is feature decoupling?").hits[0]
+    assert set(hit.matched_terms) == {"featur", "decoupl"}
+    marked = {hit.sentence[start:end].lower() for start, end in hit.highlights}
+    assert marked == {"feature", "decoupling"}
+
+
+def test_a_question_naming_only_title_words_finds_that_paper(retriever):
+    # "WIND" and "distillation" occur in no abstract sentence, only in the title.
+    answer = retriever.ask("WIND distillation")
+    assert answer.hits[0].paper.id == "faster-wind"
+    assert answer.hits[0].matched_terms == ()
+
+
+def test_latex_is_cleaned_in_what_is_shown(retriever):
+    hits = retriever.ask("ReLU networks feature decoupling", top=5).hits
+    assert any("ReLU networks" in h.sentence for h in hits)
+    assert not any("\\" in h.sentence or "$" in h.sentence for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("typo", "fixed"),
+    [
+        ("contrastve learning", "contrastive learning"),
+        ("masked imge modeling", "masked image modeling"),
+    ],
+)
+def test_typos_are_corrected_and_reported(retriever, typo, fixed):
+    answer = retriever.ask(typo)
+    assert answer.searched_for == fixed
+    assert answer.found
+
+
+@pytest.mark.parametrize("question", ["contrastive learning", "sourdough bread", "NASA rockets"])
+def test_correct_or_unknown_words_are_not_changed(retriever, question):
+    assert retriever.ask(question).searched_for is None
+
+
+def _tiny(*papers):
+    fillers = [
+        (f"filler-{n}", f"Filler {word}", f"{word.capitalize()} is a {word} topic.")
+        for n, word in enumerate(["tea", "rivers", "chess", "opera"])
+    ]
+    return Corpus(tuple(Paper(id=i, title=t, abstract=a) for i, t, a in (*papers, *fillers)))
+
+
+def test_paper_evidence_lifts_sentences_of_the_paper_that_answers():
+    corpus = _tiny(
+        (
+            "graphs",
+            "Graph neural networks",
+            "Graph neural networks pass messages. They scale well.",
+        ),
+        ("cooking", "Cooking", "They scale well in kitchens too. Soup is hot."),
+    )
+    # Both "scale" sentences tie on their own words; the paper about graphs decides.
+    hits = Retriever(corpus).ask("do graph networks scale", top=3).hits
+    scale_hits = [h.paper.id for h in hits if "scale" in h.sentence]
+    assert scale_hits[0] == "graphs"
+
+
+def test_coverage_gate_is_a_parameter():
+    corpus = _tiny(("a", "Alpha", "Alpha particles decay."))
+    question = "alpha beta gamma delta"
+    assert not Retriever(corpus).ask(question).found
+    assert Retriever(corpus, RankingParams(min_known_share=0.25)).ask(question).found

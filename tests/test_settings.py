@@ -1,0 +1,89 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import (
+    SETTINGS_KEYS,
+    Secret,
+    SettingsError,
+    application_id_from_token,
+    load_settings,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token-value-for-tests"
+
+
+def test_defaults_without_any_setting():
+    settings = load_settings({}, env_file=None)
+    assert settings.discord_token is None
+    assert (
+        settings.top_k == 3 and settings.cooldown_questions == 5 and settings.cooldown_seconds == 30
+    )
+    assert settings.guild_ids == ()
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "PAPERBOT_TOP_K=2\nDISCORD_GUILD_IDS=123456789012345678, 223456789012345678\n"
+    )
+    settings = load_settings({"PAPERBOT_TOP_K": "4"}, env_file=env_file)
+    assert settings.top_k == 4
+    assert settings.guild_ids == (123456789012345678, 223456789012345678)
+
+
+def test_the_token_never_shows_in_reprs_or_strings():
+    settings = load_settings({"DISCORD_TOKEN": FAKE_TOKEN}, env_file=None)
+    shown = " ".join(
+        [repr(settings), str(settings), f"{settings.discord_token}", repr(settings.discord_token)]
+    )
+    assert FAKE_TOKEN not in shown
+    assert settings.discord_token.reveal() == FAKE_TOKEN
+
+
+def test_secret_refuses_to_be_pickled():
+    import pickle
+
+    with pytest.raises(TypeError):
+        pickle.dumps(Secret("x"))
+
+
+def test_application_id_comes_from_the_token():
+    assert application_id_from_token(FAKE_TOKEN) == 123456789012345678
+    assert application_id_from_token("not-a-token") is None
+    settings = load_settings({"DISCORD_TOKEN": FAKE_TOKEN}, env_file=None)
+    assert settings.bot_application_id() == 123456789012345678
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("PAPERBOT_TOP_K", "0", "PAPERBOT_TOP_K must be between 1 and 5, not 0"),
+        ("PAPERBOT_TOP_K", "x", "PAPERBOT_TOP_K must be a whole number"),
+        ("PAPERBOT_COOLDOWN_SECONDS", "-1", "PAPERBOT_COOLDOWN_SECONDS must be between"),
+        ("DISCORD_GUILD_IDS", "123,abc", "DISCORD_GUILD_IDS must be a Discord id"),
+        ("DISCORD_APPLICATION_ID", "12", "DISCORD_APPLICATION_ID must be a Discord id"),
+        ("PAPERBOT_LOG_LEVEL", "loud", "PAPERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"),
+    ],
+)
+def test_bad_values_raise_one_clear_message(key, value, message):
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings({key: value}, env_file=None)
+
+
+def test_an_unreadable_env_file_is_reported(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(b"PAPERBOT_TOP_K=\xff\n")
+    with pytest.raises(SettingsError, match="cannot read settings file"):
+        load_settings({}, env_file=env_file)
+
+
+def test_env_example_documents_every_setting():
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert documented == set(SETTINGS_KEYS)
+    for key in SETTINGS_KEYS:
+        before = example.split(f"\n{key}=")[0].splitlines()[-1]
+        assert before.startswith("# "), f"{key} has no one-line comment above it"
