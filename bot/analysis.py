@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 import Stemmer
 
@@ -33,7 +34,7 @@ _GREEK = {
     if unicodedata.category(ch) in ("Lu", "Ll") and "GREEK" in unicodedata.name(ch, "")
 }
 _NEGATING_PREFIXES = frozenset({"non", "un", "anti"})
-_CHUNK_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 500_000
 
 
 @dataclass(frozen=True)
@@ -50,32 +51,32 @@ class Analyzer:
 
     def __init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("english")
-        self._chunk_terms: dict[str, tuple[str, ...]] = {}
+        self._stemmer.maxCacheSize = 0  # our own caches see every word once; PyStemmer's churns
+        self._chunk_terms = _Cache(self._analyse_chunk)
+        self._piece_terms = _Cache(self._analyse_piece)
 
     def terms(self, text: str) -> list[str]:
         """The index terms of `text`, in order, repeats kept (BM25 counts them)."""
-        out: list[str] = []
-        for chunk in _CHUNK.findall(_normalise(text)):
-            out.extend(self._terms_of_chunk(chunk))
-        return out
+        # Runs once per sentence of the corpus. No term spans white space, so the text is cut at
+        # white space (fast, in C) and each distinct piece is analysed once, then cached.
+        pieces = _normalise(text).split()
+        return list(chain.from_iterable(map(self._piece_terms.__getitem__, pieces)))
 
     def spans(self, text: str) -> Iterator[TermSpan]:
         """Each word chunk of `text` with its terms, positions in `text` itself."""
         for match in _CHUNK.finditer(text.translate(_APOSTROPHES)):
-            terms = self._terms_of_chunk(_normalise(match.group()))
+            terms = self._chunk_terms[_normalise(match.group())]
             if terms:
                 yield TermSpan(match.start(), match.end(), terms)
 
-    def _terms_of_chunk(self, chunk: str) -> tuple[str, ...]:
-        cached = self._chunk_terms.get(chunk)
-        if cached is None:
-            cached = self._analyse_chunk(chunk)
-            if len(self._chunk_terms) >= _CHUNK_CACHE_LIMIT:
-                self._chunk_terms.clear()
-            self._chunk_terms[chunk] = cached
-        return cached
+    def _analyse_piece(self, piece: str) -> tuple[str, ...]:
+        chunks = _CHUNK.findall(piece)
+        return tuple(chain.from_iterable(map(self._chunk_terms.__getitem__, chunks)))
 
     def _analyse_chunk(self, chunk: str) -> tuple[str, ...]:
+        if chunk.isalnum():  # the common case: one plain word
+            word = _fold_part(chunk)
+            return () if word in ENGLISH_STOPWORDS else (self._stemmer.stemWord(word),)
         parts = [_fold_part(part) for part in _HYPHENS.split(chunk)]
         words = [part for part in parts if part and part not in ENGLISH_STOPWORDS]
         if len(parts) > 1 and parts[0] in _NEGATING_PREFIXES:
@@ -88,13 +89,31 @@ class Analyzer:
         return tuple(self._stemmer.stemWords(words)) if words else ()
 
 
+class _Cache(dict):
+    """text -> terms, filled on first sight; emptied when it grows past its limit."""
+
+    def __init__(self, analyse: Callable[[str], tuple[str, ...]]) -> None:
+        super().__init__()
+        self._analyse = analyse
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        terms = self[text] = self._analyse(text)
+        return terms
+
+
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    return text
 
 
 def _fold_part(part: str) -> str:
-    if part.endswith("'s") or part.endswith("'S"):
+    if "'" in part and part[-2:] in ("'s", "'S"):
         part = part[:-2]
-    elif len(part) >= 3 and part[-1] == "s" and part[:-1].isupper():
+    elif part[-1:] == "s" and len(part) >= 3 and part[:-1].isupper():
         part = part[:-1]  # acronym plural: LLMs -> LLM
-    return part.translate(_GREEK).casefold()
+    if not part.isascii():
+        part = part.translate(_GREEK)
+    return part.casefold()

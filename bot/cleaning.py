@@ -2,7 +2,7 @@
 
 Titles and abstracts often carry inline LaTeX ("Best-of-$N$", "$\\mathbf{ReLU}$"). pylatexenc turns
 it into Unicode text; plain text without LaTeX markers is left as it is, which is both faster and
-safer ("~5 mg" or "50%" mean what they say outside LaTeX).
+safer ("~5 mg", "50%" or "$5 and $7" mean what they say outside LaTeX).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from functools import lru_cache
 
 from pylatexenc import latex2text
 
-_LATEX_MARKERS = re.compile(r"[\\$]")
+# A command (\textbf, \'e), a short math span ($N$) or one with math in it ($x_i$); not amounts of
+# money ("from $AU355 million to $AU784 million", "$/DALY").
+_LATEX_MARKERS = re.compile(r"\\[A-Za-z'\"`^~=.]|\$[^\s\d$][^$]{0,2}\$|\$[^$]*[\\^_{}][^$]*\$")
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
-_SPACES = re.compile(r"\s+")
 # Mathematical Alphanumeric Symbols (U+1D400..U+1D7FF): what \mathbf{ReLU} becomes; shown plainly.
 _MATH_ALPHANUMERICS = re.compile("[\U0001d400-\U0001d7ff]")
 _DROPPED_MACROS = ("cite", "citep", "citet", "citealp", "ref", "eqref", "autoref", "label")
@@ -43,6 +44,7 @@ def latex_to_text(source: str) -> str:
             text = _converter().latex_to_text(text)
         except Exception:  # pylatexenc is lenient, but never lose an abstract over odd markup
             text = source
-    text = _MATH_ALPHANUMERICS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-    text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii():
+        text = _MATH_ALPHANUMERICS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())

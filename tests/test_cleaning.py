@@ -26,7 +26,14 @@ def test_a_bare_percent_never_drops_the_rest_of_a_latex_abstract():
 
 @pytest.mark.parametrize(
     "plain",
-    ["About ~5 mg per dose.", "50% of {all} cases & more", "C_18 chains"],
+    [
+        "About ~5 mg per dose.",
+        "50% of {all} cases & more",
+        "C_18 chains",
+        "from $AU355 million to $AU784 million",
+        "AUD$11–$19 was preferred",
+        "the cost per DALY ($/DALY) and the $/QALY",
+    ],
 )
 def test_text_without_latex_markers_is_left_alone(plain):
     assert latex_to_text(plain) == plain
