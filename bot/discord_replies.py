@@ -187,6 +187,12 @@ def _paper_byline(paper: PaperText, limit: int = 200) -> str:
     return fit(_one_line(byline(paper.paper.authors, paper.paper.year)), limit)
 
 
+def _paper_entry(paper: PaperText) -> str:
+    """The title (linked when it has a url) over its short author list and year."""
+    line = _paper_byline(paper)
+    return f"{_paper_heading(paper)}\n{line}" if line else _paper_heading(paper)
+
+
 def strip_mentions(content: str, user_id: int) -> str:
     """The text of a message with every mention of `user_id` taken out: the question."""
     return _one_line(re.sub(rf"<@!?{user_id}>", " ", content))
@@ -208,10 +214,7 @@ def answer_reply(answer: Answer, *, ephemeral: bool = False) -> Reply:
     groups: dict[str, list[Hit]] = {}
     for hit in answer.hits:
         groups.setdefault(hit.paper.id, []).append(hit)
-    headers = {
-        paper_id: f"{_paper_heading(hits[0].paper)}\n{_paper_byline(hits[0].paper)}"
-        for paper_id, hits in groups.items()
-    }
+    headers = {paper_id: _paper_entry(hits[0].paper) for paper_id, hits in groups.items()}
     fixed = len(lead) + sum(len(header) + 3 for header in headers.values())
     per_quote = (DESCRIPTION_LIMIT - fixed) // len(answer.hits) - 1
     per_quote = max(40, min(_QUOTE_LIMIT, per_quote))
@@ -225,7 +228,7 @@ def answer_reply(answer: Answer, *, ephemeral: bool = False) -> Reply:
 
 def paper_list_pages(papers: Sequence[PaperText], owner: str | None) -> list[Reply]:
     """Every paper (title, authors, year), as pages of one embed each; page numbers in footers."""
-    entries = [f"{_paper_heading(p)}\n{_paper_byline(p)}" for p in papers]
+    entries = [_paper_entry(p) for p in papers]
     title = fit(f"Papers by {_one_line(owner)}" if owner else "Papers", TITLE_LIMIT)
     pages = paginate(entries, per_page=PAPERS_PER_PAGE, max_chars=DESCRIPTION_LIMIT)
     replies = []

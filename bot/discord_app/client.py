@@ -50,6 +50,8 @@ class PaperClient(discord.Client):
         view_timeout: float = 180.0,
         **options: Any,
     ) -> None:
+        # paperbot never joins voice: no warning at every start about voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
         )

@@ -59,7 +59,12 @@ async def serve(client: PaperClient) -> None:
 
 def run(settings: Settings, retriever: Retriever, *, force_sync: bool = False) -> None:
     """`paperbot serve`: discord.py's standard logging at the configured level, then `serve`."""
-    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level))
+    level = logging.getLevelName(settings.log_level)
+    discord.utils.setup_logging(level=level)
+    if level > logging.DEBUG:
+        # Its one INFO line, "logging in using static token", would stand before the single
+        # line that a rejected token ends with.
+        logging.getLogger("discord.client").setLevel(logging.WARNING)
 
     async def main() -> None:
         await serve(create_client(settings, retriever, force_sync=force_sync))
