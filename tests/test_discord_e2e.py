@@ -515,3 +515,81 @@ async def test_the_token_never_shows_in_the_logs(tmp_path, retriever, caplog):
         await interaction_reply(standin, interaction)
     assert "Logged in as paperbot" in caplog.text
     assert TOKEN not in caplog.text and TOKEN.split(".")[2] not in caplog.text
+
+
+# --- User installs and reconnects ---------------------------------------------------------------
+
+
+async def test_commands_work_in_a_dm_as_a_user_installed_app(tmp_path, retriever):
+    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+        interaction = await standin.slash(ALICE, "ask", question="what is masked image modeling?")
+        reply = await interaction_reply(standin, interaction)
+        about = await standin.slash(BOB, "about")
+        about_reply = await interaction_reply(standin, about)
+    assert interaction["context"] == 1 and "guild_id" not in interaction
+    assert MIM in message_of(reply)["embeds"][0]["description"]
+    assert message_of(about_reply)["embeds"][0]["title"] == "About paperbot"
+
+
+async def test_a_gateway_reconnect_resumes_without_syncing_again(tmp_path, retriever):
+    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+        first = standin.session
+        await first.send(7)  # RECONNECT
+        while len(standin.sessions) < 2:
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(standin.session.identified.wait(), 10)
+        assert [frame["op"] for frame in standin.session.received if frame["op"] in (2, 6)] == [6]
+        message = await standin.send_message(
+            ALICE,
+            f"<@{BOT_USER_ID}> what is BYOL?",
+            guild=standin.guilds[0],
+            mentions=[standin.bot_user],
+        )
+        reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert str(reply.json["message_reference"]["message_id"]) == message["id"]
+    assert len(standin.find("PUT", rf"/applications/{APPLICATION_ID}/commands")) == 1
+
+
+async def test_every_message_the_bot_sends_allows_no_mentions(tmp_path):
+    retriever = _many_papers(tmp_path, 12)
+    async with bot_and_standin(tmp_path, retriever, cooldown_questions=2) as (standin, _):
+        guild, me = standin.guilds[0], standin.bot_user
+        for command, options in (
+            ("ask", {"question": "gradient descent @everyone"}),
+            ("paper", {"title": "Study number 3"}),
+            ("paper", {"title": "nothing like it"}),
+            ("about", {}),
+            ("papers", {}),
+        ):
+            interaction = await standin.slash(ALICE, command, guild=guild, **options)
+            await interaction_reply(standin, interaction)
+        message = standin.originals[interaction["token"]]
+        click = await standin.click(
+            ALICE, message, _button(message, "Next")["custom_id"], guild=guild
+        )
+        await standin.wait_for_request("POST", CALLBACK, where=lambda r: click["token"] in r.path)
+        await standin.send_message(BOB, f"<@{BOT_USER_ID}> gradient", guild=guild, mentions=[me])
+        await standin.send_message(BOB, f"<@{BOT_USER_ID}>", guild=guild, mentions=[me])
+        await standin.send_message(BOB, "gradient descent", dm_channel_id="300000000000000003")
+        await standin.send_message(BOB, "gradient descent", dm_channel_id="300000000000000003")
+        while len(standin.find("POST", CHANNEL_MESSAGES)) < 4:
+            await asyncio.sleep(0.01)
+        sent = standin.message_bodies()
+
+    # 5 commands, 1 page turn; a mention answered, a hint, a DM answered, a DM over the cooldown
+    assert len(sent) == 10
+    assert sum("try again in" in (message_of(r).get("content") or "") for r in sent) == 1
+    for record in sent:
+        assert message_of(record)["allowed_mentions"] == {"parse": []}, record
+
+
+async def test_paper_autocomplete_offers_at_most_25_choices_within_limits(tmp_path):
+    retriever = _hostile_retriever(tmp_path)
+    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+        typing = await standin.autocomplete(ALICE, "paper", "title", "", guild=standin.guilds[0])
+        offered = await standin.wait_for_request("POST", CALLBACK)
+    assert typing["type"] == 4
+    choices = offered.json["data"]["choices"]
+    assert len(choices) == 25
+    assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+    assert choices[0]["name"].startswith("**Bold** claims") and choices[0]["value"] == "hostile"
