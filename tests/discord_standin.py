@@ -6,10 +6,13 @@ messages over REST; HELLO, IDENTIFY, heartbeats, READY, GUILD_CREATE, RESUME and
 the gateway. Every REST request is recorded (method, path, query, JSON body) for tests to assert on.
 
 Built to be extended for faults:
-- `override(method, path_pattern, responder, times=...)` answers chosen routes yourself (a 429 with
-  Retry-After, a 5xx, a delay) before the default handler; a responder returning None falls through.
+- `override(method, path_pattern, responder, times=...)` answers chosen routes yourself before the
+  default handler; a responder returning None falls through. `reply_with(status, data, delay=...)`
+  builds one (a 5xx, a slow answer), `rate_limited(retry_after)` a 429 as Discord sends it.
 - `session` is the live gateway connection: `send(op, d)`, `dispatch(event, data)`, `close(code)`;
-  `sessions` keeps every connection, `identified` is set by each IDENTIFY or RESUME.
+  `sessions` keeps every connection, `identified` is set by each IDENTIFY or RESUME. Sending op 7
+  (RECONNECT) or closing with a resumable code makes the client resume on a new connection; op 9
+  (INVALID_SESSION) with `d=False` makes it identify again.
 """
 
 from __future__ import annotations
@@ -223,6 +226,32 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error_response(status: int, message: str, code: int = 0, **extra: Any) -> web.Response:
     return json_response({"message": message, "code": code, **extra}, status=status)
+
+
+def reply_with(
+    status: int, data: Any = None, *, headers: dict[str, str] | None = None, delay: float = 0.0
+) -> Responder:
+    """A responder for `StandIn.override`: wait `delay` seconds, then answer `status` + `data`."""
+
+    async def responder(record: Recorded) -> web.StreamResponse:
+        if delay:
+            await asyncio.sleep(delay)
+        return json_response(data, status=status, headers=headers)
+
+    return responder
+
+
+def rate_limited(retry_after: float, *, is_global: bool = False) -> Responder:
+    """A 429 as Discord sends it (discord.py takes a 429 without a Via header for Cloudflare)."""
+    return reply_with(
+        429,
+        {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global},
+        headers={
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Scope": "global" if is_global else "user",
+        },
+    )
 
 
 # --- Gateway ----------------------------------------------------------------------------------

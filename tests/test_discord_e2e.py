@@ -32,6 +32,7 @@ from tests.discord_standin import (
     EPHEMERAL,
     UPDATE_MESSAGE,
     StandIn,
+    rate_limited,
 )
 
 FEATURE_LEARNING = "Toward Understanding the Feature Learning Process"
@@ -593,3 +594,20 @@ async def test_paper_autocomplete_offers_at_most_25_choices_within_limits(tmp_pa
     assert len(choices) == 25
     assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
     assert choices[0]["name"].startswith("**Bold** claims") and choices[0]["value"] == "hostile"
+
+
+async def test_a_rate_limited_reply_is_sent_again_after_retry_after(tmp_path, retriever):
+    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+        standin.override("POST", CHANNEL_MESSAGES, rate_limited(0.05), times=1)
+        message = await standin.send_message(
+            ALICE,
+            f"<@{BOT_USER_ID}> what is BYOL?",
+            guild=standin.guilds[0],
+            mentions=[standin.bot_user],
+        )
+        while len(standin.find("POST", CHANNEL_MESSAGES)) < 2:
+            await asyncio.sleep(0.01)
+        first, second = standin.find("POST", CHANNEL_MESSAGES)
+        assert standin.messages, "the retried reply was not accepted"
+    assert first.json == second.json
+    assert str(second.json["message_reference"]["message_id"]) == message["id"]
