@@ -98,6 +98,7 @@ async def search_papers_menu(interaction: discord.Interaction, message: discord.
     question = message.content
     if client.user is not None:
         question = replies.strip_mentions(question, client.user.id)
+    # A long message is searched by its beginning: enough words to rank, bounded work.
     question = " ".join(question.split())[: QUESTION_LIMIT * 3]
     if not question:
         await respond(interaction, replies.Reply(replies.NO_TEXT, ephemeral=True))
