@@ -83,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     paper = command("paper", _cmd_paper, "show one paper: its abstract, authors and links")
     paper.add_argument("paper", metavar="ID_OR_TITLE", help="an id, a title, a title prefix")
 
+    serve = command("serve", _cmd_serve, "run the Discord bot (needs DISCORD_TOKEN)")
+    serve.add_argument(
+        "--sync",
+        action="store_true",
+        help="sync the slash commands with Discord even if they did not change",
+    )
+    commands.add_parser(
+        "invite",
+        help="print the link that adds the bot to a server",
+        description="print the link that adds the bot to a server",
+    ).set_defaults(handler=_cmd_invite)
+
     command("chat", _cmd_chat, "ask questions in an interactive console")
     command("check", _cmd_check, "validate the corpus and the settings and print a summary")
     return parser
@@ -125,8 +137,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.discord_token is None:
         print("No DISCORD_TOKEN configured: opening the local console on the bundled corpus.")
         return _cmd_chat(args, settings)
-    print("paperbot: error: the Discord bot is not available in this version.", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return _serve(args, settings, force_sync=False)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    return _serve(args, _settings(), force_sync=args.sync)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) -> int:
+    if settings.discord_token is None:
+        raise UsageError(
+            "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
+        )
+    retriever = _retriever(args, settings)
+    from bot.discord_app import StartupError, run  # the only place the CLI imports discord
+
+    try:
+        run(settings, retriever, force_sync=force_sync)
+    except StartupError as exc:
+        print(f"paperbot: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _cmd_invite(args: argparse.Namespace) -> int:
+    from bot.invite import invite_url
+
+    application_id = _settings().bot_application_id()
+    if application_id is None:
+        raise UsageError(
+            "no application id: set DISCORD_TOKEN or DISCORD_APPLICATION_ID (see .env.example)"
+        )
+    print(invite_url(application_id))
+    return 0
 
 
 def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int:

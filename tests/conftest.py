@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from bot.corpus import BUNDLED_CORPUS, load_corpus
 from bot.retriever import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
+ASYNC_TEST_TIMEOUT = 60  # seconds; each end-to-end test takes well under one
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +50,13 @@ def run_cli(tmp_path):
         )
 
     return run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run `async def` tests in a fresh event loop (the end-to-end tests against the stand-in)."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    asyncio.run(asyncio.wait_for(pyfuncitem.obj(**arguments), ASYNC_TEST_TIMEOUT))
+    return True

@@ -202,3 +202,28 @@ def test_check_reports_a_bad_setting(run_cli):
     result = run_cli("check", PAPERBOT_TOP_K="nine")
     assert result.returncode == 2
     assert "PAPERBOT_TOP_K must be a whole number, not 'nine'" in result.stderr
+
+
+def test_invite_prints_the_oauth2_url_for_the_application_of_the_token(run_cli):
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token-value-for-tests"
+    result = run_cli("invite", DISCORD_TOKEN=token)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "https://discord.com/oauth2/authorize?client_id=123456789012345678"
+        "&scope=bot+applications.commands&permissions=274877991936\n"
+    )
+    assert token not in result.stdout + result.stderr
+
+
+def test_invite_prefers_the_configured_application_id(run_cli):
+    result = run_cli(
+        "invite", DISCORD_TOKEN="MTIzNDU2Nzg5MDEyMzQ1Njc4.x.y", DISCORD_APPLICATION_ID="1" * 18
+    )
+    assert "client_id=111111111111111111&" in result.stdout
+
+
+def test_invite_without_an_application_id_is_one_line_and_exit_2(run_cli):
+    result = run_cli("invite")
+    assert result.returncode == 2
+    assert result.stderr.startswith("paperbot: error: no application id")
+    assert len(result.stderr.splitlines()) == 1

@@ -18,6 +18,11 @@ CORE_MODULES = [
     "bot.console",
     "bot.settings",
     "bot.cli",
+    "bot.cooldown",
+    "bot.pagination",
+    "bot.discord_replies",
+    "bot.invite",
+    "bot.sync_state",
 ]
 
 

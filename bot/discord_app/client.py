@@ -1,0 +1,125 @@
+"""The Discord client: slash commands, the context menu, and answers to mentions and DMs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot import discord_replies as replies
+from bot.answer import Answer
+from bot.cooldown import Cooldown, OnCooldown
+from bot.discord_app.commands import COMMANDS
+from bot.discord_app.messages import message_fields, respond_quietly
+from bot.discord_app.sync import sync_commands
+from bot.retriever import Retriever
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Mentions and DMs carry their text without the privileged Message Content intent.
+INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
+_ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+class PaperTree(app_commands.CommandTree):
+    """The command tree, with one error handler for every command."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if not isinstance(original, OnCooldown):
+            command = interaction.command.name if interaction.command else "?"
+            log.error("Error in command %r", command, exc_info=original)
+        await respond_quietly(interaction, replies.error_reply(original))
+
+
+class PaperClient(discord.Client):
+    """Answers questions about one corpus. `options` go to `discord.Client`."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        settings: Settings,
+        *,
+        force_sync: bool = False,
+        view_timeout: float = 180.0,
+        **options: Any,
+    ) -> None:
+        # paperbot never joins voice: no warning at every start about voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
+        )
+        self.retriever = retriever
+        self.settings = settings
+        self.force_sync = force_sync
+        self.view_timeout = view_timeout
+        self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        self.tree = PaperTree(
+            self,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
+        )
+        for command in COMMANDS:
+            self.tree.add_command(command)
+
+    async def setup_hook(self) -> None:
+        # Runs once per start, after login and before the gateway: never again on a reconnect.
+        await sync_commands(
+            self.tree,
+            application_id=self.application_id,
+            guild_ids=self.settings.guild_ids,
+            state_dir=self.settings.state_dir,
+            force=self.force_sync,
+        )
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info(
+            "Logged in as %s (id %s) in %d servers; %d papers loaded",
+            self.user,
+            self.user.id,
+            len(self.guilds),
+            len(self.retriever.papers),
+        )
+
+    async def ask(self, question: str, top: int | None) -> Answer:
+        """The retriever's answer, computed off the event loop so the gateway stays responsive."""
+        return await asyncio.to_thread(self.retriever.ask, question, top=top or self.settings.top_k)
+
+    async def on_message(self, message: discord.Message) -> None:
+        question = self._question_in(message)
+        if question is None:
+            return
+        try:
+            if not question:
+                reply = replies.mention_hint(self.user.display_name if self.user else "paperbot")
+            else:
+                self.cooldown.check(message.author.id)
+                reply = replies.answer_reply(await self.ask(question, None))
+        except Exception as exc:
+            if not isinstance(exc, OnCooldown):
+                log.exception("Error answering message %s", message.id)
+            reply = replies.error_reply(exc)
+        try:
+            await message.reply(**message_fields(reply))
+        except discord.HTTPException:
+            log.exception("Could not reply to message %s", message.id)
+
+    def _question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot ("" for a bare mention), or None to ignore it."""
+        me = self.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return None
+        if message.type not in _ANSWERED_TYPES:
+            return None
+        if message.guild is not None and not any(user.id == me.id for user in message.mentions):
+            return None
+        return replies.strip_mentions(message.content, me.id)

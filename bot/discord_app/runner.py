@@ -1,0 +1,90 @@
+"""Starting the bot: build the client, log in, serve until closed or told to stop by a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.discord_app.client import PaperClient
+from bot.retriever import Retriever
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_AUTHENTICATION_FAILED = 4004  # gateway close code for a bad token
+
+
+class StartupError(Exception):
+    """The bot cannot start or stay connected; the message is one line for the user."""
+
+
+def create_client(
+    settings: Settings, retriever: Retriever, *, force_sync: bool = False, **options: Any
+) -> PaperClient:
+    """The client `paperbot serve` runs; `options` go to `PaperClient` and `discord.Client`."""
+    return PaperClient(retriever, settings, force_sync=force_sync, **options)
+
+
+async def serve(client: PaperClient) -> None:
+    """Log in and answer until the client is closed or SIGTERM/SIGINT arrives."""
+    token = client.settings.discord_token
+    if token is None:
+        raise StartupError("DISCORD_TOKEN is not set: put the bot token in .env (see README)")
+    loop = asyncio.get_running_loop()
+    handled = _stop_on_signals(loop, client)
+    try:
+        async with client:
+            await client.start(token.reveal())
+    except discord.LoginFailure:
+        raise StartupError(
+            "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again "
+            "from the Developer Portal (Bot, Reset Token) into .env"
+        ) from None
+    except discord.ConnectionClosed as exc:
+        if exc.code == _AUTHENTICATION_FAILED:
+            raise StartupError("Discord rejected DISCORD_TOKEN at the gateway") from None
+        raise StartupError(f"Discord closed the connection (code {exc.code})") from None
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+        raise StartupError(f"cannot reach Discord: {exc}") from None
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+    log.info("Stopped")
+
+
+def run(settings: Settings, retriever: Retriever, *, force_sync: bool = False) -> None:
+    """`paperbot serve`: discord.py's standard logging at the configured level, then `serve`."""
+    level = logging.getLevelName(settings.log_level)
+    discord.utils.setup_logging(level=level)
+    if level > logging.DEBUG:
+        # Its one INFO line, "logging in using static token", would stand before the single
+        # line that a rejected token ends with.
+        logging.getLogger("discord.client").setLevel(logging.WARNING)
+
+    async def main() -> None:
+        await serve(create_client(settings, retriever, force_sync=force_sync))
+
+    asyncio.run(main())
+
+
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, client: PaperClient) -> list[int]:
+    stopping: list[asyncio.Task] = []
+
+    def stop(name: str) -> None:
+        if not stopping:
+            log.info("%s received: disconnecting", name)
+            stopping.append(loop.create_task(client.close()))
+
+    handled = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, stop, signum.name)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # Windows, or not the main thread: Ctrl-C still ends the process
+        handled.append(signum)
+    return handled

@@ -1,0 +1,336 @@
+"""What the Discord bot says, as plain data within Discord's limits (no discord import here).
+
+Every text that comes from the corpus or from a user is Markdown-escaped here, and every length
+limit is enforced here: a long text is cut at a word boundary with an ellipsis, so Discord never
+rejects a reply. The transport turns a `Reply` into a message and sends it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.answer import Answer, Hit
+from bot.cooldown import OnCooldown
+from bot.documents import PaperText
+from bot.pagination import paginate
+from bot.presentation import ELLIPSIS, byline, mark_spans, truncate
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+
+ACCENT = 0x3B82F6
+PAPERS_PER_PAGE = 8
+_QUOTE_LIMIT = 700  # one snippet, before the description's budget cuts it further
+_HEADER_LIMIT = 300  # a paper's title in an answer or a list
+_URL_LIMIT = 512  # longer urls are not linked: they would eat the room for the text
+
+MORE_FOOTER = "More: /ask with top:5 · /paper for a whole abstract · /papers for every paper"
+NOTHING_FOUND = (
+    "Nothing in the papers answers that. Try other words, or run /papers to see what they cover."
+)
+APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again."
+NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
+NO_TEXT = "That message has no text to search the papers for."
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Embed:
+    title: str = ""
+    description: str = ""
+    url: str | None = None
+    fields: tuple[Field, ...] = ()
+    footer: str = ""
+    colour: int | None = ACCENT
+
+    def to_dict(self) -> dict:
+        """Discord's embed object."""
+        data: dict = {"type": "rich"}
+        if self.title:
+            data["title"] = self.title
+        if self.description:
+            data["description"] = self.description
+        if self.url:
+            data["url"] = self.url
+        if self.colour is not None:
+            data["color"] = self.colour
+        if self.fields:
+            data["fields"] = [
+                {"name": f.name, "value": f.value, "inline": f.inline} for f in self.fields
+            ]
+        if self.footer:
+            data["footer"] = {"text": self.footer}
+        return data
+
+    def __len__(self) -> int:
+        """The characters Discord counts towards its 6000 per embed."""
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer)
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
+
+
+@dataclass(frozen=True)
+class Reply:
+    content: str = ""
+    embed: Embed | None = None
+    ephemeral: bool = False
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://[^\s<>]+")
+_INLINE_MARKUP = re.compile(r"([\\*_~|`<\[\]])")
+_LINE_START_MARKUP = re.compile(r"^(\s*)([#>\-+]|\d+\.)", flags=re.MULTILINE)
+_MASS_MENTION = re.compile(r"@(everyone|here)")
+
+
+def escape(text: str) -> str:
+    """`text` shown literally: no Markdown, no masked links, no mentions; bare URLs stay links."""
+    out: list[str] = []
+    position = 0
+    for url in _URL.finditer(text):
+        out.append(_escape_plain(text[position : url.start()]))
+        out.append(url.group())
+        position = url.end()
+    out.append(_escape_plain(text[position:]))
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
+    text = _INLINE_MARKUP.sub(r"\\\1", text)
+    text = _LINE_START_MARKUP.sub(lambda m: m.group(1) + _escape_line_start(m.group(2)), text)
+    return _MASS_MENTION.sub("@\u200b\\1", text)
+
+
+def _escape_line_start(marker: str) -> str:
+    return marker[:-1] + "\\." if marker.endswith(".") else "\\" + marker
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _flat(text: str) -> str:
+    """`text` on one line, every character where it was (highlight offsets stay valid)."""
+    return re.sub(r"\s", " ", text)
+
+
+def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
+    """`render(raw)`, with `raw` cut at a word boundary until the result fits `limit`."""
+    budget = min(len(raw), limit)
+    while True:
+        shown = render(truncate(raw, budget))
+        if len(shown) <= limit:
+            return shown
+        if budget <= 1:
+            return truncate(shown, limit)
+        budget = max(1, min(budget - 1, budget * limit // len(shown)))
+
+
+def _linkable(url: str | None) -> bool:
+    return bool(url) and len(url) <= _URL_LIMIT and _URL.fullmatch(url) is not None
+
+
+def _link(label: str, url: str | None) -> str:
+    """`label` (already escaped) as a masked link when the url is a plain web address."""
+    if not _linkable(url):
+        return label
+    return f"[{label}]({url.replace('(', '%28').replace(')', '%29')})"
+
+
+def _merged(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans with only spaces between them joined: '**feature decoupling**', not two bold words."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start >= merged[-1][1] and not text[merged[-1][1] : start].strip():
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _quote(hit: Hit, limit: int) -> str:
+    spans = _merged(hit.sentence, hit.highlights)
+
+    def render(cut: str) -> str:
+        kept = len(cut) - 1 if cut.endswith(ELLIPSIS) and len(cut) < len(hit.sentence) else len(cut)
+        spans_kept = [(start, end) for start, end in spans if end <= kept]
+        marked = mark_spans(cut, spans_kept, lambda s: f"**{escape(s)}**", escape)
+        return f"> {marked}"
+
+    return fit(_flat(hit.sentence), limit, render)
+
+
+def _paper_heading(paper: PaperText, limit: int = _HEADER_LIMIT) -> str:
+    title = fit(_one_line(paper.title), limit)
+    return f"**{_link(title, paper.paper.url)}**"
+
+
+def _paper_byline(paper: PaperText, limit: int = 200) -> str:
+    return fit(_one_line(byline(paper.paper.authors, paper.paper.year)), limit)
+
+
+def _paper_entry(paper: PaperText) -> str:
+    """The title (linked when it has a url) over its short author list and year."""
+    line = _paper_byline(paper)
+    return f"{_paper_heading(paper)}\n{line}" if line else _paper_heading(paper)
+
+
+def strip_mentions(content: str, user_id: int) -> str:
+    """The text of a message with every mention of `user_id` taken out: the question."""
+    return _one_line(re.sub(rf"<@!?{user_id}>", " ", content))
+
+
+# --- Replies ---------------------------------------------------------------------------------
+
+
+def answer_reply(answer: Answer, *, ephemeral: bool = False) -> Reply:
+    """The best snippets grouped under their papers, or a helpful 'nothing found'."""
+    title = fit(_one_line(answer.question), TITLE_LIMIT)
+    lead = ""
+    if answer.searched_for:
+        lead = f"Searched for: {fit(_one_line(answer.searched_for), 500)}\n\n"
+    if not answer.hits:
+        embed = Embed(title=title, description=lead + NOTHING_FOUND)
+        return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
+
+    groups: dict[str, list[Hit]] = {}
+    for hit in answer.hits:
+        groups.setdefault(hit.paper.id, []).append(hit)
+    headers = {paper_id: _paper_entry(hits[0].paper) for paper_id, hits in groups.items()}
+    fixed = len(lead) + sum(len(header) + 3 for header in headers.values())
+    per_quote = (DESCRIPTION_LIMIT - fixed) // len(answer.hits) - 1
+    per_quote = max(40, min(_QUOTE_LIMIT, per_quote))
+    sections = [
+        "\n".join([headers[pid], *(_quote(hit, per_quote) for hit in hits)])
+        for pid, hits in groups.items()
+    ]
+    embed = Embed(title=title, description=lead + "\n\n".join(sections), footer=MORE_FOOTER)
+    return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
+
+
+def paper_list_pages(papers: Sequence[PaperText], owner: str | None) -> list[Reply]:
+    """Every paper (title, authors, year), as pages of one embed each; page numbers in footers."""
+    entries = [_paper_entry(p) for p in papers]
+    title = fit(f"Papers by {_one_line(owner)}" if owner else "Papers", TITLE_LIMIT)
+    pages = paginate(entries, per_page=PAPERS_PER_PAGE, max_chars=DESCRIPTION_LIMIT)
+    replies = []
+    for number, page in enumerate(pages, start=1):
+        footer = f"{len(papers)} papers · /paper for an abstract"
+        if len(pages) > 1:
+            footer = f"Page {number} of {len(pages)} · {footer}"
+        description = "\n\n".join(page) or "The corpus has no papers."
+        replies.append(Reply(embed=fit_embed(Embed(title, description, footer=footer))))
+    return replies
+
+
+def paper_reply(paper: PaperText) -> Reply:
+    """One paper: cleaned abstract, every author, venue, year and links."""
+    record = paper.paper
+    fields = [Field("Authors", fit(", ".join(record.authors) or "unknown", FIELD_VALUE_LIMIT))]
+    if record.year is not None:
+        fields.append(Field("Year", str(record.year), inline=True))
+    if record.venue:
+        fields.append(Field("Venue", fit(_one_line(record.venue), FIELD_VALUE_LIMIT), inline=True))
+    links = [
+        _link(label, url)
+        for label, url in (("Paper", record.url), ("Code", record.code_url))
+        if _linkable(url)
+    ]
+    if links:
+        fields.append(Field("Links", fit(" · ".join(links), FIELD_VALUE_LIMIT, str), inline=True))
+    title = fit(_one_line(paper.title), TITLE_LIMIT)
+    footer = fit(f"id: {paper.id}", 200, str)
+    others = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
+    description = fit(paper.abstract, min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - others))
+    url = record.url if _linkable(record.url) else None
+    return Reply(embed=fit_embed(Embed(title, description, url, tuple(fields), footer)))
+
+
+def not_found_reply(query: str, near: Sequence[PaperText]) -> Reply:
+    """A polite 'no such paper', with the near matches to pick from."""
+    asked = fit(_one_line(query), 200)
+    if not near:
+        return Reply(f"No paper matches “{asked}”. Run /papers to see them all.", ephemeral=True)
+    lines = [f"No paper matches “{asked}”. Did you mean:"]
+    lines += [f"• {fit(_one_line(p.title), 300)}" for p in near]
+    lines.append("Pick one from the suggestions of /paper, or run /papers.")
+    return Reply(fit("\n".join(lines), CONTENT_LIMIT, str), ephemeral=True)
+
+
+def about_reply(owner: str | None, papers: int, sentences: int) -> Reply:
+    whose = f"the papers of {fit(_one_line(owner), 200)}" if owner else "a set of papers"
+    description = (
+        f"I answer questions about {whose}: {papers} papers, {sentences} sentences of abstracts. "
+        "I reply with the sentences that answer best, under the papers they come from, and I "
+        "say so when nothing fits.\n\n"
+        "**How to ask**\n"
+        "• /ask with your question (add private:True to see the answer alone)\n"
+        "• mention me with a question, or send me a direct message\n"
+        "• on any message: Apps → Search papers\n"
+        "• /papers lists the papers, /paper shows one paper's abstract"
+    )
+    return Reply(embed=fit_embed(Embed("About paperbot", description)))
+
+
+def mention_hint(bot_name: str) -> Reply:
+    name = fit(_one_line(bot_name), 80)
+    return Reply(f"Ask me a question after the mention (“@{name} what is …?”), or use /ask.")
+
+
+def cooldown_reply(error: OnCooldown) -> Reply:
+    return Reply(f"You're asking quickly: try again in {error.seconds} s.", ephemeral=True)
+
+
+def error_reply(error: BaseException) -> Reply:
+    """The one sentence a user sees for a failure: the fixable ones named, the rest an apology."""
+    if isinstance(error, OnCooldown):
+        return cooldown_reply(error)
+    return Reply(APOLOGY, ephemeral=True)
+
+
+def fit_embed(embed: Embed) -> Embed:
+    """`embed` cut to Discord's limits: each part, 25 fields, 6000 characters in all."""
+    fields = tuple(
+        Field(
+            truncate(f.name, FIELD_NAME_LIMIT) or "\u200b",  # Discord rejects empty names
+            truncate(f.value, FIELD_VALUE_LIMIT) or "\u200b",
+            f.inline,
+        )
+        for f in embed.fields[:FIELD_COUNT_LIMIT]
+    )
+    embed = replace(
+        embed,
+        title=truncate(embed.title, TITLE_LIMIT),
+        description=truncate(embed.description, DESCRIPTION_LIMIT),
+        footer=truncate(embed.footer, FOOTER_LIMIT),
+        fields=fields,
+    )
+    excess = len(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        keep = max(0, len(embed.description) - excess)
+        embed = replace(embed, description=truncate(embed.description, keep))
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed = replace(embed, fields=embed.fields[:-1])
+    return embed
+
+
+def fit_content(content: str) -> str:
+    return truncate(content, CONTENT_LIMIT)

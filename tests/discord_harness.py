@@ -1,0 +1,160 @@
+"""Running the real bot, through the code path of `paperbot serve`, against the stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+import yarl
+
+from bot.discord_app import PaperClient, create_client, serve
+from bot.retriever import Retriever
+from bot.settings import Secret, Settings
+from tests.discord_standin import (
+    CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    Recorded,
+    StandIn,
+    user_payload,
+)
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token-value-for-tests"
+APPLICATION_ID = 123456789012345678  # what the token's first part encodes
+BOT_USER_ID = 123456789012345678
+ALICE = user_payload(200000000000000001, "alice")
+BOB = user_payload(200000000000000002, "bob")
+OTHER_BOT = user_payload(200000000000000003, "otherbot", bot=True)
+
+CALLBACK = r"/interactions/\d+/[^/]+/callback"
+ORIGINAL = rf"/webhooks/{APPLICATION_ID}/[^/]+/messages/@original"
+FOLLOWUP = rf"/webhooks/{APPLICATION_ID}/[^/]+"
+CHANNEL_MESSAGES = r"/channels/\d+/messages"
+
+
+def bot_settings(state_dir: Path, **changes) -> Settings:
+    return Settings(discord_token=Secret(TOKEN), state_dir=state_dir, **changes)
+
+
+@contextlib.contextmanager
+def pointed_at(standin: StandIn):
+    """discord.py's REST base and gateway URL aimed at the stand-in, restored afterwards."""
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = standin.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(standin.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@dataclass
+class RunningBot:
+    client: PaperClient
+    task: asyncio.Task
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    standin: StandIn,
+    settings: Settings,
+    retriever: Retriever,
+    *,
+    force_sync: bool = False,
+    view_timeout: float = 180.0,
+) -> AsyncIterator[RunningBot]:
+    """The bot started as `paperbot serve` starts it, ready (READY and guilds seen), then closed.
+
+    On the way out, every message the bot sent is checked: no allowed mentions, within limits.
+    """
+    since = standin.mark()
+    with pointed_at(standin):
+        client = create_client(
+            settings,
+            retriever,
+            force_sync=force_sync,
+            view_timeout=view_timeout,
+            guild_ready_timeout=0.01,  # the stand-in sends every GUILD_CREATE right after READY
+        )
+        task = asyncio.create_task(serve(client))
+        ready = asyncio.create_task(client.wait_until_ready())
+        try:
+            await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                task.result()  # raises what stopped the bot
+                raise AssertionError("the bot stopped before it was ready")
+            assert ready.done(), "the bot did not get ready"
+            yield RunningBot(client, task)
+        finally:
+            ready.cancel()
+            await client.close()
+            await asyncio.wait_for(task, timeout=10)
+    for record in standin.message_bodies(since):
+        assert_safe_message(record)
+
+
+@contextlib.asynccontextmanager
+async def bot_and_standin(
+    tmp_path: Path, retriever: Retriever, *, view_timeout: float = 180.0, **settings_changes
+) -> AsyncIterator[tuple[StandIn, RunningBot]]:
+    async with StandIn(
+        token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID
+    ) as standin:
+        settings = bot_settings(tmp_path / "state", **settings_changes)
+        async with running_bot(standin, settings, retriever, view_timeout=view_timeout) as bot:
+            yield standin, bot
+
+
+def message_of(record: Recorded) -> dict:
+    """The message a request sends: a callback's data, or the body itself."""
+    body = record.json or {}
+    if record.path.endswith("/callback"):
+        return body.get("data") or {}
+    return body
+
+
+def text_of(record: Recorded) -> str:
+    """Everything a person would read in the message, as one string."""
+    return json.dumps(message_of(record), ensure_ascii=False)
+
+
+def assert_safe_message(record: Recorded) -> None:
+    """No one pinged, and nothing over Discord's limits."""
+    message = message_of(record)
+    assert message.get("allowed_mentions") == {"parse": []}, (record.path, message)
+    assert len(message.get("content") or "") <= 2000
+    embeds = message.get("embeds") or []
+    assert len(embeds) <= 10
+    for embed in embeds:
+        assert len(embed.get("title", "")) <= 256
+        assert len(embed.get("description", "")) <= 4096
+        assert len(embed.get("footer", {}).get("text", "")) <= 2048
+        fields = embed.get("fields", [])
+        assert len(fields) <= 25
+        for field in fields:
+            assert 0 < len(field["name"]) <= 256 and 0 < len(field["value"]) <= 1024
+        total = (
+            len(embed.get("title", ""))
+            + len(embed.get("description", ""))
+            + len(embed.get("footer", {}).get("text", ""))
+            + sum(len(f["name"]) + len(f["value"]) for f in fields)
+        )
+        assert total <= 6000
+
+
+async def interaction_reply(standin: StandIn, interaction: dict, since: int = 0) -> Recorded:
+    """The message an interaction ended up with: its direct reply, or the deferred one's edit."""
+    token = interaction["token"]
+    callback = await standin.wait_for_request(
+        "POST", CALLBACK, since=since, where=lambda r: token in r.path
+    )
+    if callback.json["type"] == CHANNEL_MESSAGE:
+        return callback
+    assert callback.json["type"] == DEFERRED_CHANNEL_MESSAGE, callback.json
+    return await standin.wait_for_request(
+        "PATCH", ORIGINAL, since=since, where=lambda r: token in r.path
+    )

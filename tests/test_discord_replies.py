@@ -1,0 +1,155 @@
+import pytest
+
+from bot import discord_replies as replies
+from bot.answer import Answer, Hit
+from bot.cooldown import OnCooldown
+from bot.corpus import Paper
+from bot.discord_replies import Embed, Field, escape, fit, fit_embed
+from bot.documents import prepare
+
+
+def _paper(paper_id="p", title="A Title", abstract="One sentence. Two sentences.", **extra):
+    return prepare(Paper(id=paper_id, title=title, abstract=abstract, **extra))
+
+
+def _hit(paper, sentence, highlights=(), rank=1):
+    return Hit(rank, paper, sentence, 1.0, (), tuple(highlights))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain words", "plain words"),
+        (
+            "**bold** _it_ ~~s~~ ||x|| `c`",
+            "\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\|\\|x\\|\\| \\`c\\`",
+        ),
+        ("[a](https://x.org)", "\\[a\\](https://x.org)"),
+        ("# head", "\\# head"),
+        ("> quote", "\\> quote"),
+        ("- item", "\\- item"),
+        ("1. item", "1\\. item"),
+        ("a > b - c # d", "a > b - c # d"),
+        ("ping @everyone and @here", "ping @\u200beveryone and @\u200bhere"),
+        ("<@123> <@&4> <#5>", "\\<@123> \\<@&4> \\<#5>"),
+        ("see https://github.com/a_b/c_d.git now", "see https://github.com/a_b/c_d.git now"),
+        ("back\\slash", "back\\\\slash"),
+    ],
+)
+def test_escape_shows_text_literally(text, shown):
+    assert escape(text) == shown
+
+
+@pytest.mark.parametrize("limit", [1, 2, 10, 50, 200])
+def test_fit_cuts_the_raw_text_until_the_escaped_text_fits(limit):
+    text = "**x** " * 100
+    shown = fit(text, limit)
+    assert len(shown) <= limit
+    assert not shown.rstrip("…").endswith("\\")
+
+
+def test_an_answer_groups_snippets_under_their_paper_with_bold_terms():
+    linked = _paper("a", "Paper A", url="https://example.org/a", authors=("X", "Y"), year=2020)
+    other = _paper("b", "Paper B")
+    answer = Answer(
+        question="what is feature decoupling?",
+        hits=(
+            _hit(linked, "feature decoupling works.", [(0, 7), (8, 18)], 1),
+            _hit(other, "other words.", [], 2),
+            _hit(linked, "a second feature.", [(9, 16)], 3),
+        ),
+    )
+    embed = replies.answer_reply(answer).embed
+    assert embed.title == "what is feature decoupling?"
+    assert embed.description == (
+        "**[Paper A](https://example.org/a)**\nX, Y (2020)\n"
+        "> **feature decoupling** works.\n> a second **feature**.\n\n"
+        "**Paper B**\n> other words."
+    )
+    assert "/papers" in embed.footer
+
+
+def test_nothing_relevant_is_a_helpful_reply_with_the_correction():
+    reply = replies.answer_reply(
+        Answer(question="cake recipe", searched_for="cake recipes"), ephemeral=True
+    )
+    assert reply.ephemeral
+    assert reply.embed.description.startswith("Searched for: cake recipes\n\n")
+    assert "/papers" in reply.embed.description
+
+
+def test_a_long_snippet_is_cut_without_breaking_the_bold_marks():
+    sentence = " ".join(["feature"] * 600)
+    spans = [(i * 8, i * 8 + 7) for i in range(600)]
+    answer = Answer(question="q", hits=tuple(_hit(_paper(), sentence, spans, r) for r in range(5)))
+    embed = replies.answer_reply(answer).embed
+    assert len(embed.description) <= replies.DESCRIPTION_LIMIT
+    for line in embed.description.splitlines():
+        assert line.count("**") % 2 == 0
+    assert embed.description.count("…") == 5
+
+
+def test_a_huge_paper_fits_every_embed_limit():
+    paper = _paper(
+        title="T " * 1000,
+        abstract="Words and more words. " * 1000,
+        authors=tuple(f"Author {n}" for n in range(500)),
+        venue="V " * 1000,
+        year=2020,
+        url="https://example.org/" + "x" * 100,
+        code_url="https://example.org/code",
+    )
+    embed = replies.paper_reply(paper).embed
+    assert len(embed.title) <= 256 and len(embed.description) <= 4096
+    assert all(len(f.value) <= 1024 for f in embed.fields)
+    assert len(embed) <= 6000
+
+
+def test_fit_embed_keeps_25_fields_and_6000_characters():
+    fields = tuple(Field(f"name {n}", "v" * 1024) for n in range(30))
+    embed = fit_embed(Embed(title="t" * 300, description="d " * 3000, fields=fields))
+    assert len(embed.fields) <= 25 and len(embed) <= 6000 and len(embed.title) <= 256
+
+
+def test_the_paper_list_is_paged_with_page_numbers():
+    papers = [_paper(f"p{n}", f"Paper {n}", year=2000 + n) for n in range(20)]
+    pages = replies.paper_list_pages(papers, "Ada")
+    assert len(pages) == 3
+    assert pages[0].embed.title == "Papers by Ada"
+    assert pages[1].embed.footer.startswith("Page 2 of 3 · 20 papers")
+    assert pages[1].embed.description.startswith("**Paper 8**\n2008\n\n**Paper 9**")
+
+
+def test_an_unknown_paper_lists_the_near_matches():
+    reply = replies.not_found_reply("contrastiv", [_paper("a", "Contrastive *learning*")])
+    assert reply.ephemeral
+    assert reply.content.splitlines()[:2] == [
+        "No paper matches “contrastiv”. Did you mean:",
+        "• Contrastive \\*learning\\*",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "question"),
+    [
+        ("<@42> what is BYOL?", "what is BYOL?"),
+        ("what is <@!42> BYOL?", "what is BYOL?"),
+        ("<@42>", ""),
+        ("<@43> hello", "<@43> hello"),
+    ],
+)
+def test_strip_mentions_leaves_the_question(content, question):
+    assert replies.strip_mentions(content, 42) == question
+
+
+def test_errors_map_to_one_sentence():
+    assert (
+        replies.error_reply(OnCooldown(3.2)).content == "You're asking quickly: try again in 4 s."
+    )
+    assert replies.error_reply(RuntimeError("boom")).content == replies.APOLOGY
+    assert replies.error_reply(RuntimeError("boom")).ephemeral
+
+
+def test_the_mention_hint_is_one_line():
+    assert "\n" not in replies.mention_hint("paper*bot").content
+    assert "@paper\\*bot" in replies.mention_hint("paper*bot").content

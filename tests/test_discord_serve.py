@@ -1,0 +1,88 @@
+"""`paperbot serve` and `paperbot` as processes: a bad or missing token, and a clean SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+from tests.conftest import clean_env
+from tests.discord_harness import APPLICATION_ID, BOT_USER_ID, TOKEN
+from tests.discord_standin import StandIn
+
+# Loaded by the child Python before paperbot: points discord.py at the stand-in. The product
+# itself has no such hook; this file lives only in the test's temporary folder.
+SITECUSTOMIZE = """
+import os
+import discord.gateway, discord.http, yarl
+discord.http.Route.BASE = os.environ["STANDIN_API_BASE"]
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["STANDIN_GATEWAY"])
+"""
+
+
+async def _start_paperbot(tmp_path, standin: StandIn | None, *args: str, **env: str):
+    hooks = tmp_path / "hooks"
+    hooks.mkdir(exist_ok=True)
+    environment = clean_env(**env)
+    if standin is not None:
+        (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+        environment["PYTHONPATH"] = f"{hooks}:{environment['PYTHONPATH']}"
+        environment.update(STANDIN_API_BASE=standin.api_base, STANDIN_GATEWAY=standin.gateway_url)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_a_rejected_token_exits_2_with_one_line(tmp_path):
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        process = await _start_paperbot(tmp_path, s, "serve", DISCORD_TOKEN="not-the-token")
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert s.find("GET", "/users/@me"), "the bot never tried to log in"
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 2
+    assert len(lines) == 1, stderr.decode()
+    assert lines[0].startswith("paperbot: error: Discord rejected DISCORD_TOKEN")
+    assert "not-the-token" not in stderr.decode() + stdout.decode()
+
+
+async def test_serve_without_a_token_exits_2_with_one_line(tmp_path):
+    process = await _start_paperbot(tmp_path, None, "serve")
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert stderr.decode().strip().splitlines() == [
+        "paperbot: error: DISCORD_TOKEN is not set: copy the bot token from the Developer "
+        "Portal into .env"
+    ]
+
+
+async def test_paperbot_with_a_token_serves_and_stops_cleanly_on_sigterm(tmp_path):
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        process = await _start_paperbot(
+            tmp_path, s, DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
+        )
+        try:
+            while not s.sessions:
+                await asyncio.sleep(0.05)
+                assert process.returncode is None, (await process.stderr.read()).decode()
+            await asyncio.wait_for(s.session.identified.wait(), 30)
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        await asyncio.wait_for(s.session.closed.wait(), 5)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "SIGTERM received: disconnecting" in log
+    assert "Traceback" not in log
+    assert TOKEN not in log and TOKEN.split(".")[2] not in log
+    assert s.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
