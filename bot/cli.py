@@ -203,6 +203,8 @@ def _cmd_papers(args: argparse.Namespace) -> int:
                 "venue": p.paper.venue,
                 "url": p.paper.url,
                 "code_url": p.paper.code_url,
+                "doi": p.paper.doi,
+                "arxiv": p.paper.arxiv,
             }
             for p in papers
         ]

@@ -55,7 +55,12 @@ def render_paper(paper: PaperText) -> str:
         lines.append(record.venue)
     lines += [
         f"{label}: {value}"
-        for label, value in (("Link", record.url), ("Code", record.code_url))
+        for label, value in (
+            ("Link", record.url),
+            ("Code", record.code_url),
+            ("DOI", record.doi),
+            ("arXiv", record.arxiv),
+        )
         if value
     ]
     lines += [f"Id: {paper.id}", "", textwrap.fill(paper.abstract, width=100)]
