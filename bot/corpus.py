@@ -143,9 +143,12 @@ def _parse_jsonl(file: Path, text: str) -> Iterator[Paper]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{where}: invalid JSON: {exc.msg}") from None
-        yield _paper_from_record(
-            record, where, id_keys=("id", "_id"), text_keys=("abstract", "text")
-        )
+        yield paper_from_json(record, where)
+
+
+def paper_from_json(record: object, where: str) -> Paper:
+    """One validated paper from a JSON Lines record (`id`/`_id`, `abstract`/`text`)."""
+    return _paper_from_record(record, where, id_keys=("id", "_id"), text_keys=("abstract", "text"))
 
 
 def _paper_from_record(

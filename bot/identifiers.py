@@ -18,7 +18,7 @@ _ARXIV_EXACT = re.compile(rf"(?:arxiv:\s*)?({_ARXIV_ID})(?:v\d+)?", re.IGNORECAS
 # Where an arXiv id shows up in other fields: an abs/pdf URL, an arXiv DOI, "arXiv:ID" in a
 # Google Scholar journal or a Zotero note, "abs/ID" in a DBLP volume.
 _ARXIV_IN_TEXT = re.compile(
-    rf"(?:arxiv\.org/(?:abs|pdf)/|10\.48550/arxiv\.|arxiv:\s*|\babs/)({_ARXIV_ID})(?![\d/])",
+    rf"(?:arxiv\.org/(?:abs|pdf)/|10\.48550/arxiv\.|arxiv:\s*|(?<![\w/.])abs/)({_ARXIV_ID})(?![\d/])",
     re.IGNORECASE,
 )
 

@@ -18,6 +18,10 @@ CORE_MODULES = [
     "bot.console",
     "bot.settings",
     "bot.cli",
+    "bot.identifiers",
+    "bot.bibtex",
+    "bot.importing",
+    "bot.corpus_writer",
 ]
 
 
