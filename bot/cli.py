@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.corpus import CorpusError, corpus_files, load_corpus, read_corpus_file
+from bot.feedback import FeedbackError
 from bot.importing import SourceError
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (CorpusError, SettingsError, UsageError, SourceError) as exc:
+    except (CorpusError, SettingsError, UsageError, SourceError, FeedbackError) as exc:
         print(f"paperbot: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -104,6 +105,17 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--dry-run", action="store_true", help="say what would be added; change nothing"
     )
+
+    report = command(
+        "report", _cmd_report, "list unanswered questions and answers voted not helpful"
+    )
+    report.add_argument(
+        "--since", type=_positive, metavar="DAYS", help="only the last DAYS days (default: all)"
+    )
+    report.add_argument(
+        "--limit", type=_positive, default=20, metavar="N", help="questions per list (default 20)"
+    )
+    report.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
     command("chat", _cmd_chat, "ask questions in an interactive console")
     command("check", _cmd_check, "validate the corpus and the settings and print a summary")
@@ -267,7 +279,51 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"  answer size: {settings.top_k}; cooldown: {settings.cooldown_questions} questions "
         f"per {settings.cooldown_seconds:g} s; log level: {settings.log_level}"
     )
+    if settings.record_questions:
+        who = "with user ids" if settings.store_user_ids else "without user ids"
+        print(f"  unanswered questions and votes: recorded {who} in {settings.database_path()}")
+    else:
+        print("  unanswered questions and votes: not recorded (PAPERBOT_RECORD_QUESTIONS=off)")
     return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.feedback import FeedbackStore
+    from bot.render_text import render_report
+
+    settings = _settings()
+    store = FeedbackStore.from_settings(settings)
+    since = timedelta(days=args.since) if args.since else None
+    report = store.report(since=since, limit=args.limit)
+    if args.json:
+        print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(render_report(report, str(store.path), recording=settings.record_questions))
+    return 0
+
+
+def _report_json(report) -> dict:
+    return {
+        "since": report.since.isoformat() if report.since else None,
+        "unanswered_count": report.unanswered_count,
+        "unanswered": [
+            {"question": q.question, "count": q.count, "last_asked": q.last_asked.isoformat()}
+            for q in report.unanswered
+        ],
+        "helpful_votes": report.helpful_votes,
+        "unhelpful_votes": report.unhelpful_votes,
+        "unhelpful": [
+            {
+                "question": a.question,
+                "count": a.count,
+                "paper_ids": list(a.paper_ids),
+                "last_voted": a.last_voted.isoformat(),
+            }
+            for a in report.unhelpful
+        ],
+    }
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

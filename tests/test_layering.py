@@ -22,6 +22,7 @@ CORE_MODULES = [
     "bot.bibtex",
     "bot.importing",
     "bot.corpus_writer",
+    "bot.feedback",
 ]
 
 
