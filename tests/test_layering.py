@@ -23,6 +23,7 @@ CORE_MODULES = [
     "bot.importing",
     "bot.corpus_writer",
     "bot.feedback",
+    "bot.live_corpus",
 ]
 
 
