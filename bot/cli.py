@@ -342,8 +342,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
     own = read_corpus_file(target)[1] if target.exists() else []
     entries, unreadable = read_entries(args.file)
     plan = plan_import(entries, [*others, *own], unreadable)
-    verb = "Would add" if args.dry_run else "Added"
+    if plan.added and not args.dry_run:
+        append_papers(target, [added.paper for added in plan.added], others)  # first: it may fail
+    _print_plan(plan, target, dry_run=args.dry_run)
+    if plan.added and not args.dry_run and not _serves(target, corpus_path):
+        print(f"Note: {target} is not in the corpus the bot reads ({corpus_path}).")
+    return 0
+
+
+def _print_plan(plan, target: Path, dry_run: bool) -> None:
     if plan.added:
+        verb = "Would add" if dry_run else "Added"
         print(f"{verb} {_count(len(plan.added), 'paper')} to {target}:")
         for added in plan.added:
             print(f"  + {added.paper.id}  ({added.label})")
@@ -357,11 +366,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"Skipped {_count(len(plan.skipped), 'entry', 'entries')}:")
         for skipped in plan.skipped:
             print(f"  - {skipped.label}: {skipped.reason}")
-    if plan.added and not args.dry_run:
-        append_papers(target, [added.paper for added in plan.added], others)
-        if not _serves(target, corpus_path):
-            print(f"Note: {target} is not in the corpus the bot reads ({corpus_path}).")
-    return 0
 
 
 def _import_target(path: Path) -> Path:

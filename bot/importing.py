@@ -275,31 +275,52 @@ def _known_keys(papers: Sequence[Paper]) -> dict[tuple[str, str], str]:
 
 
 def _merge_duplicates(entries: Sequence[Entry]) -> tuple[list[Entry], list[Merged]]:
-    """One entry per paper, in file order; each absorbed entry is reported with its reason."""
+    """One entry per paper, in file order; each absorbed entry is reported with its reason.
+
+    A group is known by the identifiers of all its members, so a third entry that shares only
+    the second one's title still joins; an entry that links two groups merges them.
+    """
     groups: list[Entry | None] = []
-    owner: dict[tuple[str, str], int] = {}  # identifying key -> index in groups
+    members: list[set[tuple[str, str]]] = []  # every identifier seen in each group
+    owner: dict[tuple[str, str], int] = {}  # identifier -> index of its group
     merged: list[Merged] = []
     for entry in entries:
-        matches = [(owner[key], key[0]) for key in entry.identity() if key in owner]
-        if not matches:
+        keys = entry.identity()
+        linked = sorted({owner[key] for key in keys if key in owner})
+        if not linked:
             index = len(groups)
             groups.append(entry)
+            members.append(set())
         else:
-            index, kind = min(matches, key=lambda match: match[0])
+            index, others = linked[0], linked[1:]
             target = groups[index]
             assert target is not None
-            merged.append(Merged(entry.label, target.label, _KEY_REASONS[kind]))
-            groups[index] = _unite(target, entry)
-            # An entry can join two groups (a DOI shared with one, a title with another).
-            for other, other_kind in matches:
+            merged.append(Merged(entry.label, target.label, _link(keys, owner, index)))
+            for other in others:
                 absorbed = groups[other]
-                if other != index and absorbed is not None:
-                    merged.append(Merged(absorbed.label, target.label, _KEY_REASONS[other_kind]))
-                    groups[index] = _unite(groups[index], absorbed)  # type: ignore[arg-type]
-                    groups[other] = None
-        for key in groups[index].identity():  # type: ignore[union-attr]
+                assert absorbed is not None
+                merged.append(
+                    Merged(
+                        absorbed.label,
+                        target.label,
+                        f"{_link(keys, owner, other)} as {entry.label}",
+                    )
+                )
+                target = _unite(target, absorbed)
+                for key in members[other]:
+                    owner[key] = index
+                members[index] |= members[other]
+                groups[other], members[other] = None, set()
+            groups[index] = _unite(target, entry)
+        for key in keys:
             owner[key] = index
+            members[index].add(key)
     return [group for group in groups if group is not None], merged
+
+
+def _link(keys: list[tuple[str, str]], owner: dict[tuple[str, str], int], group: int) -> str:
+    """Why an entry with `keys` belongs to `group`: its most trusted shared identifier."""
+    return _KEY_REASONS[next(key[0] for key in keys if owner.get(key) == group)]
 
 
 def _unite(first: Entry, second: Entry) -> Entry:

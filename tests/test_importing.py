@@ -273,7 +273,7 @@ def test_an_entry_that_links_two_earlier_ones_merges_all_three():
     plan = plan_import(entries, [])
     assert [(m.label, m.into, m.reason) for m in plan.merged] == [
         ("c", "a", "same title"),
-        ("b", "a", "same arXiv id"),
+        ("b", "a", "same arXiv id as c"),
     ]
     (added,) = plan.added
     assert (added.paper.title, added.paper.abstract, added.paper.year) == (
@@ -289,3 +289,27 @@ def test_read_entries_rejects_a_file_that_is_neither_format(tmp_path):
     source.write_text("hello\n", encoding="utf-8")
     with pytest.raises(SourceError, match="no BibTeX entries"):
         read_entries(source)
+
+
+def test_an_entry_joins_through_any_identifier_of_a_group():
+    entries = [
+        Entry("a", title="Journal Title", doi="10.1000/x", abstract="Text."),
+        Entry("b", title="Preprint Title", doi="10.1000/X"),  # DOIs ignore case
+        Entry("c", title="preprint title", venue="Workshop"),  # shares only b's title
+    ]
+    plan = plan_import(entries, [])
+    assert [(m.label, m.into, m.reason) for m in plan.merged] == [
+        ("b", "a", "same DOI"),
+        ("c", "a", "same title"),
+    ]
+    assert [(a.paper.title, a.paper.venue) for a in plan.added] == [("Journal Title", "Workshop")]
+
+
+def test_a_failed_write_reports_no_additions_and_changes_nothing(run_cli, tmp_path):
+    target = tmp_path / "inline.toml"
+    target.write_text('papers = [{id = "a", title = "A", abstract = "Alpha."}]\n', encoding="utf-8")
+    before = target.read_bytes()
+    result = run_cli("import", str(LIBRARY), "--corpus", str(target))
+    assert result.returncode == 2
+    assert result.stdout == "" and "left unchanged" in result.stderr
+    assert target.read_bytes() == before
