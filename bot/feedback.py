@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -277,6 +278,10 @@ class FeedbackStore:
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # People's questions are nobody else's business: owner-only, like the -wal and -shm
+            # files SQLite then creates with the same mode. An empty file is an empty database.
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         # isolation_level=None: transactions are begun and committed here, explicitly.
         connection = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
         try:

@@ -141,7 +141,11 @@ class LiveCorpus:
             recursive=False,
             force_polling=force_polling,
         ):
-            status = await asyncio.to_thread(self.reload)
+            try:
+                status = await asyncio.to_thread(self.reload)
+            except Exception:  # a bug in indexing must not end the watching; the old index serves
+                log.exception("Corpus reload failed; still serving the previous corpus")
+                continue
             if on_reload is not None:
                 try:
                     on_reload(status)

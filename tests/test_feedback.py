@@ -56,6 +56,11 @@ def test_the_schema_is_created_at_the_current_version(store):
     assert _rows(store.path, "PRAGMA journal_mode") == [("wal",)]
 
 
+def test_the_database_is_readable_by_its_owner_only(store):
+    store.record_unanswered("a private question")
+    assert store.path.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_second_store_on_the_same_file_keeps_the_data(store, clock):
     store.record_unanswered("what is dpo?")
     again = FeedbackStore(store.path, clock=clock)

@@ -196,3 +196,30 @@ def test_a_single_corpus_file_is_watched_through_its_folder(tmp_path):
     assert folder == tmp_path.resolve()
     assert accepts(None, str(target.resolve()))
     assert not accepts(None, str(Path(folder) / "other.toml"))
+
+
+def test_the_watcher_keeps_going_after_a_reload_crashes(corpus_file, caplog):
+    builds = []
+
+    def flaky_build(corpus):
+        builds.append(len(corpus))
+        if len(builds) == 2:
+            raise RuntimeError("indexing bug")
+        return Retriever(corpus)
+
+    live = LiveCorpus(corpus_file, build=flaky_build)
+
+    async def scenario():
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(live.watch(stop_event=stop, debounce_ms=800, quiet_ms=100))
+        await asyncio.sleep(0.3)
+        corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
+        await _until(lambda: len(builds) >= 2)
+        await asyncio.sleep(0.2)
+        corpus_file.write_text(BUNDLED + PENGUINS, encoding="utf-8")
+        await _until(lambda: live.status.papers == 7 and "penguins" in _ids(live.ask("penguins")))
+        stop.set()
+        await asyncio.wait_for(watcher, 10)
+
+    asyncio.run(scenario())
+    assert "indexing bug" in caplog.text
