@@ -74,7 +74,8 @@ class _DecodeLatex(middlewares.LatexDecodingMiddleware):
     """The library's LaTeX decoding, minus verbatim fields, plus lists of (merged) names."""
 
     def __init__(self) -> None:
-        super().__init__(allow_inplace_modification=True, decoder=_decoder())
+        self._names_decoder = _decoder()
+        super().__init__(allow_inplace_modification=True, decoder=self._names_decoder)
 
     def transform_entry(self, entry: Entry, library: Library):
         verbatim = {f.key: f.value for f in entry.fields if f.key in _VERBATIM_FIELDS}
@@ -83,8 +84,14 @@ class _DecodeLatex(middlewares.LatexDecodingMiddleware):
             if item.key in verbatim:
                 item.value = verbatim[item.key]
             elif isinstance(item.value, list):
-                item.value = [self._transform_python_value_string(v)[0] for v in item.value]
+                item.value = [self._decode_name(name) for name in item.value]
         return block
+
+    def _decode_name(self, name: str) -> str:
+        try:
+            return self._names_decoder.latex_to_text(name)
+        except Exception:  # pylatexenc is lenient; keep a name it cannot read as written
+            return name
 
 
 def _stack(split_names: bool) -> list:
