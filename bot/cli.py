@@ -8,7 +8,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot.corpus import CorpusError, load_corpus
+from bot.corpus import CorpusError, corpus_files, load_corpus, read_corpus_file
+from bot.feedback import FeedbackError
+from bot.importing import SourceError
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_NOT_FOUND = 1
@@ -24,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (CorpusError, SettingsError, UsageError) as exc:
+    except (CorpusError, SettingsError, UsageError, SourceError, FeedbackError) as exc:
         print(f"paperbot: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -94,6 +96,38 @@ def _parser() -> argparse.ArgumentParser:
         help="print the link that adds the bot to a server",
         description="print the link that adds the bot to a server",
     ).set_defaults(handler=_cmd_invite)
+
+    importer = command(
+        "import", _cmd_import, "add papers from a BibTeX or JSON Lines file to the corpus"
+    )
+    importer.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="a .bib file (Zotero, Google Scholar, arXiv, DBLP)"
+        " or a .jsonl file with the corpus fields",
+    )
+    importer.add_argument(
+        "--into",
+        type=Path,
+        metavar="PATH",
+        help="the .toml or .jsonl file to add to (default: the corpus file, or papers.toml in "
+        "the corpus folder)",
+    )
+    importer.add_argument(
+        "--dry-run", action="store_true", help="say what would be added; change nothing"
+    )
+
+    report = command(
+        "report", _cmd_report, "list unanswered questions and answers voted not helpful"
+    )
+    report.add_argument(
+        "--since", type=_positive, metavar="DAYS", help="only the last DAYS days (default: all)"
+    )
+    report.add_argument(
+        "--limit", type=_positive, default=20, metavar="N", help="questions per list (default 20)"
+    )
+    report.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
     command("chat", _cmd_chat, "ask questions in an interactive console")
     command("check", _cmd_check, "validate the corpus and the settings and print a summary")
@@ -246,6 +280,8 @@ def _cmd_papers(args: argparse.Namespace) -> int:
                 "venue": p.paper.venue,
                 "url": p.paper.url,
                 "code_url": p.paper.code_url,
+                "doi": p.paper.doi,
+                "arxiv": p.paper.arxiv,
             }
             for p in papers
         ]
@@ -286,4 +322,114 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"  answer size: {settings.top_k}; cooldown: {settings.cooldown_questions} questions "
         f"per {settings.cooldown_seconds:g} s; log level: {settings.log_level}"
     )
+    if settings.record_questions:
+        who = "with user ids" if settings.store_user_ids else "without user ids"
+        print(f"  unanswered questions and votes: recorded {who} in {settings.database_path()}")
+    else:
+        print("  unanswered questions and votes: not recorded (PAPERBOT_RECORD_QUESTIONS=off)")
     return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.feedback import FeedbackStore
+    from bot.render_text import render_report
+
+    settings = _settings()
+    store = FeedbackStore.from_settings(settings)
+    since = timedelta(days=args.since) if args.since else None
+    report = store.report(since=since, limit=args.limit)
+    if args.json:
+        print(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(render_report(report, str(store.path), recording=settings.record_questions))
+    return 0
+
+
+def _report_json(report) -> dict:
+    return {
+        "since": report.since.isoformat() if report.since else None,
+        "unanswered_count": report.unanswered_count,
+        "unanswered": [
+            {"question": q.question, "count": q.count, "last_asked": q.last_asked.isoformat()}
+            for q in report.unanswered
+        ],
+        "helpful_votes": report.helpful_votes,
+        "unhelpful_votes": report.unhelpful_votes,
+        "unhelpful": [
+            {
+                "question": a.question,
+                "count": a.count,
+                "paper_ids": list(a.paper_ids),
+                "last_voted": a.last_voted.isoformat(),
+            }
+            for a in report.unhelpful
+        ],
+    }
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from bot.corpus_writer import append_papers
+    from bot.importing import plan_import, read_entries
+
+    corpus_path = args.corpus or _settings().corpus_path
+    target = _import_target(args.into or corpus_path)
+    files = _existing_corpus_files(corpus_path)
+    others = [
+        paper
+        for file in files
+        if file.resolve() != target.resolve()
+        for paper in read_corpus_file(file)[1]
+    ]
+    own = read_corpus_file(target)[1] if target.exists() else []
+    entries, unreadable = read_entries(args.file)
+    plan = plan_import(entries, [*others, *own], unreadable)
+    if plan.added and not args.dry_run:
+        append_papers(target, [added.paper for added in plan.added], others)  # first: it may fail
+    _print_plan(plan, target, dry_run=args.dry_run)
+    if plan.added and not args.dry_run and not _serves(target, corpus_path):
+        print(f"Note: {target} is not in the corpus the bot reads ({corpus_path}).")
+    return 0
+
+
+def _print_plan(plan, target: Path, dry_run: bool) -> None:
+    if plan.added:
+        verb = "Would add" if dry_run else "Added"
+        print(f"{verb} {_count(len(plan.added), 'paper')} to {target}:")
+        for added in plan.added:
+            print(f"  + {added.paper.id}  ({added.label})")
+    else:
+        print(f"No new papers for {target}.")
+    if plan.merged:
+        print(f"Merged {_count(len(plan.merged), 'duplicate entry', 'duplicate entries')}:")
+        for merged in plan.merged:
+            print(f"  = {merged.label} into {merged.into} ({merged.reason})")
+    if plan.skipped:
+        print(f"Skipped {_count(len(plan.skipped), 'entry', 'entries')}:")
+        for skipped in plan.skipped:
+            print(f"  - {skipped.label}: {skipped.reason}")
+
+
+def _import_target(path: Path) -> Path:
+    if path.is_dir():
+        return path / "papers.toml"
+    if path.suffix in (".toml", ".jsonl"):
+        return path
+    raise UsageError(f"{path}: --into takes a .toml or .jsonl corpus file, or a folder")
+
+
+def _existing_corpus_files(corpus_path: Path) -> list[Path]:
+    """The corpus files that exist now; a corpus yet to be created by an import has none."""
+    if not corpus_path.exists() or (corpus_path.is_dir() and not any(corpus_path.iterdir())):
+        return []
+    return corpus_files(corpus_path)
+
+
+def _serves(target: Path, corpus_path: Path) -> bool:
+    corpus = corpus_path.resolve()
+    return target.resolve() == corpus or target.resolve().parent == corpus
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.identifiers import normalize_arxiv, normalize_doi
+
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORPUS_SUFFIXES = (".toml", ".jsonl")
 
@@ -34,6 +36,8 @@ class Paper:
     venue: str | None = None
     url: str | None = None
     code_url: str | None = None
+    doi: str | None = None  # bare, as "10.1145/3442188.3445922"
+    arxiv: str | None = None  # without version, as "2101.00001" or "hep-th/9901001"
     origin: str = field(default="", compare=False)  # "file:line" or "file, paper N", for messages
 
 
@@ -81,16 +85,17 @@ def load_corpus(path: Path | str = BUNDLED_CORPUS) -> Corpus:
     owner: str | None = None
     papers: list[Paper] = []
     for file in files:
-        file_owner, file_papers = _read_file(file)
+        file_owner, file_papers = read_corpus_file(file)
         owner = owner or file_owner
         papers.extend(file_papers)
     if not papers:
         raise CorpusError(f"{path}: the corpus has no papers")
-    _check_unique_ids(papers)
+    check_unique_ids(papers)
     return Corpus(papers=tuple(papers), owner=owner, sources=tuple(files))
 
 
-def _read_file(file: Path) -> tuple[str | None, list[Paper]]:
+def read_corpus_file(file: Path) -> tuple[str | None, list[Paper]]:
+    """The owner (TOML only) and the validated papers of one corpus file."""
     try:
         raw = file.read_bytes()
     except OSError as exc:
@@ -99,6 +104,11 @@ def _read_file(file: Path) -> tuple[str | None, list[Paper]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{file}: not UTF-8 text (byte {exc.start})") from None
+    return parse_corpus_text(file, text)
+
+
+def parse_corpus_text(file: Path, text: str) -> tuple[str | None, list[Paper]]:
+    """Like `read_corpus_file` for text not yet on disk; the suffix of `file` says the format."""
     if file.suffix == ".toml":
         return _parse_toml(file, text)
     return None, list(_parse_jsonl(file, text))
@@ -133,9 +143,12 @@ def _parse_jsonl(file: Path, text: str) -> Iterator[Paper]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{where}: invalid JSON: {exc.msg}") from None
-        yield _paper_from_record(
-            record, where, id_keys=("id", "_id"), text_keys=("abstract", "text")
-        )
+        yield paper_from_json(record, where)
+
+
+def paper_from_json(record: object, where: str) -> Paper:
+    """One validated paper from a JSON Lines record (`id`/`_id`, `abstract`/`text`)."""
+    return _paper_from_record(record, where, id_keys=("id", "_id"), text_keys=("abstract", "text"))
 
 
 def _paper_from_record(
@@ -167,6 +180,10 @@ def _paper_from_record(
         venue=_optional_text(record, "venue", where),
         url=_optional_text(record, "url", where),
         code_url=_optional_text(record, "code_url", where),
+        doi=_identifier(record, "doi", normalize_doi, "a DOI such as 10.1145/3442188", where),
+        arxiv=_identifier(
+            record, "arxiv", normalize_arxiv, "an arXiv id such as 2101.00001", where
+        ),
         origin=where,
     )
 
@@ -199,6 +216,16 @@ def _optional_text(record: dict, key: str, where: str) -> str | None:
     return value.strip()
 
 
+def _identifier(record: dict, key: str, normalize, example: str, where: str) -> str | None:
+    value = _optional_text(record, key, where)
+    if value is None:
+        return None
+    canonical = normalize(value)
+    if canonical is None:
+        raise CorpusError(f"{where}: {key!r} must be {example}, not {value!r}")
+    return canonical
+
+
 def _authors(value: object, where: str, paper_id: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -214,7 +241,7 @@ def _authors(value: object, where: str, paper_id: str) -> tuple[str, ...]:
     raise CorpusError(f"{where} ({paper_id}): 'authors' must be a list of names")
 
 
-def _check_unique_ids(papers: list[Paper]) -> None:
+def check_unique_ids(papers: list[Paper]) -> None:
     seen: dict[str, Paper] = {}
     for paper in papers:
         first = seen.setdefault(paper.id, paper)

@@ -1,4 +1,4 @@
-"""Answers and papers as plain text for the console and the CLI."""
+"""Answers, papers and the feedback report as plain text for the console and the CLI."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from bot.answer import Answer
 from bot.documents import PaperText
+from bot.feedback import FeedbackReport
 from bot.presentation import byline, mark_spans
 
 Marker = Callable[[str], str]
@@ -55,7 +56,12 @@ def render_paper(paper: PaperText) -> str:
         lines.append(record.venue)
     lines += [
         f"{label}: {value}"
-        for label, value in (("Link", record.url), ("Code", record.code_url))
+        for label, value in (
+            ("Link", record.url),
+            ("Code", record.code_url),
+            ("DOI", record.doi),
+            ("arXiv", record.arxiv),
+        )
         if value
     ]
     lines += [f"Id: {paper.id}", "", textwrap.fill(paper.abstract, width=100)]
@@ -67,3 +73,32 @@ def render_near(query: str, near: Sequence[PaperText]) -> str:
     if near:
         message += " Did you mean:\n" + "\n".join(f"  {p.id}: {p.title}" for p in near)
     return message
+
+
+def render_report(report: FeedbackReport, where: str, recording: bool) -> str:
+    period = f"since {report.since:%Y-%m-%d %H:%M} UTC" if report.since else "so far"
+    lines = [f"Feedback in {where}, {period}."]
+    if not recording:
+        lines.append("Recording is off (PAPERBOT_RECORD_QUESTIONS=off): nothing new is recorded.")
+    lines.append("")
+    if report.unanswered:
+        lines.append(
+            f"Unanswered questions ({report.unanswered_count} asked), most frequent first:"
+        )
+        lines += [f"  {q.count:4}  {q.question}" for q in report.unanswered]
+    else:
+        lines.append("Unanswered questions: none.")
+    lines.append("")
+    votes = report.helpful_votes + report.unhelpful_votes
+    if report.unhelpful:
+        lines.append(
+            f"Answers voted not helpful ({report.unhelpful_votes} of {votes} votes), "
+            "most frequent first:"
+        )
+        for answer in report.unhelpful:
+            lines.append(f"  {answer.count:4}  {answer.question}")
+            if answer.paper_ids:
+                lines.append(f"        showed: {', '.join(answer.paper_ids)}")
+    else:
+        lines.append(f"Answers voted not helpful: none ({votes} votes).")
+    return "\n".join(lines)

@@ -62,6 +62,13 @@ class Settings:
     cooldown_seconds: float = 30.0
     log_level: str = "INFO"
     state_dir: Path = field(default_factory=lambda: Path(".paperbot"))
+    database: Path | None = None  # None: paperbot.sqlite3 in state_dir
+    record_questions: bool = True
+    store_user_ids: bool = False
+
+    def database_path(self) -> Path:
+        """The SQLite file for unanswered questions and votes."""
+        return self.database or self.state_dir / "paperbot.sqlite3"
 
     def bot_application_id(self) -> int | None:
         """The configured application id, or the one encoded in the token's first part."""
@@ -92,6 +99,9 @@ SETTINGS_KEYS = {
     "PAPERBOT_COOLDOWN_SECONDS": "length of the cooldown window in seconds (default 30)",
     "PAPERBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "PAPERBOT_STATE_DIR": "folder for the bot's own files (default .paperbot)",
+    "PAPERBOT_DB": "SQLite file for unanswered questions and votes (default: in the state folder)",
+    "PAPERBOT_RECORD_QUESTIONS": "record unanswered questions and votes: on or off (default on)",
+    "PAPERBOT_STORE_USER_IDS": "store who asked or voted with each record: on or off (default off)",
 }
 
 
@@ -120,6 +130,11 @@ def load_settings(
         ),
         log_level=_log_level(get("PAPERBOT_LOG_LEVEL")),
         state_dir=Path(get("PAPERBOT_STATE_DIR") or ".paperbot"),
+        database=Path(database) if (database := get("PAPERBOT_DB")) else None,
+        record_questions=_switch(
+            get("PAPERBOT_RECORD_QUESTIONS"), "PAPERBOT_RECORD_QUESTIONS", True
+        ),
+        store_user_ids=_switch(get("PAPERBOT_STORE_USER_IDS"), "PAPERBOT_STORE_USER_IDS", False),
     )
 
 
@@ -144,6 +159,17 @@ def _integer(raw: str | None, key: str, default: int, low: int, high: int) -> in
     if not low <= value <= high:
         raise SettingsError(f"{key} must be between {low} and {high}, not {value}")
     return value
+
+
+def _switch(raw: str | None, key: str, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value in ("1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    raise SettingsError(f"{key} must be on or off, not {raw!r}")
 
 
 def _snowflake(raw: str | None, key: str) -> int | None:

@@ -196,6 +196,12 @@ def test_check_summarises_corpus_and_settings(run_cli):
     assert "owner: Zixin Wen" in result.stdout
     assert "answer size: 4" in result.stdout
     assert "Discord token: not set" in result.stdout
+    assert "recorded without user ids in .paperbot/paperbot.sqlite3" in result.stdout
+
+
+def test_check_says_when_questions_are_not_recorded(run_cli):
+    result = run_cli("check", PAPERBOT_RECORD_QUESTIONS="off")
+    assert "not recorded (PAPERBOT_RECORD_QUESTIONS=off)" in result.stdout
 
 
 def test_check_reports_a_bad_setting(run_cli):

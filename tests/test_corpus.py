@@ -163,3 +163,28 @@ def test_corpus_setting_is_used_when_no_flag_is_given(run_cli, tmp_path):
     )
     result = run_cli("papers", "--json", PAPERBOT_CORPUS=str(corpus))
     assert [p["id"] for p in json.loads(result.stdout)] == ["z"]
+
+
+def test_doi_and_arxiv_are_read_in_canonical_form(tmp_path):
+    file = _write(
+        tmp_path / "c.toml",
+        '[[papers]]\nid = "a"\ntitle = "T"\nabstract = "A."\n'
+        'doi = "https://doi.org/10.1145/3442188.3445922"\narxiv = "arXiv:2101.00001v3"\n',
+    )
+    paper = load_corpus(file).papers[0]
+    assert (paper.doi, paper.arxiv) == ("10.1145/3442188.3445922", "2101.00001")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("doi", "doi.org/whatever", "'doi' must be a DOI such as 10.1145/3442188"),
+        ("arxiv", "2101", "'arxiv' must be an arXiv id such as 2101.00001"),
+        ("doi", 10, "'doi' must be text"),
+    ],
+)
+def test_a_malformed_doi_or_arxiv_id_is_reported(tmp_path, field, value, message):
+    record = {"id": "a", "title": "T", "text": "x", field: value}
+    file = _write(tmp_path / "c.jsonl", json.dumps(record) + "\n")
+    with pytest.raises(CorpusError, match=message):
+        load_corpus(file)

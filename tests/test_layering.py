@@ -23,6 +23,12 @@ CORE_MODULES = [
     "bot.discord_replies",
     "bot.invite",
     "bot.sync_state",
+    "bot.identifiers",
+    "bot.bibtex",
+    "bot.importing",
+    "bot.corpus_writer",
+    "bot.feedback",
+    "bot.live_corpus",
 ]
 
 

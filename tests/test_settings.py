@@ -66,6 +66,8 @@ def test_application_id_comes_from_the_token():
         ("DISCORD_GUILD_IDS", "123,abc", "DISCORD_GUILD_IDS must be a Discord id"),
         ("DISCORD_APPLICATION_ID", "12", "DISCORD_APPLICATION_ID must be a Discord id"),
         ("PAPERBOT_LOG_LEVEL", "loud", "PAPERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"),
+        ("PAPERBOT_RECORD_QUESTIONS", "maybe", "PAPERBOT_RECORD_QUESTIONS must be on or off"),
+        ("PAPERBOT_STORE_USER_IDS", "2", "PAPERBOT_STORE_USER_IDS must be on or off"),
     ],
 )
 def test_bad_values_raise_one_clear_message(key, value, message):
@@ -87,3 +89,24 @@ def test_env_example_documents_every_setting():
     for key in SETTINGS_KEYS:
         before = example.split(f"\n{key}=")[0].splitlines()[-1]
         assert before.startswith("# "), f"{key} has no one-line comment above it"
+
+
+def test_feedback_is_recorded_without_user_ids_by_default_next_to_the_state():
+    settings = load_settings({"PAPERBOT_STATE_DIR": "/srv/bot"}, env_file=None)
+    assert settings.record_questions is True and settings.store_user_ids is False
+    assert settings.database_path() == Path("/srv/bot/paperbot.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("off", False), ("0", False), ("No", False), ("ON", True)]
+)
+def test_switches_read_on_and_off(raw, value):
+    settings = load_settings(
+        {"PAPERBOT_RECORD_QUESTIONS": raw, "PAPERBOT_STORE_USER_IDS": raw}, env_file=None
+    )
+    assert settings.record_questions is value and settings.store_user_ids is value
+
+
+def test_the_database_path_can_be_set():
+    settings = load_settings({"PAPERBOT_DB": "/data/feedback.db"}, env_file=None)
+    assert settings.database_path() == Path("/data/feedback.db")

@@ -1,0 +1,169 @@
+"""Reading BibTeX (as Zotero, Google Scholar, arXiv or DBLP export it) into decoded plain fields.
+
+bibtexparser splits the file and resolves @string macros; its LaTeX decoding middleware turns
+`{\\"o}` into "ö" and `{{BERT}}` into "BERT". Three things are adjusted for paper metadata:
+math stays as written (`$N$`, which the corpus keeps as LaTeX source), a bare `%` is a percent
+sign (BibTeX has no comments inside a field), and URL, DOI and eprint fields are verbatim (a `~`
+in a URL is a tilde, not a space).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import bibtexparser
+from bibtexparser import middlewares
+from bibtexparser.library import Library
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, MiddlewareErrorBlock
+from pylatexenc import latex2text
+
+# Parse problems come back to the caller as BibtexProblem values; without a handler of its own,
+# the library's log lines would repeat them on stderr when the program configures no logging.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
+_VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "urldate"})
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+_SPACES = re.compile(r"\s+")
+_ENTRY_KEY = re.compile(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,")
+_DROPPED_MACROS = ("cite", "citep", "citet", "citealp", "ref", "eqref", "autoref", "label")
+
+
+@dataclass(frozen=True)
+class BibtexEntry:
+    key: str
+    line: int | None
+    entry_type: str
+    fields: dict[str, str]  # lower-case field name -> decoded text, whitespace folded
+    authors: tuple[str, ...] = ()  # "First von Last, Jr" each, decoded; "and others" dropped
+
+
+@dataclass(frozen=True)
+class BibtexProblem:
+    line: int | None
+    reason: str
+    key: str | None = None  # of the entry that could not be read, when it got that far
+
+
+@dataclass(frozen=True)
+class BibtexFile:
+    entries: tuple[BibtexEntry, ...]
+    problems: tuple[BibtexProblem, ...] = field(default=())
+
+
+class _TextDecoder(latex2text.LatexNodes2Text):
+    """LaTeX to text that reads a bare % as a percent sign, as BibTeX field values mean it."""
+
+    def latex_to_text(self, latex, **kwargs):
+        return super().latex_to_text(_UNESCAPED_PERCENT.sub(r"\\%", latex), **kwargs)
+
+
+def _decoder() -> _TextDecoder:
+    context = latex2text.get_default_latex_context_db()
+    context.add_context_category(
+        "paperbot-bibtex",
+        prepend=True,
+        macros=[latex2text.MacroTextSpec(name, simplify_repl="") for name in _DROPPED_MACROS]
+        + [latex2text.MacroTextSpec("url", simplify_repl="%s")],
+    )
+    return _TextDecoder(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
+
+
+class _DecodeLatex(middlewares.LatexDecodingMiddleware):
+    """The library's LaTeX decoding, minus verbatim fields, plus lists of (merged) names."""
+
+    def __init__(self) -> None:
+        self._names_decoder = _decoder()
+        super().__init__(allow_inplace_modification=True, decoder=self._names_decoder)
+
+    def transform_entry(self, entry: Entry, library: Library):
+        verbatim = {f.key: f.value for f in entry.fields if f.key in _VERBATIM_FIELDS}
+        block = super().transform_entry(entry, library)  # changes `entry` in place
+        for item in entry.fields:
+            if item.key in verbatim:
+                item.value = verbatim[item.key]
+            elif isinstance(item.value, list):
+                item.value = [self._decode_name(name) for name in item.value]
+        return block
+
+    def _decode_name(self, name: str) -> str:
+        try:
+            return self._names_decoder.latex_to_text(name)
+        except Exception:  # pylatexenc is lenient; keep a name it cannot read as written
+            return name
+
+
+def _stack(split_names: bool) -> list:
+    names = [
+        middlewares.SeparateCoAuthors(),
+        middlewares.SplitNameParts(),
+        middlewares.MergeNameParts(style="first"),
+    ]
+    return [middlewares.NormalizeFieldKeys(), *(names if split_names else []), _DecodeLatex()]
+
+
+def parse_bibtex(text: str) -> BibtexFile:
+    """Every entry of `text` with decoded fields, and the blocks that could not be read."""
+    library = bibtexparser.parse_string(text, append_middleware=_stack(split_names=True))
+    entries = [_entry(entry) for entry in library.entries]
+    problems = []
+    for block in library.failed_blocks:
+        recovered = _recover(block)
+        if recovered is not None:
+            entries.append(recovered)
+        else:
+            key = _ENTRY_KEY.match(block.raw or "")
+            problems.append(
+                BibtexProblem(_line(block.start_line), _describe(block.error), key and key.group(1))
+            )
+    entries.sort(key=lambda entry: entry.line or 0)
+    return BibtexFile(entries=tuple(entries), problems=tuple(problems))
+
+
+def _recover(block) -> BibtexEntry | None:
+    """The entry of a block the parse stack gave up on, when it is still an entry."""
+    if isinstance(block, DuplicateBlockKeyBlock) and block.raw:
+        # A repeated key is normal in merged exports; the importer finds real duplicates itself.
+        again = bibtexparser.parse_string(block.raw, append_middleware=_stack(split_names=True))
+    elif isinstance(block, MiddlewareErrorBlock) and block.raw:
+        # Usually a name that BibTeX's name rules cannot split; read the entry without splitting.
+        again = bibtexparser.parse_string(block.raw, append_middleware=_stack(split_names=False))
+    else:
+        return None
+    if len(again.entries) != 1:
+        return None
+    entry = _entry(again.entries[0])
+    return BibtexEntry(
+        entry.key, _line(block.start_line), entry.entry_type, entry.fields, entry.authors
+    )
+
+
+def _entry(entry: Entry) -> BibtexEntry:
+    fields: dict[str, str] = {}
+    authors: tuple[str, ...] = ()
+    for item in entry.fields:
+        if item.key == "author":
+            authors = _authors(item.value)
+        elif isinstance(item.value, str):
+            fields[item.key] = _SPACES.sub(" ", item.value).strip()
+    return BibtexEntry(
+        entry.key, _line(entry.start_line), entry.entry_type.lower(), fields, authors
+    )
+
+
+def _line(start_line: int | None) -> int | None:
+    return None if start_line is None else start_line + 1  # bibtexparser counts from 0
+
+
+def _authors(value: object) -> tuple[str, ...]:
+    names = value if isinstance(value, list) else re.split(r"\s+and\s+", str(value))
+    cleaned = (_SPACES.sub(" ", name).strip() for name in names)
+    return tuple(name for name in cleaned if name and name.casefold() != "others")
+
+
+def _describe(error: Exception) -> str:
+    text = str(getattr(error, "abort_reason", "") or error).strip()
+    if not text:
+        return "not valid BibTeX"
+    return "not valid BibTeX: " + _SPACES.sub(" ", text.splitlines()[-1]).strip()

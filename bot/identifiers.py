@@ -1,0 +1,67 @@
+"""DOIs, arXiv ids and titles in the canonical forms that tell whether two records are one paper.
+
+The same paper reaches a corpus through Zotero, Google Scholar, arXiv and hand edits, each writing
+its identifiers a little differently ("https://doi.org/10.1/X" and "10.1/x"; "arXiv:2101.00001v2"
+and "2101.00001"; "{BERT}: Pre-training" and "BERT: pre-training").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+# New-style ids (2007 on) and old-style ones such as hep-th/9901001 or math.GT/0309136.
+_ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})"
+_ARXIV_EXACT = re.compile(rf"(?:arxiv:\s*)?({_ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
+# Where an arXiv id shows up in other fields: an abs/pdf URL, an arXiv DOI, "arXiv:ID" in a
+# Google Scholar journal or a Zotero note, "abs/ID" in a DBLP volume.
+_ARXIV_IN_TEXT = re.compile(
+    rf"(?:arxiv\.org/(?:abs|pdf)/|10\.48550/arxiv\.|arxiv:\s*|(?<![\w/.])abs/)({_ARXIV_ID})(?![\d/])",
+    re.IGNORECASE,
+)
+
+
+def normalize_doi(text: str) -> str | None:
+    """'https://doi.org/10.1145/X' or 'doi:10.1145/X' -> '10.1145/X'; None if it is no DOI."""
+    bare = _DOI_PREFIX.sub("", text.strip()).strip()
+    return bare if _DOI.fullmatch(bare) else None
+
+
+def normalize_arxiv(text: str) -> str | None:
+    """'arXiv:2101.00001v2' -> '2101.00001' (no version); None if it is no arXiv id."""
+    match = _ARXIV_EXACT.fullmatch(text.strip())
+    return match.group(1) if match else None
+
+
+def doi_in(text: str | None) -> str | None:
+    """The DOI of a doi.org link, if `text` is one."""
+    if not text or not _DOI_PREFIX.match(text.strip()):
+        return None
+    return normalize_doi(text)
+
+
+def arxiv_in(text: str | None) -> str | None:
+    """The arXiv id mentioned in a URL, an arXiv DOI or a note such as 'arXiv preprint arXiv:ID'."""
+    if not text:
+        return None
+    match = _ARXIV_IN_TEXT.search(text)
+    return match.group(1) if match else None
+
+
+def title_key(title: str) -> str:
+    """A title reduced to lower-case ASCII words: equal keys mean the same title."""
+    from bot.cleaning import latex_to_text  # pylatexenc loads slowly; the loader never needs it
+
+    text = unicodedata.normalize("NFKD", latex_to_text(title))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+def doi_key(doi: str) -> str:
+    return doi.casefold()  # DOIs are case-insensitive
+
+
+def arxiv_key(arxiv_id: str) -> str:
+    return arxiv_id.casefold()
