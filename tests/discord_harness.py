@@ -69,7 +69,8 @@ async def running_bot(
 ) -> AsyncIterator[RunningBot]:
     """The bot started as `paperbot serve` starts it, ready (READY and guilds seen), then closed.
 
-    On the way out, every message the bot sent is checked: no allowed mentions, within limits.
+    On the way out, every message the bot sent is checked: no allowed mentions, within limits;
+    and no request carried the token anywhere but in its Authorization header.
     """
     since = standin.mark()
     with pointed_at(standin):
@@ -95,6 +96,21 @@ async def running_bot(
             await asyncio.wait_for(task, timeout=10)
     for record in standin.message_bodies(since):
         assert_safe_message(record)
+    for record in standin.requests[since:]:
+        assert_no_token(record)
+
+
+def assert_no_token(record: Recorded) -> None:
+    """The token only in the Authorization header, nowhere else in a request."""
+    headers = {k: v for k, v in record.headers.items() if k.lower() != "authorization"}
+    seen = json.dumps([record.path, record.query, record.json, headers], ensure_ascii=False)
+    assert TOKEN not in seen and TOKEN.split(".")[2] not in seen, record.path
+
+
+async def settle(bot: RunningBot, timeout: float = 30.0) -> None:
+    """Wait until the bot has no reply in progress (retries included)."""
+    unfinished = await bot.client.drain(timeout)
+    assert not unfinished, f"{len(unfinished)} replies still in progress after {timeout} s"
 
 
 @contextlib.asynccontextmanager

@@ -5,22 +5,37 @@ It speaks the real payloads to discord.py's real client: login (`/users/@me`,
 messages over REST; HELLO, IDENTIFY, heartbeats, READY, GUILD_CREATE, RESUME and any dispatch over
 the gateway. Every REST request is recorded (method, path, query, JSON body) for tests to assert on.
 
-Built to be extended for faults:
+It keeps Discord's rules where a client can get them wrong:
+- an interaction takes one callback, within `interaction_window` seconds of its dispatch: a second
+  gets 400 (code 40060, already acknowledged), a late one 404 (code 10062, unknown interaction);
+- a channel message sent with `enforce_nonce` and a nonce already used returns the first message
+  instead of creating another (a retried send never doubles a message);
+- a gateway session outlives its connection: RESUME with its id replays every event dispatched
+  after the client's sequence number, also those dispatched while it was disconnected; an
+  invalidated or timed-out session (op 9 with d=false, close code 4009) is refused with op 9.
+
+Built for faults:
 - `override(method, path_pattern, responder, times=...)` answers chosen routes yourself before the
-  default handler; a responder returning None falls through. `reply_with(status, data, delay=...)`
-  builds one (a 5xx, a slow answer), `rate_limited(retry_after)` a 429 as Discord sends it.
-- `session` is the live gateway connection: `send(op, d)`, `dispatch(event, data)`, `close(code)`;
-  `sessions` keeps every connection, `identified` is set by each IDENTIFY or RESUME. Sending op 7
-  (RECONNECT) or closing with a resumable code makes the client resume on a new connection; op 9
-  (INVALID_SESSION) with `d=False` makes it identify again.
+  default handler (`method` "*" matches any); a responder returning None falls through.
+  `reply_with(status, data, delay=...)` builds one (a 5xx), `delayed(seconds)` a slow Discord that
+  still does the work, `rate_limited(retry_after, ...)` a 429 as Discord sends it (per route or
+  global), `StandIn.lost_response(status)` a request that Discord carried out but whose answer
+  was lost (the client sees only `status`).
+- `session` is the live gateway connection: `send(op, d)`, `dispatch(event, data)`,
+  `close(code)`, `drop()` (the TCP connection cut, no close frame), `invalidate(resumable)`;
+  `sessions` keeps every connection, `identified` is set by each IDENTIFY or RESUME, `heartbeats`
+  records when each heartbeat arrived. `wait_for_connection(n)` waits for the n-th connection to
+  be identified or resumed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +49,11 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 EVERYONE_PERMISSIONS = "2248473465835073"
 HEARTBEAT_INTERVAL_MS = 41250
+INTERACTION_WINDOW = 3.0  # seconds Discord waits for an interaction's first response
+_BACKLOG = 1000  # dispatched events a session keeps for replay on RESUME
+
+# Discord's JSON error codes that a client has to handle.
+UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060
 
 # Interaction types and callback types, as Discord numbers them.
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
@@ -84,6 +104,7 @@ class Guild:
     id: str
     channel_id: str
     name: str = "Reading group"
+    owner_id: str = field(default_factory=lambda: snowflake())
 
     def channel_payload(self) -> dict:
         return {
@@ -105,7 +126,7 @@ class Guild:
             "id": self.id,
             "name": self.name,
             "icon": None,
-            "owner_id": snowflake(),
+            "owner_id": self.owner_id,
             "roles": [
                 {
                     "id": self.id,
@@ -198,9 +219,11 @@ class Recorded:
     query: dict[str, str]
     json: Any  # the JSON body, or the multipart payload_json part; None when there was no body
     headers: dict[str, str] = field(repr=False, default_factory=dict)
+    received_at: float = 0.0  # the event loop's clock when the request arrived
+    status: int | None = None  # what the stand-in answered, once it has
 
     def matches(self, method: str, pattern: str) -> bool:
-        return self.method == method and re.fullmatch(pattern, self.path) is not None
+        return method in ("*", self.method) and re.fullmatch(pattern, self.path) is not None
 
 
 Responder = Callable[[Recorded], Awaitable[web.StreamResponse | None]]
@@ -241,47 +264,120 @@ def reply_with(
     return responder
 
 
-def rate_limited(retry_after: float, *, is_global: bool = False) -> Responder:
-    """A 429 as Discord sends it (discord.py takes a 429 without a Via header for Cloudflare)."""
+def delayed(seconds: float) -> Responder:
+    """A slow Discord: wait `seconds`, then answer as usual (the work is done after the wait)."""
+
+    async def responder(record: Recorded) -> None:
+        await asyncio.sleep(seconds)
+        return None
+
+    return responder
+
+
+def rate_limited(
+    retry_after: float, *, is_global: bool = False, bucket: str = "abcd1234"
+) -> Responder:
+    """A 429 as Discord sends it: per route (with its bucket's headers) or global.
+
+    discord.py takes a 429 without a Via header for a Cloudflare ban and does not retry it.
+    """
+    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
+    if is_global:
+        headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
+    else:
+        headers.update(
+            {
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+                "X-RateLimit-Bucket": bucket,
+                "X-RateLimit-Scope": "user",
+            }
+        )
     return reply_with(
         429,
         {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global},
-        headers={
-            "Via": "1.1 google",
-            "Retry-After": str(max(1, round(retry_after))),
-            "X-RateLimit-Scope": "global" if is_global else "user",
-        },
+        headers=headers,
     )
 
 
 # --- Gateway ----------------------------------------------------------------------------------
 
 
-class GatewaySession:
-    """One websocket connection from the client."""
+class _Session:
+    """A gateway session as Discord keeps it: it outlives a connection, so a client can RESUME."""
 
-    def __init__(self, standin: StandIn, ws: web.WebSocketResponse) -> None:
+    def __init__(self) -> None:
+        self.id = snowflake()
+        self.sequence = 0
+        self.resumable = True
+        self.connection: GatewaySession | None = None
+        self.backlog: deque[dict] = deque(maxlen=_BACKLOG)
+
+
+class GatewaySession:
+    """One websocket connection from the client (attached to a session by IDENTIFY or RESUME)."""
+
+    def __init__(self, standin: StandIn, ws: web.WebSocketResponse, request: web.Request) -> None:
         self.standin = standin
         self.ws = ws
-        self.sequence = 0
-        self.session_id = snowflake()
+        self._request = request
+        self.state: _Session | None = None
         self.received: list[dict] = []  # every frame the client sent, parsed
-        self.identified = asyncio.Event()
+        self.heartbeats: list[float] = []  # the loop's clock at each heartbeat received
+        self.identified = asyncio.Event()  # set by IDENTIFY or a successful RESUME
+        self.resumed = False
         self.closed = asyncio.Event()
 
+    @property
+    def session_id(self) -> str | None:
+        return self.state.id if self.state else None
+
+    @property
+    def sequence(self) -> int:
+        return self.state.sequence if self.state else 0
+
     async def send(self, op: int, d: Any = None, t: str | None = None) -> None:
-        frame: dict[str, Any] = {"op": op, "d": d, "s": None, "t": t}
         if op == 0:
-            self.sequence += 1
-            frame["s"] = self.sequence
-        # Text frames: the client inflates only binary ones (zlib-stream).
-        await self.ws.send_str(json.dumps(frame))
+            await self.dispatch(t or "", d)
+            return
+        await self._send_frame({"op": op, "d": d, "s": None, "t": t})
 
     async def dispatch(self, event: str, data: dict) -> None:
-        await self.send(0, data, event)
+        """Send an event in this connection's session: to whichever connection holds it now, or,
+        while the client is disconnected, into the backlog that a RESUME replays."""
+        state = self.state
+        if state is None:
+            raise RuntimeError("dispatch before IDENTIFY")
+        state.sequence += 1
+        frame = {"op": 0, "d": data, "s": state.sequence, "t": event}
+        state.backlog.append(frame)
+        live = state.connection
+        if live is not None and not live.ws.closed:
+            # A connection that is going: the frame waits in the backlog for a RESUME.
+            with contextlib.suppress(ConnectionResetError):
+                await live._send_frame(frame)
 
     async def close(self, code: int = 1000) -> None:
+        if code in (4007, 4009) and self.state is not None:
+            self.state.resumable = False  # invalid sequence, session timed out: identify again
         await self.ws.close(code=code)
+
+    def drop(self) -> None:
+        """Cut the TCP connection: no close frame, as when a network path dies."""
+        transport = self._request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def invalidate(self, resumable: bool) -> None:
+        """Op 9 INVALID_SESSION: with d=true the client may resume, with d=false it must not."""
+        if not resumable and self.state is not None:
+            self.state.resumable = False
+        await self.send(9, resumable)
+
+    async def _send_frame(self, frame: dict) -> None:
+        # Text frames: the client inflates only binary ones (zlib-stream).
+        await self.ws.send_str(json.dumps(frame))
 
     async def _ready(self) -> None:
         standin = self.standin
@@ -306,14 +402,30 @@ class GatewaySession:
     async def _handle(self, frame: dict) -> None:
         op = frame.get("op")
         if op == 1:  # heartbeat
+            self.heartbeats.append(asyncio.get_running_loop().time())
             await self.send(11)
         elif op == 2:  # identify
             if frame["d"].get("token") != self.standin.token:
                 await self.close(4004)
                 return
+            self.state = _Session()
+            self.state.connection = self
+            self.standin._gateway_sessions[self.state.id] = self.state
             self.identified.set()
             await self._ready()
         elif op == 6:  # resume
+            d = frame["d"] or {}
+            if d.get("token") != self.standin.token:
+                await self.close(4004)
+                return
+            state = self.standin._gateway_sessions.get(d.get("session_id"))
+            if state is None or not state.resumable:
+                await self.send(9, False)
+                return
+            self.state, state.connection, self.resumed = state, self, True
+            seen = d.get("seq") or 0
+            for missed in [f for f in state.backlog if f["s"] > seen]:
+                await self._send_frame(missed)
             self.identified.set()
             await self.dispatch("RESUMED", {})
 
@@ -330,8 +442,12 @@ class StandIn:
         bot_user_id: int,
         bot_name: str = "paperbot",
         guilds: tuple[Guild, ...] | None = None,
+        heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+        interaction_window: float = INTERACTION_WINDOW,
     ) -> None:
         self.token = token
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.interaction_window = interaction_window
         self.application_id = application_id
         self.bot_user = user_payload(bot_user_id, bot_name, bot=True)
         self.guilds = guilds if guilds is not None else (Guild(snowflake(), snowflake()),)
@@ -340,7 +456,12 @@ class StandIn:
         self.messages: dict[str, dict] = {}  # every message the bot created, by id
         self.originals: dict[str, dict] = {}  # interaction token -> its original response
         self.interactions: dict[str, dict] = {}  # interaction token -> the interaction sent
+        self.followups: dict[str, list[dict]] = {}  # interaction token -> follow-ups created
         self.sessions: list[GatewaySession] = []
+        self.dispatched_at: dict[str, float] = {}  # interaction token -> when it was sent
+        self.acknowledged: dict[str, float] = {}  # interaction token -> when its callback came
+        self._gateway_sessions: dict[str, _Session] = {}
+        self._nonces: dict[tuple[str, str], dict] = {}  # (channel, nonce) -> the message
         self._overrides: list[_Override] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -392,6 +513,37 @@ class StandIn:
     ) -> None:
         """Answer `method` requests whose path fully matches `pattern` with `responder` first."""
         self._overrides.append(_Override(method, pattern, responder, times))
+
+    def lost_response(self, status: int = 500) -> Responder:
+        """A responder: Discord carries the request out, but the client only sees `status`."""
+
+        async def responder(record: Recorded) -> web.StreamResponse:
+            await self._answer(record)
+            return error_response(status, f"{status}: the response was lost")
+
+        return responder
+
+    async def wait_for_connection(self, number: int, timeout: float = 10.0) -> GatewaySession:
+        """The `number`-th gateway connection (1 is the first), once identified or resumed."""
+
+        async def connected() -> GatewaySession:
+            while len(self.sessions) < number:
+                await asyncio.sleep(0.01)
+            await self.sessions[number - 1].identified.wait()
+            return self.sessions[number - 1]
+
+        return await asyncio.wait_for(connected(), timeout)
+
+    def forget(self) -> None:
+        """Drop what was recorded so far (for long runs); live sessions and commands stay."""
+        self.requests.clear()
+        self.messages.clear()
+        self.originals.clear()
+        self.interactions.clear()
+        self.followups.clear()
+        self.dispatched_at.clear()
+        self.acknowledged.clear()
+        self._nonces.clear()
 
     def mark(self) -> int:
         """A position in `requests`: pass it as `since` to wait only for later requests."""
@@ -451,8 +603,11 @@ class StandIn:
         guild: Guild | None = None,
         dm_channel_id: str | None = None,
         mentions: list[dict] = (),  # type: ignore[assignment]
+        via: GatewaySession | None = None,
     ) -> dict:
-        """A MESSAGE_CREATE in `guild`'s channel, or in a DM channel when `guild` is None."""
+        """A MESSAGE_CREATE in `guild`'s channel, or in a DM channel when `guild` is None.
+
+        `via` sends it in that connection's session (default: the latest connection)."""
         if guild is not None:
             message = message_payload(
                 channel_id=guild.channel_id,
@@ -469,8 +624,24 @@ class StandIn:
                 content=content,
                 mentions=list(mentions),
             )
-        await self.session.dispatch("MESSAGE_CREATE", message)
+        await (via or self.session).dispatch("MESSAGE_CREATE", message)
         return message
+
+    def replies_to(self, message: dict) -> list[dict]:
+        """The messages created as replies to `message`."""
+        return [
+            m
+            for m in self.messages.values()
+            if str((m.get("message_reference") or {}).get("message_id")) == message["id"]
+        ]
+
+    def shown_for(self, interaction: dict) -> list[dict]:
+        """What the user sees for `interaction`: its original response once it is no longer
+        "thinking…", and every follow-up Discord accepted."""
+        token = interaction["token"]
+        original = self.originals.get(token)
+        shown = [original] if original and not original.get("flags", 0) & LOADING else []
+        return shown + self.followups.get(token, [])
 
     async def interact(
         self,
@@ -480,8 +651,12 @@ class StandIn:
         *,
         guild: Guild | None = None,
         message: dict | None = None,
+        permissions: str = EVERYONE_PERMISSIONS,
     ) -> dict:
-        """An INTERACTION_CREATE from `user` in `guild` (or a DM); returns the interaction."""
+        """An INTERACTION_CREATE from `user` in `guild` (or a DM); returns the interaction.
+
+        `permissions` are the member's permissions in the channel (a guild only), as Discord
+        computes them into `member.permissions`."""
         token = f"itoken-{snowflake()}"
         interaction: dict[str, Any] = {
             "id": snowflake(),
@@ -503,7 +678,7 @@ class StandIn:
                 channel=guild.channel_payload(),
                 member={
                     **member_payload(user),
-                    "permissions": EVERYONE_PERMISSIONS,
+                    "permissions": permissions,
                 },
                 authorizing_integration_owners={"0": guild.id},
                 context=0,
@@ -520,6 +695,7 @@ class StandIn:
         if message is not None:
             interaction["message"] = message
         self.interactions[token] = interaction
+        self.dispatched_at[token] = asyncio.get_running_loop().time()
         await self.session.dispatch("INTERACTION_CREATE", interaction)
         return interaction
 
@@ -532,9 +708,15 @@ class StandIn:
         raise KeyError(f"no command {name!r} was registered")
 
     async def slash(
-        self, user: dict, name: str, *, guild: Guild | None = None, **options: Any
+        self,
+        user: dict,
+        name: str,
+        *,
+        guild: Guild | None = None,
+        permissions: str = EVERYONE_PERMISSIONS,
+        **options: Any,
     ) -> dict:
-        """Run `/name option:value ...` as `user`."""
+        """Run `/name option:value ...` as `user` (with `permissions` in a guild)."""
         command = self.command(name)
         data = {
             "id": command["id"],
@@ -547,7 +729,9 @@ class StandIn:
         }
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
-        return await self.interact(user, APPLICATION_COMMAND, data, guild=guild)
+        return await self.interact(
+            user, APPLICATION_COMMAND, data, guild=guild, permissions=permissions
+        )
 
     async def autocomplete(
         self, user: dict, name: str, option: str, typed: str, *, guild: Guild | None = None
@@ -587,9 +771,9 @@ class StandIn:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        session = GatewaySession(self, ws)
+        session = GatewaySession(self, ws, request)
         self.sessions.append(session)
-        await session.send(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS})
+        await session.send(10, {"heartbeat_interval": self.heartbeat_interval_ms})
         try:
             async for frame in ws:
                 if frame.type != WSMsgType.TEXT:
@@ -597,6 +781,8 @@ class StandIn:
                 parsed = json.loads(frame.data)
                 session.received.append(parsed)
                 await session._handle(parsed)
+        except ConnectionResetError:
+            pass  # dropped on purpose
         finally:
             session.closed.set()
         return ws
@@ -610,10 +796,16 @@ class StandIn:
             query=dict(request.query),
             json=await _body(request),
             headers=dict(request.headers),
+            received_at=asyncio.get_running_loop().time(),
         )
         self.requests.append(record)
         async with self._changed:
             self._changed.notify_all()
+        response = await self._respond(record)
+        record.status = response.status
+        return response
+
+    async def _respond(self, record: Recorded) -> web.StreamResponse:
         for override in list(self._overrides):
             if not record.matches(override.method, override.pattern):
                 continue
@@ -624,7 +816,11 @@ class StandIn:
             response = await override.responder(record)
             if response is not None:
                 return response
-        authorization = request.headers.get("Authorization", "")
+        return await self._answer(record)
+
+    async def _answer(self, record: Recorded) -> web.StreamResponse:
+        """What Discord answers `record` with, faults aside."""
+        authorization = record.headers.get("Authorization", "")
         if authorization.startswith("Bot ") and authorization != f"Bot {self.token}":
             return error_response(401, "401: Unauthorized")
         for method, pattern, handler in self._routes():
@@ -673,11 +869,18 @@ class StandIn:
         message["flags"] = message.get("flags", 0) & ~LOADING
         return json_response(message)
 
-    def _followup(self, record: Recorded, token: str) -> web.Response:
-        return json_response(self._new_message(token, record.json or {}))
+    def _followup(self, record: Recorded, token: str) -> web.Response | None:
+        if token not in self.acknowledged:
+            return None  # no webhook before the first response: 404
+        message = self._new_message(token, record.json or {})
+        self.followups.setdefault(token, []).append(message)
+        return json_response(message)
 
     def _channel_message(self, record: Recorded, channel_id: str) -> web.Response:
         body = record.json or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
+            return json_response(self._nonces[(channel_id, nonce)])
         guild = next((g for g in self.guilds if g.channel_id == channel_id), None)
         message = message_payload(
             channel_id=channel_id,
@@ -687,6 +890,9 @@ class StandIn:
         )
         message.update(_message_fields(body))
         self.messages[message["id"]] = message
+        if nonce is not None:
+            message["nonce"] = nonce
+            self._nonces[(channel_id, nonce)] = message
         return json_response(message)
 
     def _application(self) -> dict:
@@ -721,6 +927,14 @@ class StandIn:
         return registered
 
     def _callback(self, record: Recorded, interaction_id: str, token: str) -> web.Response:
+        if token in self.acknowledged:
+            return error_response(
+                400, "Interaction has already been acknowledged.", ALREADY_ACKNOWLEDGED
+            )
+        sent = self.dispatched_at.get(token)
+        if sent is not None and record.received_at - sent > self.interaction_window:
+            return error_response(404, "Unknown interaction", UNKNOWN_INTERACTION)
+        self.acknowledged[token] = record.received_at
         body, query = record.json, record.query
         kind = body["type"]
         interaction = self.interactions.get(token, {})
