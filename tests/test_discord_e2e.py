@@ -15,7 +15,6 @@ from tests.discord_harness import (
     BOT_USER_ID,
     CALLBACK,
     CHANNEL_MESSAGES,
-    FOLLOWUP,
     ORIGINAL,
     OTHER_BOT,
     TOKEN,
@@ -210,8 +209,9 @@ async def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
     async with bot_and_standin(tmp_path, BrokenRetriever(bundled_corpus)) as (standin, _):
         guild = standin.guilds[0]
         interaction = await standin.slash(ALICE, "ask", guild=guild, question="what is BYOL?")
+        # The apology replaces the deferred "thinking…" message (an edit, safe to retry).
         apology = await standin.wait_for_request(
-            "POST", FOLLOWUP, where=lambda r: interaction["token"] in r.path
+            "PATCH", ORIGINAL, where=lambda r: interaction["token"] in r.path
         )
         since = standin.mark()
         await standin.send_message(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import Any
 
 import discord
@@ -13,7 +14,12 @@ from bot import discord_replies as replies
 from bot.answer import Answer
 from bot.cooldown import Cooldown, OnCooldown
 from bot.discord_app.commands import COMMANDS
-from bot.discord_app.messages import message_fields, respond_quietly
+from bot.discord_app.messages import (
+    UNKNOWN_INTERACTION,
+    error_code,
+    message_fields,
+    respond_quietly,
+)
 from bot.discord_app.sync import sync_commands
 from bot.retriever import Retriever
 from bot.settings import Settings
@@ -23,17 +29,40 @@ log = logging.getLogger(__name__)
 # Mentions and DMs carry their text without the privileged Message Content intent.
 INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
 _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+# A mention's reply that Discord refused with a 5xx that discord.py does not retry itself (503) is
+# sent again after these pauses (seconds). The same nonce goes with every try (discord.py asks
+# Discord to enforce it), so Discord creates the message at most once.
+REPLY_RETRY_DELAYS = (1.0, 2.0)
+_RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
+# A 429 asking to wait longer than this fails the request instead of holding every reply back.
+MAX_RATE_LIMIT_WAIT = 60.0
+_DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
 
 
 class PaperTree(app_commands.CommandTree):
     """The command tree, with one error handler for every command."""
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        client: PaperClient = self.client  # type: ignore[assignment]
+        if client.stopping:
+            return False  # shutting down: take no new work
+        client.track_current_task()
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
-        if not isinstance(original, OnCooldown):
-            command = interaction.command.name if interaction.command else "?"
+        command = interaction.command.name if interaction.command else "?"
+        if isinstance(original, _DISCORD_FAILURES):
+            # Discord refused or lost a request after discord.py's own retries: one line is
+            # enough, a traceback would only show discord.py's internals.
+            log.error(
+                "Could not answer /%s (interaction %s): %s", command, interaction.id, original
+            )
+            if error_code(original) == UNKNOWN_INTERACTION:
+                return  # the interaction expired: nothing can reach the user any more
+        elif not isinstance(original, OnCooldown):
             log.error("Error in command %r", command, exc_info=original)
         await respond_quietly(interaction, replies.error_reply(original))
 
@@ -52,6 +81,7 @@ class PaperClient(discord.Client):
     ) -> None:
         # paperbot never joins voice: no warning at every start about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
         super().__init__(
             intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
         )
@@ -69,6 +99,23 @@ class PaperClient(discord.Client):
         )
         for command in COMMANDS:
             self.tree.add_command(command)
+        self.stopping = False  # set on SIGTERM/SIGINT: new questions are no longer taken
+        self._in_flight: set[asyncio.Task] = set()
+
+    def track_current_task(self) -> None:
+        """Count the running task as a reply in progress until it ends (see `drain`)."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._in_flight:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def drain(self, timeout: float) -> set[asyncio.Task]:
+        """Wait up to `timeout` seconds for the replies in progress; the unfinished ones."""
+        pending = {task for task in self._in_flight if task is not asyncio.current_task()}
+        if not pending:
+            return set()
+        _, unfinished = await asyncio.wait(pending, timeout=timeout)
+        return unfinished
 
     async def setup_hook(self) -> None:
         # Runs once per start, after login and before the gateway: never again on a reconnect.
@@ -96,8 +143,9 @@ class PaperClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         question = self._question_in(message)
-        if question is None:
+        if question is None or self.stopping:
             return
+        self.track_current_task()
         try:
             if not question:
                 reply = replies.mention_hint(self.user.display_name if self.user else "paperbot")
@@ -108,10 +156,24 @@ class PaperClient(discord.Client):
             if not isinstance(exc, OnCooldown):
                 log.exception("Error answering message %s", message.id)
             reply = replies.error_reply(exc)
-        try:
-            await message.reply(**message_fields(reply))
-        except discord.HTTPException:
-            log.exception("Could not reply to message %s", message.id)
+        await self._reply(message, message_fields(reply))
+
+    async def _reply(self, message: discord.Message, fields: dict[str, Any]) -> None:
+        """Reply once, retrying what Discord failed with a 5xx; a failure past that is logged."""
+        nonce = secrets.randbits(63)
+        for pause in (*REPLY_RETRY_DELAYS, None):
+            try:
+                await message.reply(**fields, nonce=nonce)
+                return
+            except discord.DiscordServerError as exc:
+                if pause is None or exc.status in _RETRIED_BY_DISCORD_PY:
+                    log.error("Could not reply to message %s: %s", message.id, exc)
+                    return
+                log.warning("Discord failed a reply (%s); trying again in %g s", exc, pause)
+                await asyncio.sleep(pause)
+            except _DISCORD_FAILURES as exc:
+                log.error("Could not reply to message %s: %s", message.id, exc)
+                return
 
     def _question_in(self, message: discord.Message) -> str | None:
         """The question a message asks the bot ("" for a bare mention), or None to ignore it."""

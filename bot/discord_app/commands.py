@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot import discord_replies as replies
-from bot.discord_app.messages import respond
+from bot.discord_app.messages import defer, respond
 from bot.discord_app.views import PapersView
 from bot.lookup import find_paper, title_choices
 
@@ -38,7 +38,7 @@ async def ask_command(
     """Ask a question; get the sentences from the papers that answer it best."""
     client = _client(interaction)
     client.cooldown.check(interaction.user.id)
-    await interaction.response.defer(ephemeral=private, thinking=True)
+    await defer(interaction, ephemeral=private)
     answer = await client.ask(question, top)
     await respond(interaction, replies.answer_reply(answer, ephemeral=private))
 
@@ -104,7 +104,7 @@ async def search_papers_menu(interaction: discord.Interaction, message: discord.
         await respond(interaction, replies.Reply(replies.NO_TEXT, ephemeral=True))
         return
     client.cooldown.check(interaction.user.id)
-    await interaction.response.defer(thinking=True)
+    await defer(interaction)
     answer = await client.ask(question, None)
     await respond(interaction, replies.answer_reply(answer))
 

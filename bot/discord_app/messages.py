@@ -1,4 +1,11 @@
-"""Sending a `Reply` (plain data from bot.discord_replies) as a Discord message."""
+"""Sending a `Reply` (plain data from bot.discord_replies) as a Discord message.
+
+Discord may carry out a request and lose its answer (a 5xx after the work was done); discord.py
+then sends the request again. Everything here is safe to repeat: an interaction that Discord says
+is already acknowledged counts as acknowledged, and a deferred answer (and an apology after a
+deferral) edits the original response instead of posting a follow-up, so a retry edits the same
+message instead of adding a second one.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,10 @@ from bot.discord_replies import Reply, fit_content, fit_embed
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_INTERACTION = 10062  # Discord's code: the interaction expired (3 s) or never existed
+ALREADY_ACKNOWLEDGED = 40060  # Discord's code: this interaction already has its first response
+_DEFERRED = "paperbot.deferred"  # key in Interaction.extras: Discord holds a deferral for it
+
 
 def message_fields(reply: Reply) -> dict[str, Any]:
     """content= and embed= for send/edit calls; both always given, so an edit replaces both."""
@@ -18,15 +29,44 @@ def message_fields(reply: Reply) -> dict[str, Any]:
     return {"content": fit_content(reply.content) or None, "embed": embed}
 
 
+def error_code(error: BaseException) -> int | None:
+    """Discord's JSON error code of a failed request, if it is one."""
+    return error.code if isinstance(error, discord.HTTPException) else None
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
+    """Acknowledge now ("thinking…"), within Discord's 3 s; `respond` fills the answer in later."""
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    except discord.HTTPException as exc:
+        if exc.code != ALREADY_ACKNOWLEDGED:
+            raise
+        # An earlier try reached Discord but its answer was lost; the retry was refused.
+        log.info("Interaction %s was already deferred (a retried request)", interaction.id)
+    interaction.extras[_DEFERRED] = True
+
+
+def _deferred(interaction: discord.Interaction) -> bool:
+    return (
+        interaction.extras.get(_DEFERRED, False)
+        or interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+    )
+
+
 async def respond(interaction: discord.Interaction, reply: Reply, **extra: Any) -> None:
     """Answer an interaction: the first response, or the deferred one's message once it is done."""
     fields = message_fields(reply)
-    if not interaction.response.is_done():
-        await interaction.response.send_message(
-            **_without_none(fields), ephemeral=reply.ephemeral, **extra
-        )
-    elif interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+    if _deferred(interaction):
         await interaction.edit_original_response(**fields, **extra)
+    elif not interaction.response.is_done():
+        try:
+            await interaction.response.send_message(
+                **_without_none(fields), ephemeral=reply.ephemeral, **extra
+            )
+        except discord.HTTPException as exc:
+            if exc.code != ALREADY_ACKNOWLEDGED:
+                raise
+            log.info("Interaction %s was already answered (a retried request)", interaction.id)
     else:
         await interaction.followup.send(**_without_none(fields), ephemeral=reply.ephemeral, **extra)
 
@@ -34,14 +74,15 @@ async def respond(interaction: discord.Interaction, reply: Reply, **extra: Any) 
 async def respond_quietly(interaction: discord.Interaction, reply: Reply) -> None:
     """`respond`, for error paths: a failure to answer is logged, never raised again."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(
-                **_without_none(message_fields(reply)), ephemeral=reply.ephemeral
-            )
-        else:
-            await respond(interaction, reply)
-    except discord.HTTPException:
-        log.exception("Could not send an error reply for interaction %s", interaction.id)
+        await respond(interaction, reply)
+    except discord.HTTPException as exc:
+        log.warning(
+            "Could not send an error reply for interaction %s: %s", interaction.id, _short(exc)
+        )
+
+
+def _short(error: discord.HTTPException) -> str:
+    return f"{error.status} {error.text or error.response.reason}".strip()
 
 
 def _without_none(fields: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,9 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 _AUTHENTICATION_FAILED = 4004  # gateway close code for a bad token
+# On SIGTERM/SIGINT, replies in progress get this long to finish before they are abandoned; the
+# process is gone well within 5 s (systemd waits 90 s before it kills).
+DRAIN_SECONDS = 3.0
 
 
 class StartupError(Exception):
@@ -72,13 +75,27 @@ def run(settings: Settings, retriever: Retriever, *, force_sync: bool = False) -
     asyncio.run(main())
 
 
+async def shutdown(client: PaperClient, *, drain_seconds: float = DRAIN_SECONDS) -> None:
+    """Take no new questions, let the replies in progress finish (or abandon them), disconnect."""
+    client.stopping = True
+    unfinished = await client.drain(drain_seconds)
+    if unfinished:
+        log.warning(
+            "Abandoning %d reply(s) still in progress after %g s", len(unfinished), drain_seconds
+        )
+        for task in unfinished:
+            task.cancel()
+        await asyncio.wait(unfinished, timeout=1.0)
+    await client.close()
+
+
 def _stop_on_signals(loop: asyncio.AbstractEventLoop, client: PaperClient) -> list[int]:
     stopping: list[asyncio.Task] = []
 
     def stop(name: str) -> None:
         if not stopping:
             log.info("%s received: disconnecting", name)
-            stopping.append(loop.create_task(client.close()))
+            stopping.append(loop.create_task(shutdown(client)))
 
     handled = []
     for signum in (signal.SIGTERM, signal.SIGINT):
