@@ -1,4 +1,5 @@
-"""`paperbot serve` and `paperbot` as processes: a bad or missing token, and a clean SIGTERM."""
+"""`paperbot serve` and `paperbot` as processes: a bad or missing token, SIGTERM when idle and
+during a reply."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import signal
 import sys
 
 from tests.conftest import clean_env
-from tests.discord_harness import APPLICATION_ID, BOT_USER_ID, TOKEN
-from tests.discord_standin import StandIn
+from tests.discord_harness import ALICE, APPLICATION_ID, BOT_USER_ID, ORIGINAL, TOKEN
+from tests.discord_standin import StandIn, delayed
 
 # Loaded by the child Python before paperbot: points discord.py at the stand-in. The product
 # itself has no such hook; this file lives only in the test's temporary folder.
@@ -86,3 +87,69 @@ async def test_paperbot_with_a_token_serves_and_stops_cleanly_on_sigterm(tmp_pat
     assert "Traceback" not in log
     assert TOKEN not in log and TOKEN.split(".")[2] not in log
     assert s.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
+
+
+async def _serving(tmp_path, standin: StandIn):
+    """`paperbot serve` as a process, connected to `standin`, logging at DEBUG."""
+    process = await _start_paperbot(
+        tmp_path, standin, "serve", DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
+    )
+    while not standin.sessions or not standin.session.identified.is_set():
+        await asyncio.sleep(0.05)
+        assert process.returncode is None, (await process.stderr.read()).decode()
+    # GUILD_CREATE and READY handled: the first interaction finds the guild
+    await asyncio.sleep(0.3)
+    return process
+
+
+async def _stop_within_5_s(process) -> str:
+    """SIGTERM, then the whole output; fails unless the process exits within 5 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 5)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return stdout.decode() + stderr.decode()
+
+
+async def test_sigterm_during_a_slow_reply_lets_it_complete_and_exits(tmp_path):
+    """Fault: SIGTERM arrives while the answer's edit is on its way to a slow Discord (1 s).
+    Expected: the reply completes, then the process exits 0 within 5 s, without a traceback."""
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("PATCH", ORIGINAL, delayed(1.0))
+        process = await _serving(tmp_path, s)
+        interaction = await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
+        await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
+        output = await _stop_within_5_s(process)
+        answers = s.shown_for(interaction)
+    assert process.returncode == 0, output
+    assert len(answers) == 1 and answers[0]["embeds"]
+    assert "SIGTERM received" in output and "Abandoning" not in output
+    assert "Traceback" not in output
+    assert TOKEN not in output and TOKEN.split(".")[2] not in output
+
+
+async def test_sigterm_during_a_reply_that_hangs_abandons_it_and_exits(tmp_path):
+    """Fault: SIGTERM arrives while Discord never answers the answer's edit. Expected: the
+    reply is abandoned after the grace period with one warning, and the process exits 0
+    within 5 s, without a traceback."""
+    release = asyncio.Event()
+
+    async def hang(record):
+        await release.wait()
+
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("PATCH", ORIGINAL, hang)
+        try:
+            process = await _serving(tmp_path, s)
+            await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
+            await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
+            output = await _stop_within_5_s(process)
+        finally:
+            release.set()
+    assert process.returncode == 0, output
+    assert "Abandoning 1 reply(s) still in progress" in output
+    assert "Traceback" not in output
+    assert TOKEN not in output and TOKEN.split(".")[2] not in output
