@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.corpus import CorpusError, corpus_files, load_corpus, read_corpus_file
 from bot.feedback import FeedbackError
 from bot.importing import SourceError
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, exposed_mode, load_settings
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -316,6 +316,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"  {stats.papers} papers, {stats.sentences} sentences, {stats.vocabulary} terms")
     print("Settings:")
     print(f"  Discord token: {'set' if settings.discord_token else 'not set (console only)'}")
+    mode = exposed_mode(Path(".env"))
+    if mode is not None:
+        print(
+            f"paperbot: warning: .env can be read by other users (mode {mode:o}), and it holds "
+            "the bot token: run `chmod 600 .env`",
+            file=sys.stderr,
+        )
     if settings.guild_ids:
         print(f"  command guilds: {', '.join(map(str, settings.guild_ids))}")
     print(

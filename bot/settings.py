@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,15 @@ def load_settings(
     )
 
 
+def exposed_mode(path: Path = Path(".env")) -> int | None:
+    """The permission bits of `path` when other users may read or change it, else None."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
+
+
 def _read_env_file(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
@@ -149,13 +159,24 @@ def _read_env_file(path: Path) -> dict[str, str]:
         raise SettingsError(f"{path}: cannot read settings file: {reason}") from None
 
 
+# Three dot-separated base64 parts: a bot token pasted on the wrong line is never echoed.
+_TOKEN_LIKE = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+
+
+def _shown(raw: str) -> str:
+    """`raw` quoted for an error message, unless it looks like a bot token."""
+    if _TOKEN_LIKE.search(raw):
+        return "a value that looks like a bot token (the token goes in DISCORD_TOKEN)"
+    return repr(raw)
+
+
 def _integer(raw: str | None, key: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise SettingsError(f"{key} must be a whole number, not {raw!r}") from None
+        raise SettingsError(f"{key} must be a whole number, not {_shown(raw)}") from None
     if not low <= value <= high:
         raise SettingsError(f"{key} must be between {low} and {high}, not {value}")
     return value
@@ -169,14 +190,14 @@ def _switch(raw: str | None, key: str, default: bool) -> bool:
         return True
     if value in ("0", "off", "false", "no"):
         return False
-    raise SettingsError(f"{key} must be on or off, not {raw!r}")
+    raise SettingsError(f"{key} must be on or off, not {_shown(raw)}")
 
 
 def _snowflake(raw: str | None, key: str) -> int | None:
     if raw is None:
         return None
     if not raw.isdigit() or not 15 <= len(raw) <= 21:
-        raise SettingsError(f"{key} must be a Discord id (15 to 21 digits), not {raw!r}")
+        raise SettingsError(f"{key} must be a Discord id (15 to 21 digits), not {_shown(raw)}")
     return int(raw)
 
 
@@ -191,6 +212,6 @@ def _log_level(raw: str | None) -> str:
     level = (raw or "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(
-            f"PAPERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {raw!r}"
+            f"PAPERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {_shown(raw or '')}"
         )
     return level

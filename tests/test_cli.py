@@ -233,3 +233,59 @@ def test_invite_without_an_application_id_is_one_line_and_exit_2(run_cli):
     assert result.returncode == 2
     assert result.stderr.startswith("paperbot: error: no application id")
     assert len(result.stderr.splitlines()) == 1
+
+
+FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token-value-for-tests"
+BROKEN_CORPUS = '{"id": "a", "title": "A", "abstract": "Fine."}\n{"id": "b", "title": \n'
+
+# name -> (files to write in the working folder, settings, what the one line says)
+STARTUP_FAULTS = {
+    "malformed corpus": (
+        {"broken.jsonl": BROKEN_CORPUS},
+        {"PAPERBOT_CORPUS": "broken.jsonl"},
+        "broken.jsonl:2",
+    ),
+    "bad number": ({}, {"PAPERBOT_COOLDOWN_SECONDS": "soon"}, "PAPERBOT_COOLDOWN_SECONDS"),
+    "number out of range": ({}, {"PAPERBOT_TOP_K": "50"}, "between 1 and 5, not 50"),
+    "unknown guild id format": ({}, {"DISCORD_GUILD_IDS": "my-server"}, "DISCORD_GUILD_IDS"),
+    ".env is a folder": ({".env/x": ""}, {}, ".env: cannot read settings file: Is a directory"),
+    ".env not UTF-8": ({".env": b"PAPERBOT_TOP_K=\xff\n"}, {}, "not UTF-8 text"),
+    "token on the wrong line": (
+        {".env": f"DISCORD_APPLICATION_ID={FAKE_TOKEN}\n"},
+        {},
+        "DISCORD_APPLICATION_ID must be a Discord id",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["serve", "check"])
+@pytest.mark.parametrize("fault", STARTUP_FAULTS)
+def test_a_startup_fault_is_one_clear_line_and_exit_2(run_cli, tmp_path, command, fault):
+    files, settings, message = STARTUP_FAULTS[fault]
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    result = run_cli(command, DISCORD_TOKEN=FAKE_TOKEN, **settings)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("paperbot: error: "), result.stderr
+    assert message in lines[0]
+    assert FAKE_TOKEN not in result.stdout + result.stderr
+    assert "fake-token-value" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o640, True), (0o600, False)])
+def test_check_warns_when_env_is_readable_by_others(run_cli, tmp_path, mode, warned):
+    env_file = tmp_path / ".env"
+    env_file.write_text("PAPERBOT_TOP_K=3\n", encoding="utf-8")
+    env_file.chmod(mode)
+    result = run_cli("check")
+    assert result.returncode == 0, result.stderr
+    warning = f"warning: .env can be read by other users (mode {mode:o})"
+    assert (warning in result.stderr) is warned
+    if warned:
+        assert "chmod 600 .env" in result.stderr

@@ -1,4 +1,6 @@
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ from bot.settings import (
     Secret,
     SettingsError,
     application_id_from_token,
+    exposed_mode,
     load_settings,
 )
 
@@ -110,3 +113,40 @@ def test_switches_read_on_and_off(raw, value):
 def test_the_database_path_can_be_set():
     settings = load_settings({"PAPERBOT_DB": "/data/feedback.db"}, env_file=None)
     assert settings.database_path() == Path("/data/feedback.db")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "DISCORD_APPLICATION_ID",
+        "DISCORD_GUILD_IDS",
+        "PAPERBOT_TOP_K",
+        "PAPERBOT_LOG_LEVEL",
+        "PAPERBOT_RECORD_QUESTIONS",
+    ],
+)
+def test_a_token_pasted_on_the_wrong_line_is_named_but_never_echoed(key):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({key: FAKE_TOKEN}, env_file=None)
+    message = str(caught.value)
+    assert message.startswith(key) and "looks like a bot token" in message
+    assert FAKE_TOKEN not in message and FAKE_TOKEN.split(".")[2] not in message
+
+
+def test_env_is_git_ignored():
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".env" in ignored
+    if shutil.which("git") and (REPO / ".git").exists():
+        check = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=REPO, check=False)
+        assert check.returncode == 0, ".env is not ignored by git"
+
+
+@pytest.mark.parametrize(
+    ("mode", "exposed"), [(0o600, None), (0o400, None), (0o640, 0o640), (0o604, 0o604)]
+)
+def test_an_env_file_readable_by_others_is_spotted(tmp_path, mode, exposed):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=x\n")
+    env_file.chmod(mode)
+    assert exposed_mode(env_file) == exposed
+    assert exposed_mode(tmp_path / "missing") is None
