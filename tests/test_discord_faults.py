@@ -26,6 +26,8 @@ from tests.discord_harness import (
     ORIGINAL,
     TOKEN,
     bot_and_standin,
+    bot_settings,
+    running_bot,
     settle,
 )
 from tests.discord_standin import (
@@ -353,3 +355,41 @@ async def test_a_slow_discord_still_gets_every_answer_inside_the_window(tmp_path
     assert ALREADY_ACKNOWLEDGED not in [
         (r.json or {}).get("code") for r in standin.find("POST", CALLBACK)
     ]
+
+
+# --- Command sync to unknown servers --------------------------------------------------------------
+
+
+async def test_a_sync_to_unknown_servers_logs_one_line_each_and_the_bot_serves(
+    tmp_path, retriever, caplog
+):
+    """Fault: DISCORD_GUILD_IDS names a server the bot is not in (Discord answers 403 Missing
+    Access) and one that does not exist (404 Unknown Guild). Expected: one error line each that
+    says what to check, no traceback; the third server gets its commands and the bot answers
+    there; the sync is not remembered, so the next start tries again."""
+    forbidden, unknown = 111111111111111111, 222222222222222222
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        guild_route = rf"/applications/{APPLICATION_ID}/guilds/{{}}/commands"
+        s.override("PUT", guild_route.format(forbidden), reply_with(403, _error("Missing Access")))
+        s.override("PUT", guild_route.format(unknown), reply_with(404, _error("Unknown Guild")))
+        ids = (forbidden, unknown, int(s.guilds[0].id))
+        settings = bot_settings(tmp_path / "state", guild_ids=ids)
+        async with running_bot(s, settings, retriever) as bot:
+            interaction = await ask(s, ALICE)
+            await settle(bot)
+        async with running_bot(s, settings, retriever):
+            pass
+        syncs = [r.path for r in s.find("PUT", rf"/applications/{APPLICATION_ID}/.*")]
+    assert answers_in(s.shown_for(interaction)) == 1
+    lines = error_lines(caplog, "Could not sync the slash commands")
+    assert [line.exc_info for line in lines] == [None] * 4  # two servers, two starts
+    assert f"to server {forbidden}: Discord answered 403 (Missing Access)" in lines[0].getMessage()
+    assert "invited with the applications.commands scope" in lines[0].getMessage()
+    assert f"to server {unknown}: Discord answered 404 (Unknown Guild)" in lines[1].getMessage()
+    assert "no server has that id: check DISCORD_GUILD_IDS" in lines[1].getMessage()
+    assert len(syncs) == 6  # three servers, tried again on the second start
+
+
+def _error(message: str) -> dict:
+    codes = {"Missing Access": 50001, "Unknown Guild": 10004}
+    return {"message": message, "code": codes[message]}

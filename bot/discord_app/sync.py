@@ -28,23 +28,43 @@ async def sync_commands(
     if not force and last_synced(state_dir) == digest:
         log.info("Slash commands unchanged since the last sync; not syncing")
         return False
-    try:
-        if guild_ids:
-            for guild_id in guild_ids:
+    failed = False
+    for guild_id in guild_ids or [None]:
+        try:
+            if guild_id is None:
+                synced = await tree.sync()
+                log.info(
+                    "Synced %d commands globally (Discord may take a while to show them)",
+                    len(synced),
+                )
+            else:
                 guild = discord.Object(guild_id)
                 tree.copy_global_to(guild=guild)
                 synced = await tree.sync(guild=guild)
                 log.info("Synced %d commands to server %s", len(synced), guild_id)
-        else:
-            synced = await tree.sync()
-            log.info(
-                "Synced %d commands globally (Discord may take a while to show them)", len(synced)
-            )
-    except discord.HTTPException:
-        log.exception("Could not sync the slash commands; the previous ones stay in place")
-        return False
+        except discord.HTTPException as exc:
+            failed = True
+            log.error("%s", _sync_failure(guild_id, exc))
+    if failed:
+        return False  # not remembered: the next start tries again
     try:
         remember_synced(state_dir, digest)
     except OSError as exc:
         log.warning("Could not remember the command sync in %s: %s", state_dir, exc)
     return True
+
+
+def _sync_failure(guild_id: int | None, error: discord.HTTPException) -> str:
+    """One line that says what went wrong and what to check."""
+    where = "globally" if guild_id is None else f"to server {guild_id}"
+    said = f"Discord answered {error.status} ({error.text or 'no reason given'})"
+    if guild_id is not None and isinstance(error, discord.Forbidden):
+        hint = (
+            "is the bot in that server, invited with the applications.commands scope "
+            "(`paperbot invite`)? Check DISCORD_GUILD_IDS"
+        )
+    elif guild_id is not None and isinstance(error, discord.NotFound):
+        hint = "no server has that id: check DISCORD_GUILD_IDS"
+    else:
+        hint = "the commands registered before stay in place"
+    return f"Could not sync the slash commands {where}: {said}; {hint}"
