@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from bot.admin import NotAllowed
 from bot.answer import Answer, Hit
 from bot.cooldown import OnCooldown
 from bot.documents import PaperText
@@ -39,6 +40,7 @@ NOTHING_FOUND = (
 APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again."
 NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
 NO_TEXT = "That message has no text to search the papers for."
+NOT_ALLOWED = "Only the bot's owner or someone who can manage this server can do that."
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,8 @@ def error_reply(error: BaseException) -> Reply:
     """The one sentence a user sees for a failure: the fixable ones named, the rest an apology."""
     if isinstance(error, OnCooldown):
         return cooldown_reply(error)
+    if isinstance(error, NotAllowed):
+        return Reply(NOT_ALLOWED, ephemeral=True)
     return Reply(APOLOGY, ephemeral=True)
 
 

@@ -66,6 +66,7 @@ async def running_bot(
     *,
     force_sync: bool = False,
     view_timeout: float = 180.0,
+    extra_commands: tuple = (),
 ) -> AsyncIterator[RunningBot]:
     """The bot started as `paperbot serve` starts it, ready (READY and guilds seen), then closed.
 
@@ -81,6 +82,8 @@ async def running_bot(
             view_timeout=view_timeout,
             guild_ready_timeout=0.01,  # the stand-in sends every GUILD_CREATE right after READY
         )
+        for command in extra_commands:  # commands a test adds, such as an admin-only one
+            client.tree.add_command(command)
         task = asyncio.create_task(serve(client))
         ready = asyncio.create_task(client.wait_until_ready())
         try:

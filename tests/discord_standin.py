@@ -450,6 +450,7 @@ class StandIn:
         self.interaction_window = interaction_window
         self.application_id = application_id
         self.bot_user = user_payload(bot_user_id, bot_name, bot=True)
+        self.owner = user_payload(snowflake(), "owner")  # the application's owner
         self.guilds = guilds if guilds is not None else (Guild(snowflake(), snowflake()),)
         self.requests: list[Recorded] = []
         self.commands: dict[str | None, list[dict]] = {}  # None: global, else a guild id
@@ -903,7 +904,7 @@ class StandIn:
             "icon": None,
             "bot_public": True,
             "bot_require_code_grant": False,
-            "owner": user_payload(snowflake(), "owner"),
+            "owner": self.owner,
             "verify_key": "0" * 64,
             "flags": 0,
             "team": None,

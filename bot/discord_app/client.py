@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from bot import discord_replies as replies
+from bot.admin import NotAllowed
 from bot.answer import Answer
 from bot.cooldown import Cooldown, OnCooldown
 from bot.discord_app.commands import COMMANDS
@@ -62,6 +63,8 @@ class PaperTree(app_commands.CommandTree):
             )
             if error_code(original) == UNKNOWN_INTERACTION:
                 return  # the interaction expired: nothing can reach the user any more
+        elif isinstance(original, NotAllowed):
+            log.info("Refused /%s: %s", command, original)
         elif not isinstance(original, OnCooldown):
             log.error("Error in command %r", command, exc_info=original)
         await respond_quietly(interaction, replies.error_reply(original))
