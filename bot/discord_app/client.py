@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import discord
@@ -103,6 +105,11 @@ class PaperClient(discord.Client):
         for command in COMMANDS:
             self.tree.add_command(command)
         self.stopping = False  # set on SIGTERM/SIGINT: new questions are no longer taken
+        # One search at a time, off the event loop. A search is mostly Python holding the GIL:
+        # with several search threads the loop waited its turn behind all of them (stalls of
+        # over a second in a burst, deferrals missing Discord's 3 s window); with one, the loop
+        # gets the GIL back within a switch interval. More threads would not search faster.
+        self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-search")
         self._in_flight: set[asyncio.Task] = set()
 
     def track_current_task(self) -> None:
@@ -142,7 +149,13 @@ class PaperClient(discord.Client):
 
     async def ask(self, question: str, top: int | None) -> Answer:
         """The retriever's answer, computed off the event loop so the gateway stays responsive."""
-        return await asyncio.to_thread(self.retriever.ask, question, top=top or self.settings.top_k)
+        search = functools.partial(self.retriever.ask, question, top=top or self.settings.top_k)
+        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
+
+    async def close(self) -> None:
+        await super().close()
+        # Searches still queued are dropped; the one running ends on its own (it is short).
+        self._searches.shutdown(wait=False, cancel_futures=True)
 
     async def on_message(self, message: discord.Message) -> None:
         question = self._question_in(message)
