@@ -103,11 +103,17 @@ _LINE_START_MARKUP = re.compile(r"^(\s*)([#>\-+]|\d+\.)", flags=re.MULTILINE)
 _MASS_MENTION = re.compile(r"@(everyone|here)")
 
 
+# A URL with these in it is escaped like text: markup around it could pair with them.
+_MARKUP_IN_URL = re.compile(r"[*~|`]|__")
+
+
 def escape(text: str) -> str:
     """`text` shown literally: no Markdown, no masked links, no mentions; bare URLs stay links."""
     out: list[str] = []
     position = 0
     for url in _URL.finditer(text):
+        if _MARKUP_IN_URL.search(url.group()):
+            continue
         out.append(_escape_plain(text[position : url.start()]))
         out.append(url.group())
         position = url.end()
@@ -151,8 +157,12 @@ def _linkable(url: str | None) -> bool:
 
 
 def _link(label: str, url: str | None) -> str:
-    """`label` (already escaped) as a masked link when the url is a plain web address."""
-    if not _linkable(url):
+    """`label` (already escaped) as a masked link when the url is a plain web address.
+
+    A label holding a URL itself stays unlinked: Discord does not show such masked links (they
+    are how phishing hides a link), and the URL in it would swallow the link's brackets.
+    """
+    if not _linkable(url) or _URL.search(label):
         return label
     return f"[{label}]({url.replace('(', '%28').replace(')', '%29')})"
 
@@ -181,7 +191,7 @@ def _quote(hit: Hit, limit: int) -> str:
 
 
 def _paper_heading(paper: PaperText, limit: int = _HEADER_LIMIT) -> str:
-    title = fit(_one_line(paper.title), limit)
+    title = fit(title_line(paper), limit)
     return f"**{_link(title, paper.paper.url)}**"
 
 
@@ -193,6 +203,11 @@ def _paper_entry(paper: PaperText) -> str:
     """The title (linked when it has a url) over its short author list and year."""
     line = _paper_byline(paper)
     return f"{_paper_heading(paper)}\n{line}" if line else _paper_heading(paper)
+
+
+def title_line(paper: PaperText) -> str:
+    """The title on one line; a title that cleaned down to nothing is named by the paper's id."""
+    return _one_line(paper.title) or f"Untitled ({_one_line(paper.id)})"
 
 
 def strip_mentions(content: str, user_id: int) -> str:
@@ -258,7 +273,7 @@ def paper_reply(paper: PaperText) -> Reply:
     ]
     if links:
         fields.append(Field("Links", fit(" · ".join(links), FIELD_VALUE_LIMIT, str), inline=True))
-    title = fit(_one_line(paper.title), TITLE_LIMIT)
+    title = fit(title_line(paper), TITLE_LIMIT)
     footer = fit(f"id: {paper.id}", 200, str)
     others = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
     description = fit(paper.abstract, min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - others))
@@ -272,7 +287,7 @@ def not_found_reply(query: str, near: Sequence[PaperText]) -> Reply:
     if not near:
         return Reply(f"No paper matches “{asked}”. Run /papers to see them all.", ephemeral=True)
     lines = [f"No paper matches “{asked}”. Did you mean:"]
-    lines += [f"• {fit(_one_line(p.title), 300)}" for p in near]
+    lines += [f"• {fit(title_line(p), 300)}" for p in near]
     lines.append("Pick one from the suggestions of /paper, or run /papers.")
     return Reply(fit("\n".join(lines), CONTENT_LIMIT, str), ephemeral=True)
 

@@ -8,11 +8,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot.corpus import BUNDLED_CORPUS, load_corpus
 from bot.retriever import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Property-based tests: enough examples to find the odd case, few enough to keep the suite fast.
+# No example database, so every run (and CI) starts from the same state.
+hypothesis_settings.register_profile(
+    "paperbot",
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "paperbot"))
 ASYNC_TEST_TIMEOUT = 60  # seconds; each end-to-end test takes well under one
 
 

@@ -76,7 +76,7 @@ async def _paper_titles(
     papers = title_choices(_client(interaction).retriever.papers, current, limit=25)
     return [
         app_commands.Choice(
-            name=replies.fit(" ".join(p.title.split()), CHOICE_LIMIT, str),
+            name=replies.fit(replies.title_line(p), CHOICE_LIMIT, str),
             value=p.id[:CHOICE_LIMIT],
         )
         for p in papers
