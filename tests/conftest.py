@@ -27,6 +27,15 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "paperbot"))
 ASYNC_TEST_TIMEOUT = 60  # seconds; each end-to-end test takes well under one
+# The secret part of the fake bot token every test uses (see tests/discord_harness.py).
+TOKEN_SECRET = "fake-token-value-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def _no_token_in_the_logs(caplog):
+    """Whatever any test logged, at whatever level it captured: never the token."""
+    yield
+    assert TOKEN_SECRET not in caplog.text
 
 
 @pytest.fixture(scope="session")

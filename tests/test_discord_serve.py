@@ -9,7 +9,7 @@ import sys
 
 from tests.conftest import clean_env
 from tests.discord_harness import ALICE, APPLICATION_ID, BOT_USER_ID, ORIGINAL, TOKEN
-from tests.discord_standin import StandIn, delayed
+from tests.discord_standin import StandIn, delayed, reply_with
 
 # Loaded by the child Python before paperbot: points discord.py at the stand-in. The product
 # itself has no such hook; this file lives only in the test's temporary folder.
@@ -152,4 +152,20 @@ async def test_sigterm_during_a_reply_that_hangs_abandons_it_and_exits(tmp_path)
     assert process.returncode == 0, output
     assert "Abandoning 1 reply(s) still in progress" in output
     assert "Traceback" not in output
+    assert TOKEN not in output and TOKEN.split(".")[2] not in output
+
+
+async def test_a_crash_at_login_prints_no_token(tmp_path):
+    """Fault: Discord answers the login with a user object missing its fields, which discord.py
+    cannot parse. Expected: the process dies with a traceback, at DEBUG, and none of what it
+    printed shows the token."""
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", reply_with(200, {"username": "paperbot"}))
+        process = await _start_paperbot(
+            tmp_path, s, "serve", DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
+        )
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    output = stdout.decode() + stderr.decode()
+    assert process.returncode not in (0, None)
+    assert "Traceback" in output and "KeyError" in output
     assert TOKEN not in output and TOKEN.split(".")[2] not in output

@@ -21,6 +21,7 @@ CORE_MODULES = [
     "bot.cooldown",
     "bot.pagination",
     "bot.discord_replies",
+    "bot.admin",
     "bot.invite",
     "bot.sync_state",
     "bot.identifiers",
