@@ -18,6 +18,10 @@ import os
 import discord.gateway, discord.http, yarl
 discord.http.Route.BASE = os.environ["STANDIN_API_BASE"]
 discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["STANDIN_GATEWAY"])
+if os.environ.get("STANDIN_RECONNECT_DELAY"):  # discord.py's back-off before reconnecting, fixed
+    import discord.backoff
+    delay = float(os.environ["STANDIN_RECONNECT_DELAY"])
+    discord.backoff.ExponentialBackoff.delay = lambda self: delay
 """
 
 
@@ -168,4 +172,31 @@ async def test_a_crash_at_login_prints_no_token(tmp_path):
     output = stdout.decode() + stderr.decode()
     assert process.returncode not in (0, None)
     assert "Traceback" in output and "KeyError" in output
+    assert TOKEN not in output and TOKEN.split(".")[2] not in output
+
+
+async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
+    """Fault: Discord goes away (the gateway and REST refuse connections) and the bot waits 60 s
+    before reconnecting. Expected: SIGTERM during that wait still ends it within 5 s, exit 0."""
+    standin = StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID)
+    await standin.start()
+    try:
+        process = await _start_paperbot(
+            tmp_path,
+            standin,
+            "serve",
+            DISCORD_TOKEN=TOKEN,
+            PAPERBOT_LOG_LEVEL="DEBUG",
+            STANDIN_RECONNECT_DELAY="60",
+        )
+        while not standin.sessions or not standin.session.identified.is_set():
+            await asyncio.sleep(0.05)
+            assert process.returncode is None, (await process.stderr.read()).decode()
+    finally:
+        await standin.stop()
+    seen = b""
+    while b"Attempting a reconnect in 60.00s" not in seen:
+        seen += await asyncio.wait_for(process.stderr.readline(), 30)
+    output = seen.decode() + await _stop_within_5_s(process)
+    assert process.returncode == 0, output
     assert TOKEN not in output and TOKEN.split(".")[2] not in output

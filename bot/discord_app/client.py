@@ -110,6 +110,7 @@ class PaperClient(discord.Client):
         # over a second in a burst, deferrals missing Discord's 3 s window); with one, the loop
         # gets the GIL back within a switch interval. More threads would not search faster.
         self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-search")
+        self._closed = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
 
     def track_current_task(self) -> None:
@@ -156,6 +157,10 @@ class PaperClient(discord.Client):
         await super().close()
         # Searches still queued are dropped; the one running ends on its own (it is short).
         self._searches.shutdown(wait=False, cancel_futures=True)
+        self._closed.set()
+
+    async def wait_until_closed(self) -> None:
+        await self._closed.wait()
 
     async def on_message(self, message: discord.Message) -> None:
         question = self._question_in(message)

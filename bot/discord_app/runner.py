@@ -42,7 +42,7 @@ async def serve(client: PaperClient) -> None:
     handled = _stop_on_signals(loop, client)
     try:
         async with client:
-            await client.start(token.reveal())
+            await _start_until_closed(client, token.reveal())
     except discord.LoginFailure:
         raise StartupError(
             "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again "
@@ -58,6 +58,29 @@ async def serve(client: PaperClient) -> None:
         for signum in handled:
             loop.remove_signal_handler(signum)
     log.info("Stopped")
+
+
+async def _start_until_closed(client: PaperClient, token: str) -> None:
+    """`client.start`, which also ends once the client is closed.
+
+    discord.py notices a close only when its connection loop wakes up; waiting to reconnect to
+    an unreachable Discord it may sleep for minutes first. A SIGTERM must not wait for that.
+    """
+    starting = asyncio.create_task(client.start(token))
+    closed = asyncio.create_task(client.wait_until_closed())
+    try:
+        await asyncio.wait({starting, closed}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            # Closed: give the loop a moment to notice, then stop waiting for it.
+            await asyncio.wait({starting}, timeout=1.0)
+            if not starting.done():
+                starting.cancel()
+                await asyncio.wait({starting})
+                return
+        starting.result()  # what stopped it, if it failed
+    finally:
+        closed.cancel()
+        starting.cancel()
 
 
 def run(settings: Settings, retriever: Retriever, *, force_sync: bool = False) -> None:
