@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -269,6 +270,10 @@ def report(corpus: Path, started_rss: float, burst_result: dict, soak_result: di
 
 
 async def main(args: argparse.Namespace) -> int:
+    # SIGTERM ends the run like Ctrl-C: through the `finally` that stops the bot process.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     corpus: Path = args.corpus
     questions = questions_from(corpus, args.queries, args.burst + args.soak, args.seed)
     async with StandIn(
@@ -327,4 +332,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(_parser().parse_args())))
+    try:
+        sys.exit(asyncio.run(main(_parser().parse_args())))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        sys.exit(130)
