@@ -1,8 +1,15 @@
-"""BM25 scoring over tokenised documents, as defined by `rank_bm25.BM25Okapi`."""
+"""BM25 scoring over tokenised documents, as defined by `rank_bm25.BM25Okapi`.
+
+`idf="okapi"` is rank_bm25's own idf (negative for terms in more than half the documents, then
+floored at `epsilon` times the mean idf). `idf="lucene"`, log(1 + (N - df + 0.5) / (df + 0.5)),
+is never negative, so that an index of a handful of papers still ranks them.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -18,11 +25,13 @@ class BM25Index:
         k1: float = 1.5,
         b: float = 0.75,
         epsilon: float = 0.25,
+        idf: Literal["okapi", "lucene"] = "okapi",
     ) -> None:
         self.size = len(documents)
+        okapi_class = _LuceneIdfBM25 if idf == "lucene" else BM25Okapi
         # rank_bm25 divides by the corpus size, so an empty index keeps no BM25Okapi at all.
         self._okapi = (
-            BM25Okapi([list(d) for d in documents], k1=k1, b=b, epsilon=epsilon)
+            okapi_class([list(d) for d in documents], k1=k1, b=b, epsilon=epsilon)
             if documents
             else None
         )
@@ -55,3 +64,9 @@ def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
         positive = positive[scores[positive] >= kth]
     order = sorted(positive.tolist(), key=lambda i: (-scores[i], i))[:k]
     return [(i, float(scores[i])) for i in order]
+
+
+class _LuceneIdfBM25(BM25Okapi):
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))

@@ -8,16 +8,15 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot.corpus import CorpusError, corpus_files, load_corpus, read_corpus_file
-from bot.feedback import FeedbackError
-from bot.importing import SourceError
-from bot.settings import Settings, SettingsError, exposed_mode, load_settings
+from bot.corpus import corpus_files, load_corpus, read_corpus_file
+from bot.errors import PaperbotError
+from bot.settings import Settings, exposed_mode, load_settings
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
 
 
-class UsageError(Exception):
+class UsageError(PaperbotError):
     """Input the user can fix (a batch file line, a missing file); exits with code 2."""
 
 
@@ -26,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (CorpusError, SettingsError, UsageError, SourceError, FeedbackError) as exc:
+    except PaperbotError as exc:
         print(f"paperbot: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -128,6 +127,28 @@ def _parser() -> argparse.ArgumentParser:
         "--limit", type=_positive, default=20, metavar="N", help="questions per list (default 20)"
     )
     report.add_argument("--json", action="store_true", help="print the report as one JSON object")
+
+    evaluate = command(
+        "eval", _cmd_eval, "measure answer quality on a benchmark (BEIR files) or dev questions"
+    )
+    evaluate.add_argument(
+        "--queries",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="BEIR queries.jsonl (SciFact evidence in 'metadata' is used), or dev questions "
+        "({id, question, titles, phrase})",
+    )
+    evaluate.add_argument(
+        "--qrels", type=Path, metavar="FILE", help="BEIR qrels TSV with a header (BEIR queries)"
+    )
+    evaluate.add_argument(
+        "--sentences",
+        type=Path,
+        metavar="FILE",
+        help="gold sentence lists ({doc_id, abstract: [...]}) for evidence hit@1 and hit@10",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the figures as one JSON line")
 
     command("chat", _cmd_chat, "ask questions in an interactive console")
     command("check", _cmd_check, "validate the corpus and the settings and print a summary")
@@ -302,6 +323,33 @@ def _cmd_paper(args: argparse.Namespace) -> int:
         print(render_near(args.paper, found.near), file=sys.stderr)
         return EXIT_NOT_FOUND
     print(render_paper(found.paper))
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from bot import evaluation
+
+    queries = evaluation.read_queries(args.queries)
+    is_dev = isinstance(queries[0], evaluation.DevQuestion)
+    if not is_dev and args.qrels is None:
+        raise UsageError("BEIR queries need --qrels FILE")
+    qrels = evaluation.read_qrels(args.qrels) if not is_dev else None
+    sentences = evaluation.read_sentence_lists(args.sentences) if args.sentences else None
+    retriever = _retriever(args)
+    if is_dev:
+        report = evaluation.evaluate_dev(lambda q: retriever.ask(q, top=3), queries)
+    else:
+        report = evaluation.evaluate_benchmark(
+            lambda q: retriever.ask(q, top=10, papers=100),
+            queries,
+            qrels,
+            sentences,
+            progress=evaluation.progress_bar,
+        )
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(evaluation.render_table(report.rows()))
     return 0
 
 

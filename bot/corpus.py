@@ -14,13 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.errors import PaperbotError
 from bot.identifiers import normalize_arxiv, normalize_doi
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORPUS_SUFFIXES = (".toml", ".jsonl")
 
 
-class CorpusError(Exception):
+class CorpusError(PaperbotError):
     """The corpus cannot be used as it is; the message says where and why."""
 
 

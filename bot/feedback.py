@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.errors import PaperbotError
+
 if TYPE_CHECKING:  # the CLI imports this module at start; the retrieval stack can wait
     from bot.answer import Answer
 
@@ -63,7 +65,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class FeedbackError(Exception):
+class FeedbackError(PaperbotError):
     """The feedback database cannot be used; the message names the file and the reason."""
 
 

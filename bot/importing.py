@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from bot.corpus import CorpusError, Paper, paper_from_json, slugify
+from bot.errors import PaperbotError
 from bot.identifiers import (
     arxiv_in,
     arxiv_key,
@@ -34,7 +35,7 @@ _KEY_REASONS = {"doi": "same DOI", "arxiv": "same arXiv id", "title": "same titl
 _ARXIV_VENUES = re.compile(r"^(?:arxiv(?: e-prints| preprint)?|corr)\b", re.IGNORECASE)
 
 
-class SourceError(Exception):
+class SourceError(PaperbotError):
     """The file to import cannot be read as BibTeX or JSON Lines; the message says where."""
 
 

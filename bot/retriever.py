@@ -1,13 +1,16 @@
 """Finding the sentences and papers that answer a question.
 
 Every sentence of every abstract is a BM25 document; every paper is one too (title terms repeated,
-so a question naming a paper's title finds it). A sentence's final score adds a share of its
-paper's score to its own, so that the best snippet comes from the paper that answers best and a
-question that names only a title still gets that paper's sentences.
+so a question naming a paper's title finds it). A sentence's final score adds to its own a share
+of its paper's score, so that the best snippet comes from the paper that answers best and a
+question that names only a title still gets that paper's sentences, and a share of its
+neighbours' (context), with a mild preference for the later sentences of an abstract, where
+findings are stated.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,15 +27,28 @@ from bot.spelling import SpellingCorrector
 
 @dataclass(frozen=True)
 class RankingParams:
-    """Every ranking parameter, in one place."""
+    """Every ranking parameter, in one place.
 
-    k1: float = 1.5
-    b: float = 0.75
+    Chosen on SciFact's training split only (`benchmarks/tune_ranking.py` reproduces the choice);
+    `paperbot eval` reports what they give.
+    """
+
+    # Sentences: rank_bm25's BM25Okapi. Sentences are short and similar in length, so length
+    # normalisation matters less (low b) and a repeated word saturates sooner (low k1).
+    sentence_k1: float = 0.9
+    sentence_b: float = 0.3
     epsilon: float = 0.25
-    title_weight: int = 2  # a paper's title terms count this many times in its paper document
-    title_share: float = 1.0  # share of the title-only score added to a paper's score
-    paper_share: float = 0.3  # share of the paper's score added to each of its sentences
-    sentence_share: float = 1.0  # share of a paper's best sentence score added to the paper
+    # Papers: BM25 over the title (counted title_weight times) and the abstract, with an idf
+    # that stays positive in a corpus of a few papers.
+    paper_k1: float = 1.4
+    paper_b: float = 0.7
+    title_weight: int = 2
+    # A sentence's score: its own BM25 score, raised by up to position_weight towards the end of
+    # its abstract (where findings are stated), plus neighbour_share of its better neighbour's
+    # score and paper_share of its paper's score.
+    position_weight: float = 0.3
+    neighbour_share: float = 0.2
+    paper_share: float = 2.0  # in units of each index's largest idf (see Retriever)
     # At least this share of the question's terms must occur in the corpus, or nothing is
     # relevant: "Who won the world cup in 2022?" must not answer with a citation year.
     min_known_share: float = 0.5
@@ -58,23 +74,36 @@ class Retriever:
         sentence_paper: list[int] = []
         self._sentences: list[str] = []
         paper_docs: list[list[str]] = []
-        title_docs: list[list[str]] = []
+        positions: list[float] = []
         for number, paper in enumerate(self.papers):
-            title_docs.append(analyzer.terms(paper.title))
-            paper_doc = title_docs[-1] * self.params.title_weight
-            for sentence in paper.sentences:
+            paper_doc = analyzer.terms(paper.title) * self.params.title_weight
+            last = max(len(paper.sentences) - 1, 1)
+            for place, sentence in enumerate(paper.sentences):
                 terms = analyzer.terms(sentence)
                 sentence_docs.append(terms)
                 sentence_paper.append(number)
+                positions.append(place / last)
                 self._sentences.append(sentence)
                 paper_doc.extend(terms)
             paper_docs.append(paper_doc)
-        bm25 = {"k1": self.params.k1, "b": self.params.b, "epsilon": self.params.epsilon}
-        self._sentence_index = BM25Index(sentence_docs, **bm25)
-        self._paper_index = BM25Index(paper_docs, **bm25)
-        self._title_index = BM25Index(title_docs, **bm25)
+        params = self.params
+        self._sentence_index = BM25Index(
+            sentence_docs, k1=params.sentence_k1, b=params.sentence_b, epsilon=params.epsilon
+        )
+        self._paper_index = BM25Index(
+            paper_docs, k1=params.paper_k1, b=params.paper_b, idf="lucene"
+        )
         self._sentence_paper = np.asarray(sentence_paper, dtype=np.int64)
+        self._position_boost = 1.0 + params.position_weight * np.asarray(positions)
+        same_paper = self._sentence_paper[1:] == self._sentence_paper[:-1]
+        self._follows_same_paper = np.concatenate(([False], same_paper))
+        self._precedes_same_paper = np.concatenate((same_paper, [False]))
         self._vocabulary = {term for doc in paper_docs for term in doc}
+        # The two scores grow with the log of their index's size (idf); measured in units of
+        # each index's largest idf they stay comparable from six papers to thousands.
+        self._paper_share = params.paper_share * (
+            _largest_idf(len(sentence_docs), "okapi") / _largest_idf(len(paper_docs), "lucene")
+        )
         self._analyzer = analyzer
         self._analyzer_lock = threading.Lock()
         self._corrector: SpellingCorrector | None = None  # built on the first unknown word
@@ -101,15 +130,21 @@ class Retriever:
                 searched_for, terms = corrected, self.analyse(corrected)
         if not self._is_answerable(terms):
             return Answer(question=question, searched_for=searched_for)
-        sentence_scores = self._sentence_index.scores(terms)
+        own = self._sentence_index.scores(terms)
         paper_scores = self._paper_index.scores(terms)
-        paper_scores += self.params.title_share * self._title_index.scores(terms)
-        combined = sentence_scores + self.params.paper_share * paper_scores[self._sentence_paper]
+        combined = (
+            own * self._position_boost
+            + self.params.neighbour_share * self._best_neighbour(own)
+            + self._paper_share * paper_scores[self._sentence_paper]
+        )
         hits = tuple(
             self._hit(rank, index, score, terms)
             for rank, (index, score) in enumerate(top_positive(combined, top), start=1)
         )
-        ranked = self._rank_papers(paper_scores, sentence_scores, papers)
+        ranked = tuple(
+            RankedPaper(rank=rank, paper=self.papers[index], score=score)
+            for rank, (index, score) in enumerate(top_positive(paper_scores, papers), start=1)
+        )
         return Answer(question=question, hits=hits, papers=ranked, searched_for=searched_for)
 
     def spelling(self) -> SpellingCorrector:
@@ -126,16 +161,13 @@ class Retriever:
         known = sum(term in self._vocabulary for term in distinct)
         return known > 0 and known >= self.params.min_known_share * len(distinct)
 
-    def _rank_papers(
-        self, paper_scores: np.ndarray, sentence_scores: np.ndarray, limit: int
-    ) -> tuple[RankedPaper, ...]:
-        best_sentence = np.zeros_like(paper_scores)
-        np.maximum.at(best_sentence, self._sentence_paper, sentence_scores)
-        combined = paper_scores + self.params.sentence_share * best_sentence
-        return tuple(
-            RankedPaper(rank=rank, paper=self.papers[index], score=score)
-            for rank, (index, score) in enumerate(top_positive(combined, limit), start=1)
-        )
+    def _best_neighbour(self, scores: np.ndarray) -> np.ndarray:
+        """For each sentence, the higher score of the sentences before and after it in its paper."""
+        before = np.zeros_like(scores)
+        before[1:] = scores[:-1]
+        after = np.zeros_like(scores)
+        after[:-1] = scores[1:]
+        return np.maximum(before * self._follows_same_paper, after * self._precedes_same_paper)
 
     def _hit(self, rank: int, index: int, score: float, query_terms: Sequence[str]) -> Hit:
         sentence = self._sentences[index]
@@ -153,3 +185,10 @@ class Retriever:
                 (span.start, span.end) for span in spans if wanted.intersection(span.terms)
             ),
         )
+
+
+def _largest_idf(size: int, kind: str) -> float:
+    """The idf of a term found in one document of `size` (as `bot.bm25` computes it)."""
+    if kind == "lucene":
+        return math.log(1 + (size - 0.5) / 1.5)
+    return max(math.log((size - 0.5) / 1.5), 1e-9) if size > 1 else 1.0

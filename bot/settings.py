@@ -17,9 +17,10 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from bot.corpus import BUNDLED_CORPUS
+from bot.errors import PaperbotError
 
 
-class SettingsError(Exception):
+class SettingsError(PaperbotError):
     """A setting has a value that cannot work; the message names the key."""
 
 

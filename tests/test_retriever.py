@@ -126,3 +126,65 @@ def test_coverage_gate_is_a_parameter():
     question = "alpha beta gamma delta"
     assert not Retriever(corpus).ask(question).found
     assert Retriever(corpus, RankingParams(min_known_share=0.25)).ask(question).found
+
+
+def _plain(**changes):
+    """Parameters with every extra mechanism off, then `changes` switched on."""
+    off = {"position_weight": 0.0, "neighbour_share": 0.0, "paper_share": 0.0}
+    return RankingParams(**{**off, **changes})
+
+
+def test_later_sentences_of_an_abstract_win_ties_with_the_position_prior():
+    corpus = _tiny(
+        ("p", "Study", "Vaccines were tested early. Many people came. Vaccines were tested late.")
+    )
+    question = "vaccines tested"
+    hits = Retriever(corpus, _plain(position_weight=0.3)).ask(question, top=2).hits
+    assert [h.sentence for h in hits] == [
+        "Vaccines were tested late.",
+        "Vaccines were tested early.",
+    ]
+    assert hits[0].score > hits[1].score
+    flat = Retriever(corpus, _plain()).ask(question, top=2).hits
+    assert flat[0].score == flat[1].score
+
+
+def test_a_neighbour_that_matches_lifts_a_sentence():
+    corpus = _tiny(
+        ("context", "One", "Insulin was measured. Glucose fell sharply."),
+        ("alone", "Two", "Insulin was measured. Weather was fine."),
+    )
+    question = "insulin glucose"
+
+    with_context = Retriever(corpus, _plain(neighbour_share=0.5)).ask(question, top=5).hits
+    scores = {(h.paper.id, h.sentence): h.score for h in with_context}
+    assert scores[("context", "Insulin was measured.")] > scores[("alone", "Insulin was measured.")]
+    flat = Retriever(corpus, _plain()).ask(question, top=5).hits
+    flat_scores = {(h.paper.id, h.sentence): h.score for h in flat}
+    assert (
+        flat_scores[("context", "Insulin was measured.")]
+        == flat_scores[("alone", "Insulin was measured.")]
+    )
+
+
+def test_a_corpus_of_one_paper_still_answers():
+    corpus = Corpus(
+        (
+            Paper(
+                id="only",
+                title="Sparse coding",
+                abstract="Sparse coding learns dictionaries. It is old.",
+            ),
+        )
+    )
+    answer = Retriever(corpus).ask("what does sparse coding learn?")
+    assert answer.hits[0].sentence == "Sparse coding learns dictionaries."
+    assert answer.papers[0].paper.id == "only" and answer.papers[0].score > 0
+
+
+def test_title_words_rank_their_paper_first():
+    corpus = _tiny(
+        ("titled", "Dropout regularisation", "We study a method. It helps."),
+        ("mentions", "Methods", "Dropout is mentioned once here. Other things follow."),
+    )
+    assert Retriever(corpus).ask("dropout regularisation").papers[0].paper.id == "titled"

@@ -1,0 +1,333 @@
+"""Measuring answer quality: BEIR-style benchmarks (SciFact) and the dev-question format.
+
+Paper ranking is scored with trec_eval's own definitions (pytrec_eval): nDCG@10, Recall@100 and
+MRR@10 (reciprocal rank over the first ten papers). Snippets are scored against gold evidence
+sentences: a snippet counts when it is one of the gold evidence sentences of a gold paper,
+compared on normalised text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.answer import Answer
+from bot.cleaning import latex_to_text
+from bot.errors import PaperbotError
+
+
+class EvaluationInputError(PaperbotError):
+    """An evaluation file cannot be read; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class BenchmarkQuery:
+    id: str
+    text: str
+    evidence: dict[str, tuple[int, ...]] = field(
+        default_factory=dict
+    )  # paper id -> sentence numbers
+
+
+@dataclass(frozen=True)
+class DevQuestion:
+    id: str
+    question: str
+    titles: tuple[str, ...]
+    phrase: str | None
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    queries: int
+    ndcg_at_10: float
+    recall_at_100: float
+    mrr_at_10: float
+    evidence_queries: int = 0
+    evidence_hit_at_1: float | None = None
+    evidence_hit_at_10: float | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "queries": self.queries,
+            "ndcg@10": self.ndcg_at_10,
+            "recall@100": self.recall_at_100,
+            "mrr@10": self.mrr_at_10,
+            "evidence_queries": self.evidence_queries,
+            "evidence_hit@1": self.evidence_hit_at_1,
+            "evidence_hit@10": self.evidence_hit_at_10,
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        rows = [
+            ("queries", str(self.queries)),
+            ("paper nDCG@10", f"{self.ndcg_at_10:.3f}"),
+            ("paper Recall@100", f"{self.recall_at_100:.3f}"),
+            ("paper MRR@10", f"{self.mrr_at_10:.3f}"),
+        ]
+        if self.evidence_hit_at_1 is not None:
+            rows += [
+                ("queries with evidence", str(self.evidence_queries)),
+                ("evidence hit@1", f"{self.evidence_hit_at_1:.3f}"),
+                ("evidence hit@10", f"{self.evidence_hit_at_10:.3f}"),
+            ]
+        return rows
+
+
+@dataclass(frozen=True)
+class DevReport:
+    questions: int
+    answerable: int
+    top1_title_hits: int
+    with_phrase: int
+    phrase_hits: int
+    unanswerable: int
+    no_answer_hits: int
+    failures: tuple[str, ...]
+
+    @staticmethod
+    def _rate(hits: int, total: int) -> float | None:
+        return hits / total if total else None
+
+    def to_json(self) -> dict:
+        return {
+            "questions": self.questions,
+            "top1_title": self._rate(self.top1_title_hits, self.answerable),
+            "phrase_top3": self._rate(self.phrase_hits, self.with_phrase),
+            "no_answer": self._rate(self.no_answer_hits, self.unanswerable),
+            "failures": list(self.failures),
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("questions", str(self.questions)),
+            ("top-1 title right", f"{self.top1_title_hits}/{self.answerable}"),
+            ("phrase in top 3", f"{self.phrase_hits}/{self.with_phrase}"),
+            ("no-answer right", f"{self.no_answer_hits}/{self.unanswerable}"),
+            ("failures", ", ".join(self.failures) or "none"),
+        ]
+
+
+Ask = Callable[[str], Answer]
+
+
+def normalise_sentence(text: str) -> str:
+    """Text compared on words only: case, accents' forms, punctuation and spacing ignored."""
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _json_lines(path: Path) -> Iterable[tuple[int, dict]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise EvaluationInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise EvaluationInputError(f"{path}: not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvaluationInputError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
+        if not isinstance(record, dict):
+            raise EvaluationInputError(f"{path}:{number}: expected a JSON object")
+        yield number, record
+
+
+def read_queries(path: Path) -> list[BenchmarkQuery] | list[DevQuestion]:
+    """BEIR queries (`_id`, `text`, optional SciFact `metadata`) or dev questions (`titles`)."""
+    records = list(_json_lines(path))
+    if not records:
+        raise EvaluationInputError(f"{path}: no queries")
+    if all("titles" in record for _, record in records):
+        return [_dev_question(path, number, record) for number, record in records]
+    return [_benchmark_query(path, number, record) for number, record in records]
+
+
+def _dev_question(path: Path, number: int, record: dict) -> DevQuestion:
+    titles = record.get("titles")
+    question = record.get("question")
+    if not isinstance(question, str) or not isinstance(titles, list):
+        raise EvaluationInputError(f"{path}:{number}: needs 'question' text and a 'titles' list")
+    phrase = record.get("phrase")
+    return DevQuestion(str(record.get("id", number)), question, tuple(titles), phrase or None)
+
+
+def _benchmark_query(path: Path, number: int, record: dict) -> BenchmarkQuery:
+    query_id = record.get("_id", record.get("id"))
+    text = record.get("text", record.get("question"))
+    if query_id is None or not isinstance(text, str):
+        raise EvaluationInputError(f"{path}:{number}: needs '_id' and 'text'")
+    evidence: dict[str, tuple[int, ...]] = {}
+    metadata = record.get("metadata") or {}
+    if isinstance(metadata, dict):
+        for paper_id, sets in metadata.items():
+            if isinstance(sets, list):
+                numbers = {
+                    i for item in sets if isinstance(item, dict) for i in item.get("sentences", [])
+                }
+                evidence[str(paper_id)] = tuple(sorted(numbers))
+    return BenchmarkQuery(str(query_id), text, evidence)
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """A BEIR qrels TSV (query-id, corpus-id, score) with a header line."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvaluationInputError(f"{path}: cannot read: {exc}") from None
+    qrels: dict[str, dict[str, int]] = {}
+    for number, line in enumerate(lines, start=1):
+        fields = line.split("\t")
+        if number == 1 and not fields[-1].strip().lstrip("-").isdigit():
+            continue  # the header
+        if not line.strip():
+            continue
+        if len(fields) != 3 or not fields[2].strip().lstrip("-").isdigit():
+            raise EvaluationInputError(
+                f"{path}:{number}: expected query-id<TAB>corpus-id<TAB>score"
+            )
+        qrels.setdefault(fields[0].strip(), {})[fields[1].strip()] = int(fields[2])
+    if not qrels:
+        raise EvaluationInputError(f"{path}: no judgements")
+    return qrels
+
+
+def read_sentence_lists(path: Path) -> dict[str, list[str]]:
+    """SciFact's sentence lists: `{"doc_id", "abstract": [sentence, ...]}` per line."""
+    lists: dict[str, list[str]] = {}
+    for number, record in _json_lines(path):
+        sentences = record.get("abstract", record.get("sentences"))
+        doc_id = record.get("doc_id", record.get("_id", record.get("id")))
+        if doc_id is None or not isinstance(sentences, list):
+            raise EvaluationInputError(f"{path}:{number}: needs 'doc_id' and an 'abstract' list")
+        lists[str(doc_id)] = [str(s) for s in sentences]
+    return lists
+
+
+def evaluate_benchmark(
+    ask: Ask,
+    queries: Sequence[BenchmarkQuery],
+    qrels: dict[str, dict[str, int]],
+    sentence_lists: dict[str, list[str]] | None = None,
+    progress: Callable[[Iterable], Iterable] = lambda items: items,
+) -> BenchmarkReport:
+    """Ask each judged query once; score its paper ranking and, given gold sentences, snippets."""
+    import pytrec_eval  # the trec_eval definitions of the measures
+
+    judged = [q for q in queries if q.id in qrels]
+    if not judged:
+        raise EvaluationInputError("no query has relevance judgements in the qrels file")
+    run: dict[str, dict[str, float]] = {}
+    top10: dict[str, dict[str, float]] = {}
+    evidence_at_1 = evidence_at_10 = evidence_queries = 0
+    for query in progress(judged):
+        answer = ask(query.text)
+        ranking = {ranked.paper.id: ranked.score for ranked in answer.papers[:100]}
+        run[query.id] = ranking
+        top10[query.id] = {ranked.paper.id: ranked.score for ranked in answer.papers[:10]}
+        gold = _gold_sentences(query, sentence_lists) if sentence_lists is not None else None
+        if gold:
+            evidence_queries += 1
+            found = [
+                (hit.paper.id, normalise_sentence(hit.sentence)) in gold for hit in answer.hits[:10]
+            ]
+            evidence_at_1 += bool(found[:1] and found[0])
+            evidence_at_10 += any(found)
+    judged_qrels = {q.id: qrels[q.id] for q in judged}
+    per_query = pytrec_eval.RelevanceEvaluator(
+        judged_qrels, {"ndcg_cut.10", "recall.100"}
+    ).evaluate(_with_every_query(run, judged_qrels))
+    reciprocal = pytrec_eval.RelevanceEvaluator(judged_qrels, {"recip_rank"}).evaluate(
+        _with_every_query(top10, judged_qrels)
+    )
+
+    def mean(values: Iterable[float]) -> float:
+        values = list(values)
+        return sum(values) / len(values)
+
+    has_evidence = sentence_lists is not None and evidence_queries > 0
+    return BenchmarkReport(
+        queries=len(judged),
+        ndcg_at_10=mean(m["ndcg_cut_10"] for m in per_query.values()),
+        recall_at_100=mean(m["recall_100"] for m in per_query.values()),
+        mrr_at_10=mean(m["recip_rank"] for m in reciprocal.values()),
+        evidence_queries=evidence_queries,
+        evidence_hit_at_1=evidence_at_1 / evidence_queries if has_evidence else None,
+        evidence_hit_at_10=evidence_at_10 / evidence_queries if has_evidence else None,
+    )
+
+
+def _with_every_query(run: dict[str, dict[str, float]], qrels: dict) -> dict[str, dict[str, float]]:
+    # trec_eval leaves out a query with no retrieved paper; it must count as a zero instead.
+    missing_paper = "\x00none"
+    return {qid: run.get(qid) or {missing_paper: 0.0} for qid in qrels}
+
+
+def _gold_sentences(
+    query: BenchmarkQuery, sentence_lists: dict[str, list[str]]
+) -> set[tuple[str, str]]:
+    gold = set()
+    for paper_id, numbers in query.evidence.items():
+        sentences = sentence_lists.get(paper_id, [])
+        for number in numbers:
+            if 0 <= number < len(sentences):
+                gold.add((paper_id, normalise_sentence(latex_to_text(sentences[number]))))
+    return gold
+
+
+def evaluate_dev(ask: Ask, questions: Sequence[DevQuestion]) -> DevReport:
+    """Top-1 title, phrase in the top 3 sentences, and "no answer" where the corpus has none."""
+    answerable = top1 = with_phrase = phrase_hits = unanswerable = no_answer = 0
+    failures: list[str] = []
+    for question in questions:
+        answer = ask(question.question)
+        if not question.titles:
+            unanswerable += 1
+            ok = not answer.hits
+            no_answer += ok
+        else:
+            answerable += 1
+            gold = {_title_key(title) for title in question.titles}
+            title_ok = bool(answer.hits) and _title_key(answer.hits[0].paper.paper.title) in gold
+            top1 += title_ok
+            phrase_ok = True
+            if question.phrase:
+                with_phrase += 1
+                wanted = question.phrase.casefold()
+                phrase_ok = any(wanted in hit.sentence.casefold() for hit in answer.hits[:3])
+                phrase_hits += phrase_ok
+            ok = title_ok and phrase_ok
+        if not ok:
+            failures.append(question.id)
+    return DevReport(
+        questions=len(questions),
+        answerable=answerable,
+        top1_title_hits=top1,
+        with_phrase=with_phrase,
+        phrase_hits=phrase_hits,
+        unanswerable=unanswerable,
+        no_answer_hits=no_answer,
+        failures=tuple(failures),
+    )
+
+
+def _title_key(title: str) -> str:
+    return normalise_sentence(latex_to_text(title))
+
+
+def progress_bar(items: Sequence) -> Iterable:
+    """A progress bar on stderr when it is a terminal (tqdm leaves pipes and logs clean)."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc="questions", unit="q", disable=None, leave=False)
+
+
+def render_table(rows: Sequence[tuple[str, str]]) -> str:
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
