@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -221,14 +222,18 @@ async def soak(
 
 
 def engine() -> str:
+    """Which BM25 engine the bot runs: rank_bm25's, or the numpy one that replaces it."""
     source = (REPO / "bot" / "bm25.py").read_text(encoding="utf-8")
-    return "rank_bm25.BM25Okapi" if "BM25Okapi(" in source else "bot.bm25 (numpy)"
+    uses_rank_bm25 = re.search(r"^\s*(from|import) rank_bm25", source, flags=re.MULTILINE)
+    return "rank_bm25.BM25Okapi" if uses_rank_bm25 else "bot.bm25's own (numpy)"
 
 
-def report(corpus: Path, started_rss: float, burst_result: dict, soak_result: dict | None) -> None:
+def report(
+    corpus: Path, engine_name: str, started_rss: float, burst_result: dict, soak_result: dict | None
+) -> None:
     b = burst_result
     print()
-    print(f"engine: {engine()}; corpus: {corpus}")
+    print(f"engine: {engine_name}; corpus: {corpus}")
     print(f"bot RSS after start: {started_rss:.1f} MiB")
     print(
         f"burst: {b['interactions']} /ask from {b['users']} users dispatched in "
@@ -275,6 +280,7 @@ async def main(args: argparse.Namespace) -> int:
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     corpus: Path = args.corpus
+    engine_name = engine()  # read now: the file may change while the benchmark runs
     questions = questions_from(corpus, args.queries, args.burst + args.soak, args.seed)
     async with StandIn(
         token=TOKEN,
@@ -297,7 +303,7 @@ async def main(args: argparse.Namespace) -> int:
                 process.terminate()
                 await asyncio.wait_for(process.wait(), 30)
             log_lines = (Path(folder) / "bot.log").read_text(errors="replace").splitlines()
-    report(corpus, started_rss, burst_result, soak_result)
+    report(corpus, engine_name, started_rss, burst_result, soak_result)
     problems = [line for line in log_lines if " ERROR " in line or " WARNING " in line]
     print(f"bot log: {len(problems)} warnings and errors" + (", the first:" if problems else ""))
     for line in problems[:5]:
