@@ -28,8 +28,14 @@ _BUILD_CHUNK = 1 << 20
 _PRUNING_MIN_SIZE = 20_000
 _SPARSE_SHARE = 0.05
 _EXACT_LIMIT = 2_000
-# Looking one document up in a term's postings costs about as much as adding this many postings.
-_LOOKUP_COST = 16
+# `top_positive` over this many scores or more first drops those below a threshold taken from a
+# sample of about this many of them.
+_SAMPLED_TOP_MIN_SIZE = 50_000
+_TOP_SAMPLE = 4_096
+# The commonest terms also keep a dense column of weights (see `_dense_columns`): those in at
+# least 1/8 of the documents, while the columns take at most half the postings' memory.
+_COLUMN_DOC_SHARE = 8
+_COLUMN_MEMORY = 0.5
 # How many documents of the rarest terms are scored exactly to set the floor.
 _FLOOR_SAMPLE = 64
 # Slack on the upper bound of what unread terms can add: covers the rounding of summing the
@@ -65,6 +71,7 @@ class BM25Index:
         self._idf = _okapi_idf(np.diff(starts), self.size, epsilon)
         _scale_by_idf(weights, starts, self._idf)
         self._max_weight = _max_per_term(weights, starts)
+        self._columns = _dense_columns(starts, docs, weights, self.size)
         self._freeze()
 
     # -- the public surface ------------------------------------------------------------------
@@ -165,11 +172,13 @@ class BM25Index:
         index._weights = weights.copy()
         index._idf = idf.copy()
         index._max_weight = _max_per_term(index._weights, index._starts)
+        index._columns = _dense_columns(index._starts, index._docs, index._weights, index.size)
         index._freeze()
         return index
 
     def _freeze(self) -> None:
-        for array in (self._starts, self._docs, self._weights, self._idf, self._max_weight):
+        arrays = (self._starts, self._docs, self._weights, self._idf, self._max_weight)
+        for array in (*arrays, *self._columns.values()):
             array.flags.writeable = False
 
     def _term_numbers(self, query: Sequence[str]) -> list[int]:
@@ -183,8 +192,12 @@ class BM25Index:
     def _dense_scores(self, numbers: Sequence[int]) -> np.ndarray:
         scores = np.zeros(self.size)
         for number in numbers:  # in query order: the order rank_bm25 adds them
-            docs, weights = self._postings(number)
-            np.add.at(scores, docs, weights)
+            column = self._columns.get(number)
+            if column is not None:
+                scores += column  # + 0.0 where the term is not: no change, as in rank_bm25
+            else:
+                docs, weights = self._postings(number)
+                np.add.at(scores, docs, weights)
         return scores
 
     def _top_pruned(self, numbers: list[int], k: int) -> list[tuple[int, float]] | None:
@@ -197,9 +210,8 @@ class BM25Index:
            documents of those j terms (the candidates) can make the top k. Their partial
            scores from those terms, plus the same bound, drop the candidates that cannot reach
            the floor either; the few left are scored exactly, in query order, as `scores` does.
-        3. Where those postings are long, the partial scores are summed densely, which still
-           skips the commonest terms' (longest) postings.
-        4. Otherwise every document is scored, and only those reaching the floor compete.
+        3. Where those terms' postings are too long, or leave too many candidates, every
+           document is scored instead.
         """
         repeats: dict[int, int] = {}
         for number in numbers:
@@ -221,30 +233,42 @@ class BM25Index:
             if sum(freqs[: j + 1]) > budget:
                 break
             candidates, partial = self._partial_scores(by_rarity[: j + 1], repeats)
-            keep = _reaching(candidates, partial, unread[j], floor)
+            keep, floor = self._reaching(candidates, partial, unread[j], floor, numbers, k)
             if keep.size > _EXACT_LIMIT:
                 continue  # reading the next term narrows the list more cheaply
-            return self._top_of(keep, numbers, repeats, k)
+            return self._top_of(keep, numbers, k)
 
-        if essential < last:
-            partial = np.zeros(self.size)
-            for number in by_rarity[: essential + 1]:
-                docs, weights = self._postings(number)
-                np.add.at(partial, docs, weights * repeats[number])
-            keep = _reaching(None, partial, unread[essential], floor)
-            skipped = sum(freqs[essential + 1 :])
-            if keep.size * len(by_rarity) * _LOOKUP_COST <= skipped:
-                return self._top_of(keep, numbers, repeats, k)
-
-        scores = self._dense_scores(numbers)
-        keep = np.flatnonzero(scores >= floor) if floor > 0 else np.flatnonzero(scores > 0)
-        return [(int(keep[i]), score) for i, score in top_positive(scores[keep], k)]
+        return top_positive(self._dense_scores(numbers), k)
 
     def _top_of(
-        self, candidates: np.ndarray, numbers: list[int], repeats: Mapping[int, int], k: int
+        self, candidates: np.ndarray, numbers: list[int], k: int
     ) -> list[tuple[int, float]]:
-        best = top_positive(self._candidate_scores(candidates, numbers, repeats), k)
+        """The top k of `candidates` (ascending document numbers), scored exactly."""
+        best = top_positive(self._candidate_scores(candidates, numbers), k)
         return [(int(candidates[i]), score) for i, score in best]
+
+    def _reaching(
+        self,
+        candidates: np.ndarray,
+        partial: np.ndarray,
+        rest: float,
+        floor: float,
+        numbers: list[int],
+        k: int,
+    ) -> tuple[np.ndarray, float]:
+        """The candidates whose partial score plus what the unread terms can add reaches the
+        floor (or is positive, without one); and the floor, raised if many do with the exact
+        scores of the likeliest of them."""
+        upper = partial * _BOUND_SLACK + rest
+        chosen = np.flatnonzero(upper >= floor if floor > 0 else upper > 0)
+        if chosen.size > 4 * _FLOOR_SAMPLE:
+            likely = np.argpartition(partial[chosen], chosen.size - _FLOOR_SAMPLE)
+            likely = np.sort(chosen[likely[-_FLOOR_SAMPLE:]])
+            raised = _kth_best(self._candidate_scores(candidates[likely], numbers), k)
+            if raised > floor:
+                floor = raised
+                chosen = chosen[upper[chosen] >= floor]
+        return candidates[chosen], floor
 
     def _doc_freq(self, number: int) -> int:
         return int(self._starts[number + 1] - self._starts[number])
@@ -267,11 +291,7 @@ class BM25Index:
             if count >= _FLOOR_SAMPLE:
                 break
         sample = _sorted_unique(np.concatenate(picked))
-        exact = self._candidate_scores(sample, numbers, repeats)
-        exact = exact[exact > 0]
-        if exact.size < k:
-            return 0.0
-        return float(np.partition(exact, exact.size - k)[exact.size - k])
+        return _kth_best(self._candidate_scores(sample, numbers), k)
 
     def _partial_scores(
         self, read: Sequence[int], repeats: Mapping[int, int]
@@ -290,13 +310,14 @@ class BM25Index:
         firsts = np.flatnonzero(_starts_of_runs(docs))
         return docs[firsts], np.add.reduceat(weights[order], firsts)
 
-    def _candidate_scores(
-        self, candidates: np.ndarray, numbers: list[int], repeats: Mapping[int, int]
-    ) -> np.ndarray:
+    def _candidate_scores(self, candidates: np.ndarray, numbers: list[int]) -> np.ndarray:
         """Exact scores of `candidates` (ascending document numbers): each term's weight or 0.0,
         added in query order like the dense pass."""
         weight_of = {}
-        for number in repeats:
+        for number in dict.fromkeys(numbers):
+            if number in self._columns:
+                weight_of[number] = self._columns[number][candidates]
+                continue
             docs, weights = self._postings(number)
             column = np.zeros(candidates.size)
             if docs.size <= candidates.size:  # look each posting up among the candidates
@@ -319,7 +340,7 @@ def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     """Indices of the `k` largest positive scores, best first, ties broken by lower index."""
     if k <= 0 or scores.size == 0:
         return []
-    chosen = np.flatnonzero(scores > 0)
+    chosen = _contenders(scores, k)
     values = scores[chosen]
     if chosen.size > k:
         # Partition, never sort every score: the k-th largest value splits the winners (above
@@ -333,14 +354,34 @@ def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     return list(zip(chosen[order].tolist(), values[order].tolist(), strict=True))
 
 
-def _reaching(
-    candidates: np.ndarray | None, partial: np.ndarray, rest: float, floor: float
-) -> np.ndarray:
-    """The candidates (all documents if None) whose partial score plus what the unread terms
-    can add reaches the floor (or is positive, without a floor)."""
-    upper = partial * _BOUND_SLACK + rest
-    chosen = upper >= floor if floor > 0 else upper > 0
-    return np.flatnonzero(chosen) if candidates is None else candidates[chosen]
+def _contenders(scores: np.ndarray, k: int) -> np.ndarray:
+    """Ascending indices of positive scores that include the k best (ties: the lowest indices).
+
+    In a long array, a threshold from a strided sample usually leaves a few hundred: if k
+    scores beat it, the k best all do; else the k best are those plus the first of the scores
+    equal to it.
+    """
+    if scores.size >= _SAMPLED_TOP_MIN_SIZE:
+        step = max(1, scores.size // _TOP_SAMPLE)
+        sample = scores[::step]
+        rank = min(sample.size, -(-2 * k // step) + 1)  # about 2k scores, or more, beat it
+        threshold = np.partition(sample, sample.size - rank)[sample.size - rank]
+        if threshold > 0:
+            above = np.flatnonzero(scores > threshold)
+            if above.size >= k:
+                return above
+            level = np.flatnonzero(scores == threshold)[: k - above.size]
+            if above.size + level.size == k:
+                return np.sort(np.concatenate((above, level)))
+    return np.flatnonzero(scores > 0)
+
+
+def _kth_best(scores: np.ndarray, k: int) -> float:
+    """The k-th largest positive score, or 0.0 if fewer than k are positive."""
+    positive = scores[scores > 0]
+    if positive.size < k:
+        return 0.0
+    return float(np.partition(positive, positive.size - k)[positive.size - k])
 
 
 def _starts_of_runs(ordered: np.ndarray) -> np.ndarray:
@@ -432,6 +473,28 @@ def _scale_by_idf(weights: np.ndarray, starts: np.ndarray, idf: np.ndarray) -> N
         end = min(begin + _BUILD_CHUNK, weights.size)
         term_of = np.searchsorted(starts, np.arange(begin, end), side="right") - 1
         weights[begin:end] *= idf[term_of]
+
+
+def _dense_columns(
+    starts: np.ndarray, docs: np.ndarray, weights: np.ndarray, size: int
+) -> dict[int, np.ndarray]:
+    """Every document's weight for the commonest terms, for adding them without a scatter.
+
+    Only terms in at least 1/_COLUMN_DOC_SHARE of the documents, commonest first, while the
+    columns take at most _COLUMN_MEMORY of the postings' memory.
+    """
+    freqs = np.diff(starts)
+    allowed = _COLUMN_MEMORY * (docs.nbytes + weights.nbytes)
+    columns: dict[int, np.ndarray] = {}
+    for number in np.argsort(-freqs, kind="stable").tolist():
+        if freqs[number] * _COLUMN_DOC_SHARE < size or (len(columns) + 1) * 8 * size > allowed:
+            break
+        column = np.zeros(size)
+        column[docs[starts[number] : starts[number + 1]]] = weights[
+            starts[number] : starts[number + 1]
+        ]
+        columns[number] = column
+    return columns
 
 
 def _max_per_term(weights: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
 """BM25Index against rank_bm25's BM25Okapi itself, the definition of the score."""
 
+import functools
 import random
 
 import numpy as np
@@ -19,8 +20,9 @@ STRATEGIES = {
     "default tuning": {"_PRUNING_MIN_SIZE": 0},
     "sparse always": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 10**9},
     "sparse, reading on": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 3},
-    "partial dense": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 0.0, "_LOOKUP_COST": 0},
-    "dense with floor": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 0.0, "_LOOKUP_COST": 10**9},
+    "dense after the floor": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 0.0},
+    "no dense columns": {"_PRUNING_MIN_SIZE": 0, "_COLUMN_DOC_SHARE": 10**9},
+    "sampled top-k": {"_PRUNING_MIN_SIZE": 0, "_SAMPLED_TOP_MIN_SIZE": 0, "_TOP_SAMPLE": 64},
 }
 
 
@@ -72,16 +74,21 @@ def test_scores_equal_rank_bm25_bit_for_bit(seed, params):
         np.testing.assert_array_equal(index.scores(query), expected)
 
 
+@functools.cache
+def _reference_scores(seed):
+    corpus, words = _random_corpus(seed, docs=600)
+    reference = BM25Okapi(corpus)
+    return corpus, [(q, reference.get_scores(q)) for q in _random_queries(seed, words)]
+
+
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("seed", [4, 5])
 def test_top_equals_rank_bm25_whatever_the_strategy(seed, strategy, monkeypatch):
     for name, value in STRATEGIES[strategy].items():
         monkeypatch.setattr(bm25, name, value)
-    corpus, words = _random_corpus(seed, docs=600)
-    reference = BM25Okapi(corpus)
+    corpus, expected = _reference_scores(seed)
     index = BM25Index(corpus)
-    for query in _random_queries(seed, words):
-        scores = reference.get_scores(query)
+    for query, scores in expected:
         for k in (1, 3, 10, 50):
             _assert_same_top(index.top(query, k), scores, k)
 
@@ -164,6 +171,32 @@ def test_top_keeps_the_lowest_positions_among_many_ties():
     scores = np.array([1.0, 3.0] * 50 + [2.0] * 100)  # 3.0 at odd positions below 100
     threes = [(i, 3.0) for i in range(1, 100, 2)]
     assert top_positive(scores, 52) == [*threes, (100, 2.0), (101, 2.0)]
+
+
+def _sorted_top(scores, k):
+    """top_positive by sorting every score: the plain definition."""
+    order = np.lexsort((np.arange(scores.size), -scores))[:k]
+    return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+
+LONG_ARRAYS = {
+    # coarse values, so ties are everywhere, with zeros and negatives in between
+    "coarse": lambda rng: np.where(
+        rng.random(60_000) < 0.3, 0.0, np.round(rng.normal(0.5, 1.0, 60_000), 1)
+    ),
+    "all equal": lambda rng: np.full(60_000, 2.5),
+    "few values, mostly zero": lambda rng: np.where(
+        rng.random(60_000) < 0.9, 0.0, rng.integers(1, 4, 60_000).astype(float)
+    ),
+    "distinct": lambda rng: rng.random(60_000) - 0.2,
+}
+
+
+@pytest.mark.parametrize("values", LONG_ARRAYS)
+@pytest.mark.parametrize("k", [1, 10, 300, 70_000])
+def test_top_of_a_long_array_equals_sorting_it(values, k):
+    scores = LONG_ARRAYS[values](np.random.default_rng(k))
+    assert top_positive(scores, k) == _sorted_top(scores, k)
 
 
 def test_an_empty_index_scores_nothing():
