@@ -22,10 +22,11 @@ FORMAT_VERSION = 1
 
 # Postings are summarised this many at a time during the build, to bound its temporary arrays.
 _BUILD_CHUNK = 1 << 20
-# Tuning of `top` (see `_top_pruned`); none of it changes a result. Pruning pays from corpora of
-# this many documents; it reads postings adding up to at most this share of the documents, and
-# scores at most this many candidates exactly, else it scores every document.
-_PRUNING_MIN_SIZE = 20_000
+# Tuning of `top` (see `_top_pruned`); none of it changes a result. Pruning pays where the dense
+# pass would cost this much (see `_dense_cost`: about a millisecond); it reads postings adding up
+# to at most this share of the documents, and scores at most this many candidates exactly, else
+# it scores every document.
+_PRUNING_MIN_COST = 1_000_000
 _SPARSE_SHARE = 0.05
 _EXACT_LIMIT = 2_000
 # `top_positive` over this many scores or more first drops those below a threshold taken from a
@@ -91,13 +92,13 @@ class BM25Index:
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The best `k` (document, score) pairs scoring above zero, best first, ties by position.
 
-        Always equal to `top_positive(self.scores(query), k)`, but usually reads only the
-        postings of the query's rarer terms (see `_top_pruned`).
+        Always equal to `top_positive(self.scores(query), k)`; in large corpora it usually
+        reads only the postings of the query's rarer terms (see `_top_pruned`).
         """
         numbers = self._term_numbers(query)
         if k <= 0 or not numbers:
             return []
-        if self.size >= _PRUNING_MIN_SIZE:
+        if self._dense_cost(numbers) >= _PRUNING_MIN_COST:
             found = self._top_pruned(numbers, k)
             if found is not None:
                 return found
@@ -272,6 +273,14 @@ class BM25Index:
 
     def _doc_freq(self, number: int) -> int:
         return int(self._starts[number + 1] - self._starts[number])
+
+    def _dense_cost(self, numbers: list[int]) -> float:
+        """Roughly what the dense pass costs, in passes over one document's score: one for
+        zeroing and one for selecting, half per dense column added, four per posting added."""
+        cost = 2.0 * self.size
+        for number in numbers:
+            cost += self.size / 2 if number in self._columns else 4 * self._doc_freq(number)
+        return cost
 
     def _score_floor(
         self, by_rarity: list[int], numbers: list[int], repeats: Mapping[int, int], k: int

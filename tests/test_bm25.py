@@ -16,13 +16,13 @@ PARAMS = [{}, {"k1": 1.2, "b": 0.7, "epsilon": 0.3}, {"k1": 2.0, "b": 0.3, "epsi
 
 # Every way `top` can reach its answer (see BM25Index._top_pruned), forced in turn.
 STRATEGIES = {
-    "dense": {"_PRUNING_MIN_SIZE": 10**9},
-    "default tuning": {"_PRUNING_MIN_SIZE": 0},
-    "sparse always": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 10**9},
-    "sparse, reading on": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 3},
-    "dense after the floor": {"_PRUNING_MIN_SIZE": 0, "_SPARSE_SHARE": 0.0},
-    "no dense columns": {"_PRUNING_MIN_SIZE": 0, "_COLUMN_DOC_SHARE": 10**9},
-    "sampled top-k": {"_PRUNING_MIN_SIZE": 0, "_SAMPLED_TOP_MIN_SIZE": 0, "_TOP_SAMPLE": 64},
+    "dense": {"_PRUNING_MIN_COST": 10**18},
+    "pruned": {"_PRUNING_MIN_COST": 0},
+    "sparse always": {"_PRUNING_MIN_COST": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 10**9},
+    "sparse, reading on": {"_PRUNING_MIN_COST": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 3},
+    "dense after the floor": {"_PRUNING_MIN_COST": 0, "_SPARSE_SHARE": 0.0},
+    "no dense columns": {"_PRUNING_MIN_COST": 0, "_COLUMN_DOC_SHARE": 10**9},
+    "sampled top-k": {"_PRUNING_MIN_COST": 0, "_SAMPLED_TOP_MIN_SIZE": 0, "_TOP_SAMPLE": 64},
 }
 
 
@@ -140,7 +140,7 @@ def test_a_negative_floor_still_matches(strategy, monkeypatch):
 
 
 def test_pruning_skips_the_dense_pass_when_rare_terms_decide(monkeypatch):
-    monkeypatch.setattr(bm25, "_PRUNING_MIN_SIZE", 0)
+    monkeypatch.setattr(bm25, "_PRUNING_MIN_COST", 0)
     rng = random.Random(8)
     words = [f"w{i}" for i in range(200)]
     corpus = [["filler", *rng.choices(words, k=10)] for _ in range(3000)]
