@@ -32,7 +32,7 @@ _EXACT_LIMIT = 2_000
 # `top_positive` over this many scores or more first drops those below a threshold taken from a
 # sample of about this many of them.
 _SAMPLED_TOP_MIN_SIZE = 50_000
-_TOP_SAMPLE = 4_096
+_TOP_SAMPLE = 1_024
 # The commonest terms also keep a dense column of weights (see `_dense_columns`): those in at
 # least 1/8 of the documents, while the columns take at most half the postings' memory.
 _COLUMN_DOC_SHARE = 8
@@ -123,7 +123,10 @@ class BM25Index:
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> BM25Index:
-        """The index `to_arrays` gave; `IndexArraysError` if the arrays do not make one."""
+        """The index `to_arrays` gave; `IndexArraysError` if the arrays do not make one.
+
+        The index takes the arrays over without copying them, and makes them read-only.
+        """
         try:
             return cls._from_arrays(arrays)
         except IndexArraysError:
@@ -168,10 +171,7 @@ class BM25Index:
         index.k1, index.b, index.epsilon = (float(x) for x in params)
         index.size = int(size)
         index._terms = terms
-        index._starts = starts.copy()
-        index._docs = docs.copy()
-        index._weights = weights.copy()
-        index._idf = idf.copy()
+        index._starts, index._docs, index._weights, index._idf = starts, docs, weights, idf
         index._max_weight = _max_per_term(index._weights, index._starts)
         index._columns = _dense_columns(index._starts, index._docs, index._weights, index.size)
         index._freeze()
@@ -525,7 +525,7 @@ def _array(arrays: Mapping[str, np.ndarray], name: str, dtype: type, *, ndim: in
         raise IndexArraysError(f"missing array {name!r}")
     array = np.asarray(arrays[name])
     _check(array.dtype == np.dtype(dtype) and array.ndim == ndim, f"bad array {name!r}")
-    return array
+    return np.ascontiguousarray(array)
 
 
 def _scalar(arrays: Mapping[str, np.ndarray], name: str, kind: type) -> int:
