@@ -27,8 +27,8 @@ STRATEGIES = {
 
 
 def _random_corpus(seed, docs=400, vocabulary=120):
-    """Zipf-like word counts, some empty documents, and words in more than half, exactly half
-    and almost all of the documents (where rank_bm25's epsilon floor applies, or idf is 0)."""
+    """Zipf-like word counts, some empty documents, words in more than half of the documents
+    (rank_bm25 floors their negative idf) and one in exactly half (idf 0, not floored)."""
     rng = random.Random(seed)
     words = [f"w{i}" for i in range(vocabulary)]
     weights = [1 / (i + 1) for i in range(vocabulary)]
@@ -55,8 +55,14 @@ def _random_queries(seed, words, count=60):
     return queries
 
 
+def _sorted_top(scores, k):
+    """The k best positive scores by sorting them all: the plain definition of the ranking."""
+    order = np.lexsort((np.arange(scores.size), -scores))[:k]
+    return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+
+
 def _assert_same_top(found, reference_scores, k):
-    expected = top_positive(reference_scores, k)
+    expected = _sorted_top(reference_scores, k)
     assert [doc for doc, _ in found] == [doc for doc, _ in expected]
     np.testing.assert_allclose([s for _, s in found], [s for _, s in expected], rtol=1e-9)
     assert found == expected  # in fact bit for bit
@@ -171,12 +177,6 @@ def test_top_keeps_the_lowest_positions_among_many_ties():
     scores = np.array([1.0, 3.0] * 50 + [2.0] * 100)  # 3.0 at odd positions below 100
     threes = [(i, 3.0) for i in range(1, 100, 2)]
     assert top_positive(scores, 52) == [*threes, (100, 2.0), (101, 2.0)]
-
-
-def _sorted_top(scores, k):
-    """top_positive by sorting every score: the plain definition."""
-    order = np.lexsort((np.arange(scores.size), -scores))[:k]
-    return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
 
 
 LONG_ARRAYS = {
