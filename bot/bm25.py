@@ -230,14 +230,14 @@ class BM25Index:
         essential = next(j for j, rest in enumerate(unread) if rest < floor or j == last)
 
         budget = _SPARSE_SHARE * self.size
-        for j in range(essential, last + 1):
-            if sum(freqs[: j + 1]) > budget:
-                break
+        within = [j for j in range(essential, last + 1) if sum(freqs[: j + 1]) <= budget]
+        # Two tries at most: reading the fewest terms that can do, then as many as the budget
+        # allows (more terms read, fewer candidates left).
+        for j in dict.fromkeys(within[:1] + within[-1:]):
             candidates, partial = self._partial_scores(by_rarity[: j + 1], repeats)
             keep, floor = self._reaching(candidates, partial, unread[j], floor, numbers, k)
-            if keep.size > _EXACT_LIMIT:
-                continue  # reading the next term narrows the list more cheaply
-            return self._top_of(keep, numbers, k)
+            if keep.size <= _EXACT_LIMIT:
+                return self._top_of(keep, numbers, k)
 
         return top_positive(self._dense_scores(numbers), k)
 
