@@ -224,7 +224,7 @@ class BM25Index:
         # The most each term adds to one document, and what the terms after the j-th add.
         bounds = [repeats[number] * float(self._max_weight[number]) for number in by_rarity]
         unread = [sum(bounds[j + 1 :]) * _BOUND_SLACK for j in range(len(bounds))]
-        floor = self._score_floor(by_rarity, numbers, repeats, k)
+        floor = self._score_floor(by_rarity, numbers, k)
         last = len(by_rarity) - 1
         # The fewest rarest terms that every document of the top k holds one of.
         essential = next(j for j, rest in enumerate(unread) if rest < floor or j == last)
@@ -282,9 +282,7 @@ class BM25Index:
             cost += self.size / 2 if number in self._columns else 4 * self._doc_freq(number)
         return cost
 
-    def _score_floor(
-        self, by_rarity: list[int], numbers: list[int], repeats: Mapping[int, int], k: int
-    ) -> float:
+    def _score_floor(self, by_rarity: list[int], numbers: list[int], k: int) -> float:
         """The k-th best exact score among a few likely documents (0.0 if fewer than k score):
         those where the rarest terms weigh most."""
         picked, count = [], 0
