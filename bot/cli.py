@@ -181,10 +181,11 @@ def _settings() -> Settings:
 
 
 def _retriever(args: argparse.Namespace, settings: Settings | None = None):
-    from bot.retriever import Retriever  # imported here so `paperbot --help` stays instant
+    from bot.index_cache import load_retriever  # imported here so `paperbot --help` stays instant
 
-    corpus_path = args.corpus or (settings or _settings()).corpus_path
-    return Retriever(load_corpus(corpus_path))
+    settings = settings or _settings()
+    corpus = load_corpus(args.corpus or settings.corpus_path)
+    return load_retriever(corpus, cache_dir=settings.index_cache)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
