@@ -3,6 +3,7 @@
 
     python3 dev.py run [ARGS]    create .venv if needed, install, start paperbot (ARGS go to it)
     python3 dev.py test [ARGS]   the same with the test tools, then lint and the whole test suite
+    python3 dev.py bench [ARGS]  the same with the benchmark tools, then benchmarks/bench_bm25.py
 
 Installing happens once, and again only when pyproject.toml changes.
 """
@@ -72,6 +73,10 @@ def main(argv: list[str]) -> int:
             if lint:
                 return lint
             return subprocess.call([str(_python()), "-m", "pytest", *args], cwd=ROOT)
+        if task == "bench":
+            _ensure_installed("bench")
+            script = ROOT / "benchmarks" / "bench_bm25.py"
+            return subprocess.call([str(_python()), str(script), *args], cwd=ROOT)
     except subprocess.CalledProcessError as exc:
         print(
             f"Setup failed (exit code {exc.returncode}); see the pip output above.", file=sys.stderr

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import chain
+from typing import NamedTuple
 
 import Stemmer
 
@@ -37,8 +37,7 @@ _NEGATING_PREFIXES = frozenset({"non", "un", "anti"})
 _CACHE_LIMIT = 500_000
 
 
-@dataclass(frozen=True)
-class TermSpan:
+class TermSpan(NamedTuple):
     """Where a word of a text stands and which index terms it yields (for highlighting)."""
 
     start: int

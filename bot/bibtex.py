@@ -19,15 +19,15 @@ from bibtexparser.library import Library
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, MiddlewareErrorBlock
 from pylatexenc import latex2text
 
+from bot.cleaning import escape_bare_percents, latex_context
+
 # Parse problems come back to the caller as BibtexProblem values; without a handler of its own,
 # the library's log lines would repeat them on stderr when the program configures no logging.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 _VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "urldate"})
-_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _SPACES = re.compile(r"\s+")
 _ENTRY_KEY = re.compile(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,")
-_DROPPED_MACROS = ("cite", "citep", "citet", "citealp", "ref", "eqref", "autoref", "label")
 
 
 @dataclass(frozen=True)
@@ -56,18 +56,13 @@ class _TextDecoder(latex2text.LatexNodes2Text):
     """LaTeX to text that reads a bare % as a percent sign, as BibTeX field values mean it."""
 
     def latex_to_text(self, latex, **kwargs):
-        return super().latex_to_text(_UNESCAPED_PERCENT.sub(r"\\%", latex), **kwargs)
+        return super().latex_to_text(escape_bare_percents(latex), **kwargs)
 
 
 def _decoder() -> _TextDecoder:
-    context = latex2text.get_default_latex_context_db()
-    context.add_context_category(
-        "paperbot-bibtex",
-        prepend=True,
-        macros=[latex2text.MacroTextSpec(name, simplify_repl="") for name in _DROPPED_MACROS]
-        + [latex2text.MacroTextSpec("url", simplify_repl="%s")],
+    return _TextDecoder(
+        latex_context=latex_context(), keep_braced_groups=False, math_mode="verbatim"
     )
-    return _TextDecoder(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
 
 
 class _DecodeLatex(middlewares.LatexDecodingMiddleware):

@@ -22,8 +22,8 @@ _MATH_ALPHANUMERICS = re.compile("[\U0001d400-\U0001d7ff]")
 _DROPPED_MACROS = ("cite", "citep", "citet", "citealp", "ref", "eqref", "autoref", "label")
 
 
-@lru_cache(maxsize=1)
-def _converter() -> latex2text.LatexNodes2Text:
+def latex_context():
+    """pylatexenc's macros, with citations and labels dropped and \\url{x} shown as x."""
     context = latex2text.get_default_latex_context_db()
     context.add_context_category(
         "paperbot",
@@ -31,15 +31,24 @@ def _converter() -> latex2text.LatexNodes2Text:
         macros=[latex2text.MacroTextSpec(name, simplify_repl="") for name in _DROPPED_MACROS]
         + [latex2text.MacroTextSpec("url", simplify_repl="%s")],
     )
-    return latex2text.LatexNodes2Text(latex_context=context, math_mode="text")
+    return context
+
+
+def escape_bare_percents(text: str) -> str:
+    """A bare % would start a LaTeX comment and silently drop the rest of the text."""
+    return _UNESCAPED_PERCENT.sub(r"\\%", text)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> latex2text.LatexNodes2Text:
+    return latex2text.LatexNodes2Text(latex_context=latex_context(), math_mode="text")
 
 
 def latex_to_text(source: str) -> str:
     """Plain Unicode text for `source`, with whitespace folded to single spaces."""
     text = source
     if _LATEX_MARKERS.search(text):
-        # A bare % would start a LaTeX comment and silently drop the rest of the abstract.
-        text = _UNESCAPED_PERCENT.sub(r"\\%", text)
+        text = escape_bare_percents(text)
         try:
             text = _converter().latex_to_text(text)
         except Exception:  # pylatexenc is lenient, but never lose an abstract over odd markup

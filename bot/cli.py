@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.corpus import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
+from bot.jsonlines import json_object, read_utf8
 from bot.settings import Settings, exposed_mode, load_settings
 
 EXIT_NOT_FOUND = 1
@@ -181,10 +182,11 @@ def _settings() -> Settings:
 
 
 def _retriever(args: argparse.Namespace, settings: Settings | None = None):
-    from bot.retriever import Retriever  # imported here so `paperbot --help` stays instant
+    from bot.index_cache import load_retriever  # imported here so `paperbot --help` stays instant
 
-    corpus_path = args.corpus or (settings or _settings()).corpus_path
-    return Retriever(load_corpus(corpus_path))
+    settings = settings or _settings()
+    corpus = load_corpus(args.corpus or settings.corpus_path)
+    return load_retriever(corpus, cache_dir=settings.index_cache)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -260,29 +262,17 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 def _read_batch(path: Path) -> Iterator[tuple[str | int, str]]:
     """(id, question) per non-blank line: a JSON object, or the line itself as the question."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text") from None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(read_utf8(path, UsageError).splitlines(), start=1):
         if not line.strip():
             continue
         if not line.lstrip().startswith("{"):
             yield number, line.strip()
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise UsageError(f"{path}:{number}: expected a JSON object")
-        query_id = record.get("id", record.get("_id", number))
+        record = json_object(line, f"{path}:{number}", UsageError)
         question = record.get("question", record.get("text"))
         if not isinstance(question, str):
             raise UsageError(f"{path}:{number}: needs a 'question' or 'text' string")
-        yield query_id, question
+        yield record.get("id", record.get("_id", number)), question
 
 
 def _cmd_papers(args: argparse.Namespace) -> int:

@@ -6,7 +6,6 @@ so the CLI can print it as one line.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 import unicodedata
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from bot.errors import PaperbotError
 from bot.identifiers import normalize_arxiv, normalize_doi
+from bot.jsonlines import json_objects, read_utf8
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORPUS_SUFFIXES = (".toml", ".jsonl")
@@ -97,15 +97,7 @@ def load_corpus(path: Path | str = BUNDLED_CORPUS) -> Corpus:
 
 def read_corpus_file(file: Path) -> tuple[str | None, list[Paper]]:
     """The owner (TOML only) and the validated papers of one corpus file."""
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"{file}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{file}: not UTF-8 text (byte {exc.start})") from None
-    return parse_corpus_text(file, text)
+    return parse_corpus_text(file, read_utf8(file, CorpusError))
 
 
 def parse_corpus_text(file: Path, text: str) -> tuple[str | None, list[Paper]]:
@@ -136,15 +128,8 @@ def _parse_toml(file: Path, text: str) -> tuple[str | None, list[Paper]]:
 
 
 def _parse_jsonl(file: Path, text: str) -> Iterator[Paper]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{file}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{where}: invalid JSON: {exc.msg}") from None
-        yield paper_from_json(record, where)
+    for number, record in json_objects(text, file, CorpusError):
+        yield paper_from_json(record, f"{file}:{number}")
 
 
 def paper_from_json(record: object, where: str) -> Paper:

@@ -8,7 +8,6 @@ compared on normalised text.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from bot.answer import Answer
 from bot.cleaning import latex_to_text
 from bot.errors import PaperbotError
+from bot.jsonlines import json_objects, read_utf8
 
 
 class EvaluationInputError(PaperbotError):
@@ -121,22 +121,7 @@ def normalise_sentence(text: str) -> str:
 
 
 def _json_lines(path: Path) -> Iterable[tuple[int, dict]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise EvaluationInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise EvaluationInputError(f"{path}: not UTF-8 text") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvaluationInputError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise EvaluationInputError(f"{path}:{number}: expected a JSON object")
-        yield number, record
+    return json_objects(read_utf8(path, EvaluationInputError), path, EvaluationInputError)
 
 
 def read_queries(path: Path) -> list[BenchmarkQuery] | list[DevQuestion]:
@@ -177,10 +162,7 @@ def _benchmark_query(path: Path, number: int, record: dict) -> BenchmarkQuery:
 
 def read_qrels(path: Path) -> dict[str, dict[str, int]]:
     """A BEIR qrels TSV (query-id, corpus-id, score) with a header line."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvaluationInputError(f"{path}: cannot read: {exc}") from None
+    lines = read_utf8(path, EvaluationInputError).splitlines()
     qrels: dict[str, dict[str, int]] = {}
     for number, line in enumerate(lines, start=1):
         fields = line.split("\t")

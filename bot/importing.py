@@ -9,7 +9,6 @@ become one paper. Nothing here writes a file: `corpus_writer` does that.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,7 @@ from bot.identifiers import (
     normalize_doi,
     title_key,
 )
+from bot.jsonlines import json_objects, read_utf8
 
 BIBTEX_SUFFIXES = (".bib", ".bibtex")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -98,12 +98,7 @@ class ImportPlan:
 
 def read_entries(path: Path) -> tuple[list[Entry], list[Skipped]]:
     """The entries of a BibTeX or JSON Lines file, and the parts of it that could not be read."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    text = read_utf8(path, SourceError)
     if _is_jsonl(path, text):
         return _jsonl_entries(path, text), []
     return _bibtex_entries(path, text)
@@ -176,18 +171,10 @@ def _year(text: str | None) -> int | None:
 
 
 def _jsonl_entries(path: Path, text: str) -> list[Entry]:
-    entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"{where}: invalid JSON: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise SourceError(f"{where}: expected a JSON object, not {type(record).__name__}")
-        entries.append(_entry_from_json(record, where, f"line {number}"))
+    entries = [
+        _entry_from_json(record, f"{path}:{number}", f"line {number}")
+        for number, record in json_objects(text, path, SourceError)
+    ]
     if not entries:
         raise SourceError(f"{path}: no papers in this file")
     return entries

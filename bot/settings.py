@@ -67,6 +67,7 @@ class Settings:
     database: Path | None = None  # None: paperbot.sqlite3 in state_dir
     record_questions: bool = True
     store_user_ids: bool = False
+    index_cache: Path | None = None  # folder for built indexes; None: build at every start
 
     def database_path(self) -> Path:
         """The SQLite file for unanswered questions and votes."""
@@ -104,6 +105,7 @@ SETTINGS_KEYS = {
     "PAPERBOT_DB": "SQLite file for unanswered questions and votes (default: in the state folder)",
     "PAPERBOT_RECORD_QUESTIONS": "record unanswered questions and votes: on or off (default on)",
     "PAPERBOT_STORE_USER_IDS": "store who asked or voted with each record: on or off (default off)",
+    "PAPERBOT_INDEX_CACHE": "folder for the built index, or off (default ~/.cache/paperbot)",
 }
 
 
@@ -137,7 +139,17 @@ def load_settings(
             get("PAPERBOT_RECORD_QUESTIONS"), "PAPERBOT_RECORD_QUESTIONS", True
         ),
         store_user_ids=_switch(get("PAPERBOT_STORE_USER_IDS"), "PAPERBOT_STORE_USER_IDS", False),
+        index_cache=_index_cache(get("PAPERBOT_INDEX_CACHE"), values),
     )
+
+
+def _index_cache(raw: str | None, values: Mapping[str, str]) -> Path | None:
+    if raw is not None and raw.lower() in ("off", "no", "false", "0"):
+        return None
+    if raw is not None:
+        return Path(raw).expanduser()
+    cache_home = values.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(cache_home) / "paperbot"
 
 
 def exposed_mode(path: Path = Path(".env")) -> int | None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import inspect
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,10 +51,16 @@ def retriever(bundled_corpus):
     return Retriever(bundled_corpus)
 
 
+# Commands run by the tests keep their index cache here, not in the user's ~/.cache.
+_CACHE_HOME = tempfile.mkdtemp(prefix="paperbot-tests-cache-")
+atexit.register(shutil.rmtree, _CACHE_HOME, ignore_errors=True)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment minus every paperbot/Discord setting, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PAPERBOT_"))}
     env["PYTHONPATH"] = str(REPO)
+    env["XDG_CACHE_HOME"] = _CACHE_HOME
     env.update(extra)
     return env
 

@@ -103,7 +103,7 @@ def test_authors_given_as_one_bibtex_string_are_split(tmp_path):
             "c.jsonl:2: invalid JSON",
         ),
         ("c.jsonl", '{"id": "a", "title": "T"}\n', "c.jsonl:1: missing 'abstract' or 'text'"),
-        ("c.jsonl", '["not", "an", "object"]\n', "c.jsonl:1: a paper must be a table/object"),
+        ("c.jsonl", '["not", "an", "object"]\n', "c.jsonl:1: expected a JSON object, not list"),
         (
             "c.jsonl",
             '{"id": "a", "title": "T", "text": "x", "authors": 3}\n',

@@ -1,0 +1,159 @@
+"""The built index on disk, so that starting again over the same corpus skips analysis.
+
+One `.npz` file per corpus location, written by numpy and read back with `allow_pickle=False`
+(plain arrays, never pickled objects), holding both BM25 indexes, the cleaned texts as UTF-8 bytes
+and a key over everything the index depends on: the corpus's titles and abstracts, the analyzer,
+the BM25 format and the ranking parameters that shape the index. A stale, truncated or corrupt
+file is ignored with one warning and rebuilt; a file that cannot be written only costs the next
+start its speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from bot import bm25
+from bot.analysis import ANALYZER_VERSION
+from bot.corpus import Corpus
+from bot.documents import PaperText
+from bot.retriever import IndexParts, RankingParams, Retriever, build_parts
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+_SEPARATOR = "\x00"  # between texts in one stored string; no cleaned text contains it
+_INDEX_FIELDS = ("sentence_k1", "sentence_b", "epsilon", "paper_k1", "paper_b", "title_weight")
+
+
+class _Unusable(Exception):
+    """The file is there but cannot give this corpus's index; the message says why."""
+
+
+def load_retriever(
+    corpus: Corpus, params: RankingParams | None = None, cache_dir: Path | None = None
+) -> Retriever:
+    """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there."""
+    params = params or RankingParams()
+    if cache_dir is None:
+        return Retriever(corpus, params)
+    path = cache_file(cache_dir, corpus)
+    key = content_key(corpus, params)
+    try:
+        parts = _read(path, key, corpus)
+    except (FileNotFoundError, NotADirectoryError):
+        parts = None  # nothing cached yet (writing it says what is wrong with the folder)
+    except _Unusable as problem:
+        log.warning("Index cache %s %s; rebuilding it.", path, problem)
+        parts = None
+    if parts is None:
+        parts = build_parts(corpus, params)
+        _write(path, key, parts)
+    return Retriever(corpus, params, parts=parts)
+
+
+def cache_file(cache_dir: Path, corpus: Corpus) -> Path:
+    """The file for this corpus location: editing the corpus replaces it, never adds one."""
+    where = "\n".join(str(Path(source).resolve()) for source in corpus.sources)
+    return cache_dir / f"index-{hashlib.sha256(where.encode()).hexdigest()[:16]}.npz"
+
+
+def content_key(corpus: Corpus, params: RankingParams) -> str:
+    versions = {
+        "cache": CACHE_FORMAT,
+        "analyzer": ANALYZER_VERSION,
+        "bm25": bm25.FORMAT_VERSION,
+        "params": {name: getattr(params, name) for name in _INDEX_FIELDS},
+    }
+    texts = (text for paper in corpus.papers for text in (paper.id, paper.title, paper.abstract))
+    digest = hashlib.blake2b(json.dumps(versions, sort_keys=True).encode(), digest_size=32)
+    digest.update(_SEPARATOR.join(texts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    except (FileNotFoundError, NotADirectoryError):
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise _Unusable(f"is unreadable ({exc.__class__.__name__})") from None
+    try:
+        if _text(arrays["key"]) != key:
+            raise _Unusable("is stale (the corpus or the ranking settings changed)")
+        titles = _text(arrays["titles"]).split(_SEPARATOR)
+        abstracts = _text(arrays["abstracts"]).split(_SEPARATOR)
+        sentences = iter(_text(arrays["sentences"]).split(_SEPARATOR))
+        counts = arrays["sentence_counts"].tolist()
+        if not len(titles) == len(abstracts) == len(counts) == len(corpus.papers):
+            raise ValueError("paper counts disagree")
+        papers = tuple(
+            PaperText(paper, title, abstract, tuple(itertools.islice(sentences, count)))
+            for paper, title, abstract, count in zip(
+                corpus.papers, titles, abstracts, counts, strict=True
+            )
+        )
+        sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"))
+        paper_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "paper/"))
+    except _Unusable:
+        raise
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise _Unusable(f"is damaged ({exc.__class__.__name__})") from None
+    if sentence_index.size != sum(len(p.sentences) for p in papers) or paper_index.size != len(
+        papers
+    ):
+        raise _Unusable("is damaged (its sizes disagree with the corpus)")
+    return IndexParts(papers, sentence_index, paper_index)
+
+
+def _write(path: Path, key: str, parts: IndexParts) -> None:
+    texts = [p.title for p in parts.papers] + [p.abstract for p in parts.papers]
+    texts += [s for p in parts.papers for s in p.sentences]
+    if any(_SEPARATOR in text for text in texts):
+        log.info("Not caching the index: a text contains a NUL character.")
+        return
+    arrays = {
+        "key": _bytes(key),
+        "titles": _bytes(_SEPARATOR.join(p.title for p in parts.papers)),
+        "abstracts": _bytes(_SEPARATOR.join(p.abstract for p in parts.papers)),
+        "sentences": _bytes(_SEPARATOR.join(s for p in parts.papers for s in p.sentences)),
+        "sentence_counts": np.array([len(p.sentences) for p in parts.papers], dtype=np.int64),
+        **{f"sentence/{k}": v for k, v in parts.sentence_index.to_arrays().items()},
+        **{f"paper/{k}": v for k, v in parts.paper_index.to_arrays().items()},
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside the target and renamed over it: a reader never sees half a file.
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".npz")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.savez(stream, **arrays)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.warning("Cannot write the index cache %s (%s); continuing without it.", path, exc)
+
+
+def _bytes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _text(array: np.ndarray) -> str:
+    if array.dtype != np.uint8 or array.ndim != 1:
+        raise ValueError("not a byte array")
+    return array.tobytes().decode("utf-8", "surrogatepass")
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {name[len(prefix) :]: value for name, value in arrays.items() if name.startswith(prefix)}

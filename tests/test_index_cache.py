@@ -1,0 +1,170 @@
+"""The index cache: reused when valid, rebuilt with one warning when stale or damaged."""
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from bot.corpus import load_corpus
+from bot.index_cache import cache_file, load_retriever
+from bot.retriever import RankingParams, Retriever
+from bot.settings import load_settings
+
+QUESTION = "what does GUM improve?"
+
+
+def _corpus_copy(tmp_path, bundled_corpus):
+    """The bundled papers as a JSON Lines corpus the test may edit."""
+    path = tmp_path / "papers.jsonl"
+    rows = [{"id": p.id, "title": p.title, "abstract": p.abstract} for p in bundled_corpus.papers]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _answer(retriever):
+    answer = retriever.ask(QUESTION)
+    return [(h.paper.id, h.sentence, h.score) for h in answer.hits]
+
+
+def _cache_warnings(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "bot.index_cache"]
+
+
+def test_a_cached_index_answers_exactly_like_a_fresh_one(tmp_path, bundled_corpus, caplog):
+    corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))
+    cache = tmp_path / "cache"
+    first = load_retriever(corpus, cache_dir=cache)
+    assert cache_file(cache, corpus).exists()
+    second = load_retriever(corpus, cache_dir=cache)
+    assert _answer(second) == _answer(first) == _answer(Retriever(corpus))
+    assert second.stats == first.stats
+    assert _cache_warnings(caplog) == []
+
+
+def test_the_cache_is_what_is_read(tmp_path, bundled_corpus):
+    corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))
+    cache = tmp_path / "cache"
+    load_retriever(corpus, cache_dir=cache)
+    path = cache_file(cache, corpus)
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    titles = arrays["titles"].tobytes().decode().split("\x00")
+    titles[0] = "A title only the cache knows"
+    arrays["titles"] = np.frombuffer("\x00".join(titles).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    assert load_retriever(corpus, cache_dir=cache).papers[0].title == "A title only the cache knows"
+
+
+def test_an_edited_corpus_makes_the_cache_stale(tmp_path, bundled_corpus, caplog):
+    path = _corpus_copy(tmp_path, bundled_corpus)
+    cache = tmp_path / "cache"
+    load_retriever(load_corpus(path), cache_dir=cache)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows[3]["abstract"] = "GUM improves the taste of soup."
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with caplog.at_level(logging.WARNING):
+        edited = load_retriever(load_corpus(path), cache_dir=cache)
+    assert edited.ask(QUESTION).hits[0].sentence == "GUM improves the taste of soup."
+    assert len(_cache_warnings(caplog)) == 1 and "stale" in _cache_warnings(caplog)[0]
+    caplog.clear()
+    load_retriever(load_corpus(path), cache_dir=cache)
+    assert _cache_warnings(caplog) == []  # rebuilt once, then reused
+
+
+def test_changed_ranking_parameters_make_the_cache_stale(tmp_path, bundled_corpus, caplog):
+    corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))
+    cache = tmp_path / "cache"
+    load_retriever(corpus, cache_dir=cache)
+    changed = RankingParams(sentence_k1=1.7)
+    with caplog.at_level(logging.WARNING):
+        retriever = load_retriever(corpus, changed, cache_dir=cache)
+    assert _answer(retriever) == _answer(Retriever(corpus, changed))
+    assert "stale" in _cache_warnings(caplog)[0]
+
+
+def _damage_truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _damage_garbage(path):
+    path.write_bytes(b"not a zip file at all" * 100)
+
+
+def _damage_pickled(path):
+    # An object array can only be stored by pickling: it must never be loaded.
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["key"] = np.array([{"evil": True}], dtype=object)
+    np.savez(path, **arrays)
+
+
+def _damage_arrays(path):
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["sentence/docs"] = arrays["sentence/docs"][:-5]
+    np.savez(path, **arrays)
+
+
+def _damage_missing(path):
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files if name != "paper/weights"}
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize(
+    "damage", [_damage_truncate, _damage_garbage, _damage_pickled, _damage_arrays, _damage_missing]
+)
+def test_a_damaged_cache_is_rebuilt_with_one_warning(tmp_path, bundled_corpus, caplog, damage):
+    corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))
+    cache = tmp_path / "cache"
+    expected = _answer(load_retriever(corpus, cache_dir=cache))
+    damage(cache_file(cache, corpus))
+    with caplog.at_level(logging.WARNING):
+        retriever = load_retriever(corpus, cache_dir=cache)
+    assert _answer(retriever) == expected
+    warnings = _cache_warnings(caplog)
+    assert len(warnings) == 1 and "rebuilding" in warnings[0]
+    caplog.clear()
+    assert _answer(load_retriever(corpus, cache_dir=cache)) == expected
+    assert _cache_warnings(caplog) == []
+
+
+def test_an_unwritable_cache_folder_costs_only_speed(tmp_path, bundled_corpus, caplog):
+    corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with caplog.at_level(logging.WARNING):
+        retriever = load_retriever(corpus, cache_dir=blocked / "cache")
+    assert _answer(retriever) == _answer(Retriever(corpus))
+    assert "Cannot write the index cache" in _cache_warnings(caplog)[0]
+
+
+def test_without_a_cache_folder_nothing_is_written(tmp_path, bundled_corpus):
+    corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))
+    load_retriever(corpus, cache_dir=None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"PAPERBOT_INDEX_CACHE": "off"}, None),
+        ({"PAPERBOT_INDEX_CACHE": "/srv/cache"}, "/srv/cache"),
+        ({"XDG_CACHE_HOME": "/home/x/.cache"}, "/home/x/.cache/paperbot"),
+    ],
+)
+def test_the_cache_setting(environ, expected):
+    folder = load_settings(environ, env_file=None).index_cache
+    assert (None if folder is None else str(folder)) == expected
+
+
+def test_cli_questions_reuse_the_cache(run_cli, tmp_path):
+    cache = tmp_path / "cache"
+    first = run_cli("ask", QUESTION, "--json", PAPERBOT_INDEX_CACHE=str(cache))
+    files = list(cache.iterdir())
+    second = run_cli("ask", QUESTION, "--json", PAPERBOT_INDEX_CACHE=str(cache))
+    assert len(files) == 1 and files[0].suffix == ".npz"
+    assert first.stdout == second.stdout and first.stderr == second.stderr == ""
+    off = run_cli("ask", QUESTION, "--json", PAPERBOT_INDEX_CACHE="off")
+    assert off.stdout == first.stdout
