@@ -94,6 +94,7 @@ async def start_bot(standin: StandIn, corpus: Path, folder: Path) -> asyncio.sub
         DISCORD_TOKEN=TOKEN,
         PAPERBOT_CORPUS=str(corpus.resolve()),
         PAPERBOT_STATE_DIR=str(folder / "state"),
+        PAPERBOT_INDEX_CACHE=str(folder / "index-cache"),  # a fresh build, nothing left behind
         PAPERBOT_RECORD_QUESTIONS="off",
         PAPERBOT_LOG_LEVEL="WARNING",
     )
