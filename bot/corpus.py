@@ -183,14 +183,14 @@ def _first_present(record: dict, keys: Iterable[str]) -> object | None:
 
 def _required_text(record: dict, keys: tuple[str, ...], where: str) -> str:
     value = _first_present(record, keys)
+    if isinstance(value, str) and (text := value.strip()):
+        return text
     label = " or ".join(repr(k) for k in keys)
     if value is None:
         raise CorpusError(f"{where}: missing {label}")
     if not isinstance(value, str):
         raise CorpusError(f"{where}: {label} must be text")
-    if not value.strip():
-        raise CorpusError(f"{where}: empty {label}")
-    return value.strip()
+    raise CorpusError(f"{where}: empty {label}")
 
 
 def _optional_text(record: dict, key: str, where: str) -> str | None:
