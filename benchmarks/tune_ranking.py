@@ -5,7 +5,8 @@
 Every figure comes from the product's own path (`Retriever.ask` and `bot.evaluation`). The index
 parameters (BM25 k1 and b of the sentence and paper indexes, the title weight) are tried first,
 with the default combination; then the combination (paper share, position weight, neighbour
-share) over the best index. Paper parameters are judged by paper nDCG@10, sentence parameters and
+share) over the best index; then the weight of a hyphenated word's joined form in questions.
+Paper parameters and the question weighting are judged by paper nDCG@10, sentence parameters and
 the combination by evidence hit@1 (hit@10 breaks ties).
 
 The claims are split into two halves by id. For each stage the script prints every setting's
@@ -38,6 +39,7 @@ TITLE_WEIGHTS = [1, 2, 3]
 PAPER_SHARES = [1.0, 1.5, 2.0, 2.5]
 POSITION_WEIGHTS = [0.0, 0.3, 0.5]
 NEIGHBOUR_SHARES = [0.0, 0.2]
+JOINED_FORM_WEIGHTS = [1.0, 0.5, 0.25, 0.0]
 
 
 def half(query_id: str) -> int:
@@ -102,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         retriever = Retriever(corpus, params, parts=parts)
         rows.append((label, measure(retriever, queries, qrels, sentences)))
     stage("Sentences: combination", rows, key=lambda f: (f[1], f[2]))
+
+    rows = []
+    for weight in JOINED_FORM_WEIGHTS:
+        params = dataclasses.replace(defaults, joined_form_weight=weight)
+        retriever = Retriever(corpus, params, parts=build_parts(corpus, params))
+        rows.append((f"joined form weight {weight}", measure(retriever, queries, qrels, sentences)))
+    stage("Questions: weight of a hyphenated word's joined form", rows, key=lambda f: f[0])
 
     print(f"\nDefaults in bot/retriever.py: {defaults}")
     figures = measure(Retriever(corpus, defaults), queries, qrels, sentences)

@@ -10,6 +10,7 @@ noncontrast, so "contrastive" does not find its opposite); Greek letters are spe
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -60,6 +61,31 @@ class Analyzer:
         # white space (fast, in C) and each distinct piece is analysed once, then cached.
         pieces = _normalise(text).split()
         return list(chain.from_iterable(map(self._piece_terms.__getitem__, pieces)))
+
+    def query_weights(self, text: str, joined_form_weight: float = 1.0) -> dict[str, float]:
+        """A question's terms, each weighted by how much of the question asks for it.
+
+        A term counts once per occurrence, the joined form of a hyphenated word
+        `joined_form_weight` (its parts already carry the word; the joined form is there to
+        meet documents that write it joined), and repeats saturate (square root): naming a
+        thing twice does not make it twice as important, as in classic BM25's query-term factor.
+        """
+        counts: dict[str, float] = {}
+        for chunk in _CHUNK.findall(_normalise(text)):
+            terms = self._chunk_terms[chunk]
+            joined = self._joined_form(chunk) if len(terms) > 1 else None
+            for term in terms:
+                counts[term] = counts.get(term, 0.0) + (
+                    joined_form_weight if term == joined else 1.0
+                )
+        return {term: math.sqrt(count) for term, count in counts.items()}
+
+    def _joined_form(self, chunk: str) -> str | None:
+        """The stem of a hyphenated word written as one ("best-of-N" -> bestofn), if it is one."""
+        parts = [_fold_part(part) for part in _HYPHENS.split(chunk)]
+        if len(parts) < 2 or parts[0] in _NEGATING_PREFIXES:
+            return None  # a negated word's joined form is the word itself, not a duplicate
+        return self._stemmer.stemWord("".join(part.replace("'", "") for part in parts))
 
     def spans(self, text: str) -> Iterator[TermSpan]:
         """Each word chunk of `text` with its terms, positions in `text` itself."""

@@ -103,6 +103,24 @@ class BM25Index:
         """One score per document (zero where no query term occurs)."""
         return self._dense_scores(self._term_numbers(query))
 
+    def weighted_scores(self, weights: Mapping[str, float]) -> np.ndarray:
+        """Scores for a query whose terms count `weights[term]` times instead of once each.
+
+        `scores(query)` is this with each term weighted by how often it occurs in the query.
+        """
+        scores = np.zeros(self.size)
+        for term, weight in weights.items():
+            number = self._terms.get(term)
+            if number is None:
+                continue
+            column = self._columns.get(number)
+            if column is not None:
+                scores += weight * column
+            else:
+                docs, term_weights = self._postings(number)
+                scores[docs] += weight * term_weights  # a term's documents are distinct
+        return scores
+
     def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """The best `k` (document, score) pairs scoring above zero, best first, ties by position.
 

@@ -51,6 +51,9 @@ class RankingParams:
     position_weight: float = 0.3
     neighbour_share: float = 0.2
     paper_share: float = 2.0  # in units of each index's largest idf (see Retriever)
+    # In a question, the joined form of a hyphenated word ("best-of-N" -> bestofn) counts this
+    # much beside its parts, which already carry the word.
+    joined_form_weight: float = 0.25
     # At least this share of the question's terms must occur in the corpus, or nothing is
     # relevant: "Who won the world cup in 2022?" must not answer with a citation year.
     min_known_share: float = 0.5
@@ -139,22 +142,24 @@ class Retriever:
     def paper(self, paper_id: str) -> PaperText | None:
         return self._by_id.get(paper_id)
 
-    def analyse(self, text: str) -> list[str]:
+    def analyse(self, text: str) -> dict[str, float]:
+        """The question's terms with their weights (see `Analyzer.query_weights`)."""
         with self._analyzer_lock:
-            return self._analyzer.terms(text)
+            return self._analyzer.query_weights(text, self.params.joined_form_weight)
 
     def ask(self, question: str, top: int = 3, papers: int = 10) -> Answer:
         """The `top` best sentences and `papers` best papers for `question` (empty if none fit)."""
-        terms = self.analyse(question)
+        weights = self.analyse(question)
         searched_for = None
-        if any(term not in self._paper_index for term in terms):
+        if any(term not in self._paper_index for term in weights):
             corrected = self.spelling().correct(question)
             if corrected != question:
-                searched_for, terms = corrected, self.analyse(corrected)
+                searched_for, weights = corrected, self.analyse(corrected)
+        terms = list(weights)
         if not self._is_answerable(terms):
             return Answer(question=question, searched_for=searched_for)
-        own = self._sentence_index.scores(terms)
-        paper_scores = self._paper_index.scores(terms)
+        own = self._sentence_index.weighted_scores(weights)
+        paper_scores = self._paper_index.weighted_scores(weights)
         combined = self._paper_share * paper_scores
         combined = combined[self._sentence_paper]
         combined += own * self._position_boost

@@ -56,3 +56,19 @@ def test_spans_point_at_the_words_in_the_original_text(analyzer):
         "help",
     ]
     assert spans[0].terms == ("best", "n", "bestofn")
+
+
+def test_question_terms_saturate_and_joined_forms_count_less(analyzer):
+    weights = analyzer.query_weights("best-of-N best", joined_form_weight=0.25)
+    assert weights == {"best": pytest.approx(2**0.5), "n": 1.0, "bestofn": 0.5}
+    assert analyzer.query_weights("best-of-N", joined_form_weight=1.0)["bestofn"] == 1.0
+
+
+def test_a_negated_words_joined_form_is_the_word_itself(analyzer):
+    weights = analyzer.query_weights("non-contrastive", joined_form_weight=0.25)
+    assert weights == {"non": 1.0, "noncontrast": 1.0}
+
+
+def test_question_weights_cover_the_same_terms_as_analysis(analyzer):
+    text = "Do LLMs (GPT-3, α-helix) prune non-linear self-supervised models?"
+    assert set(analyzer.query_weights(text)) == set(analyzer.terms(text))

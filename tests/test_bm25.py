@@ -266,3 +266,13 @@ def test_damaged_arrays_are_refused(damage):
     arrays = BM25Index(_random_corpus(10, docs=50)[0]).to_arrays()
     with pytest.raises(IndexArraysError):
         BM25Index.from_arrays(damage(arrays))
+
+
+def test_weighted_scores_equal_scores_for_counted_terms():
+    corpus, _ = _random_corpus(4)
+    index = BM25Index(corpus)
+    query = ["w1", "w2", "w1", "common", "unseen"]
+    counted = {"w1": 2.0, "w2": 1.0, "common": 1.0, "unseen": 1.0}
+    np.testing.assert_allclose(index.weighted_scores(counted), index.scores(query), rtol=1e-12)
+    halved = index.weighted_scores({"w2": 0.5})
+    np.testing.assert_allclose(halved, 0.5 * index.scores(["w2"]), rtol=1e-12)
