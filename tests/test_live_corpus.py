@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import BUNDLED_CORPUS, CorpusError
+from bot.corpus import BUNDLED_CORPUS, CorpusError, load_corpus
 from bot.live_corpus import LiveCorpus, _watched
 from bot.retriever import Retriever
 
@@ -223,3 +223,11 @@ def test_the_watcher_keeps_going_after_a_reload_crashes(corpus_file, caplog):
 
     asyncio.run(scenario())
     assert "indexing bug" in caplog.text
+
+
+def test_an_index_already_built_is_served_first_and_reloads_read_the_files(corpus_file):
+    built = Retriever(load_corpus(corpus_file))
+    live = LiveCorpus(corpus_file, retriever=built)
+    assert live.retriever is built and live.status.papers == 7
+    corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
+    assert live.reload().papers == 8 and live.retriever is not built
