@@ -24,7 +24,7 @@ from bot.discord_app.messages import (
     respond_quietly,
 )
 from bot.discord_app.sync import sync_commands
-from bot.retriever import Retriever
+from bot.live_corpus import CorpusStatus, LiveCorpus
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ _RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
 # A 429 asking to wait longer than this fails the request instead of holding every reply back.
 MAX_RATE_LIMIT_WAIT = 60.0
 _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
+# How long closing waits for the corpus watcher to notice it should stop (it looks every 0.3 s).
+WATCHER_STOP_SECONDS = 2.0
 
 
 class PaperTree(app_commands.CommandTree):
@@ -73,11 +75,11 @@ class PaperTree(app_commands.CommandTree):
 
 
 class PaperClient(discord.Client):
-    """Answers questions about one corpus. `options` go to `discord.Client`."""
+    """Answers questions about the corpus `live` serves. `options` go to `discord.Client`."""
 
     def __init__(
         self,
-        retriever: Retriever,
+        live: LiveCorpus,
         settings: Settings,
         *,
         force_sync: bool = False,
@@ -90,7 +92,7 @@ class PaperClient(discord.Client):
         super().__init__(
             intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
         )
-        self.retriever = retriever
+        self.live = live
         self.settings = settings
         self.force_sync = force_sync
         self.view_timeout = view_timeout
@@ -112,6 +114,8 @@ class PaperClient(discord.Client):
         self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-search")
         self._closed = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
+        self._stop_watching = asyncio.Event()
+        self._watcher: asyncio.Task | None = None
 
     def track_current_task(self) -> None:
         """Count the running task as a reply in progress until it ends (see `drain`)."""
@@ -137,6 +141,15 @@ class PaperClient(discord.Client):
             state_dir=self.settings.state_dir,
             force=self.force_sync,
         )
+        if self.settings.watch_corpus and self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
+
+    async def _watch_corpus(self) -> None:
+        """Reload the corpus on edits of its files until the client closes."""
+        try:
+            await self.live.watch(stop_event=self._stop_watching)
+        except Exception as exc:  # e.g. the system's limit of watched folders reached
+            log.warning("Not watching %s for changes: %s; /reload still works", self.live.path, exc)
 
     async def on_ready(self) -> None:
         assert self.user is not None
@@ -145,19 +158,35 @@ class PaperClient(discord.Client):
             self.user,
             self.user.id,
             len(self.guilds),
-            len(self.retriever.papers),
+            self.live.status.papers,
         )
 
     async def ask(self, question: str, top: int | None) -> Answer:
-        """The retriever's answer, computed off the event loop so the gateway stays responsive."""
-        search = functools.partial(self.retriever.ask, question, top=top or self.settings.top_k)
+        """The answer from the index served now, computed off the event loop (the gateway stays
+        responsive). A reload meanwhile does not touch it: the question keeps the index it took."""
+        retriever = self.live.retriever
+        search = functools.partial(retriever.ask, question, top=top or self.settings.top_k)
         return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
+    async def reload_corpus(self) -> CorpusStatus:
+        """Read and index the corpus again in a worker thread; the old index serves meanwhile."""
+        return await asyncio.to_thread(self.live.reload)
+
     async def close(self) -> None:
+        await self._stop_watcher()
         await super().close()
         # Searches still queued are dropped; the one running ends on its own (it is short).
         self._searches.shutdown(wait=False, cancel_futures=True)
         self._closed.set()
+
+    async def _stop_watcher(self) -> None:
+        self._stop_watching.set()
+        watcher, self._watcher = self._watcher, None
+        if watcher is None or watcher.done():
+            return
+        await asyncio.wait({watcher}, timeout=WATCHER_STOP_SECONDS)
+        if not watcher.done():
+            watcher.cancel()
 
     async def wait_until_closed(self) -> None:
         await self._closed.wait()
