@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.admin import NotAllowed
 from bot.answer import Answer, Hit
+from bot.ballots import Outcome
 from bot.cooldown import OnCooldown
 from bot.documents import PaperText
 from bot.pagination import paginate
@@ -46,6 +47,15 @@ APOLOGY = "Sorry, something went wrong while answering. It has been logged; plea
 NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
 NO_TEXT = "That message has no text to search the papers for."
 NOT_ALLOWED = "Only the bot's owner or someone who can manage this server can do that."
+HELPFUL, NOT_HELPFUL = "Helpful", "Not helpful"  # the labels of an answer's vote buttons
+VOTE_REPLIES = {
+    Outcome.COUNTED: "Thanks for your vote: it shows the bot's owner where the papers fall short.",
+    Outcome.REPEATED: "You already voted on this answer; your first vote counts.",
+    Outcome.CLOSED: (
+        "Voting on this answer has closed (answers take votes for a day, and not after the bot "
+        "restarts). Ask again to vote on a fresh answer."
+    ),
+}
 _ERROR_LIMIT = 900  # a rejected corpus's reason, in /about and /reload
 
 
@@ -350,6 +360,10 @@ def reload_reply(status: CorpusStatus) -> Reply:
         "Fix the files and run /reload again (paperbot check shows the problem too).",
         ephemeral=True,
     )
+
+
+def vote_reply(outcome: Outcome) -> Reply:
+    return Reply(VOTE_REPLIES[outcome], ephemeral=True)
 
 
 def _when(moment: datetime) -> str:

@@ -1,5 +1,5 @@
-"""Curation in Discord, with the real client against the stand-in: /reload, the corpus watcher,
-/about, and searches held while the bot goes on."""
+"""Curation in Discord, with the real client against the stand-in: vote buttons recorded in a real
+SQLite file, unanswered questions, /reload, the corpus watcher and /about."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from bot import discord_replies as replies
 from bot.admin import MANAGE_GUILD
 from bot.corpus import load_corpus
+from bot.feedback import FeedbackStore
 from bot.live_corpus import LiveCorpus
 from bot.retriever import Retriever
 from tests.discord_harness import (
@@ -23,6 +24,7 @@ from tests.discord_harness import (
     BOB,
     BOT_USER_ID,
     CALLBACK,
+    CHANNEL_MESSAGES,
     TOKEN,
     bot_and_standin,
     bot_settings,
@@ -81,6 +83,213 @@ async def _click(standin: StandIn, user: dict, message: dict, label: str) -> str
     assert reply.json["type"] == CHANNEL_MESSAGE, reply.json
     assert reply.json["data"]["flags"] & EPHEMERAL
     return reply.json["data"]["content"]
+
+
+# --- Vote buttons -------------------------------------------------------------------------------
+
+
+async def test_an_answer_has_vote_buttons_and_a_click_records_the_vote(tmp_path, retriever):
+    """A vote reaches the SQLite file with the question and the snippets shown, no user id; one
+    person's second click, on either button, does not count again."""
+    database = tmp_path / "state" / "paperbot.sqlite3"
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
+        message = await _ask(standin, ALICE, FOUND)
+        buttons = _buttons(message)
+        assert sorted(buttons) == ["Helpful", "Not helpful"]
+        assert all(button["custom_id"].startswith("paperbot:vote:") for button in buttons.values())
+        thanks = await _click(standin, BOB, message, "Helpful")
+        alice = await _click(standin, ALICE, message, "Not helpful")
+        again = await _click(standin, ALICE, message, "Helpful")
+        await settle(bot)
+
+    assert thanks.startswith("Thanks for your vote") and alice == thanks
+    assert again == "You already voted on this answer; your first vote counts."
+    # Recorded in worker threads after each "Thanks": in either order.
+    votes = _rows(database, "SELECT id, question, helpful, user_id FROM votes ORDER BY helpful")
+    assert [(q, helpful, user) for _, q, helpful, user in votes] == [
+        (FOUND, 0, None),
+        (FOUND, 1, None),
+    ]
+    shown = [(hit.rank, hit.paper.id) for hit in retriever.ask(FOUND).hits]
+    for vote_id, *_ in votes:
+        sql = f"SELECT rank, paper_id FROM vote_snippets WHERE vote_id = {vote_id} ORDER BY rank"
+        assert _rows(database, sql) == shown
+    assert _rows(database, "SELECT COUNT(*) FROM unanswered") == [(0,)]
+
+
+async def test_mention_dm_and_context_menu_answers_have_vote_buttons_too(tmp_path, retriever):
+    async with bot_and_standin(tmp_path, retriever, store_user_ids=True) as (standin, bot):
+        guild = standin.guilds[0]
+        mention = await standin.send_message(
+            ALICE, f"<@{BOT_USER_ID}> {FOUND}", guild=guild, mentions=[standin.bot_user]
+        )
+        mention_reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
+        since = standin.mark()
+        await standin.send_message(BOB, "what is masked image modeling?", dm_channel_id="3" * 18)
+        dm_reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES, since=since)
+        target = await standin.send_message(
+            BOB, "how does BYOL work without negatives?", guild=guild
+        )
+        menu = await standin.message_command(ALICE, "Search papers", target, guild=guild)
+        menu_reply = await interaction_reply(standin, menu)
+
+        (answer,) = standin.replies_to(mention)
+        thanks = await _click(standin, BOB, answer, "Not helpful")
+        await settle(bot)
+        database = bot.client.feedback.path
+
+    for reply in (mention_reply, dm_reply, menu_reply):
+        assert sorted(_buttons(message_of(reply))) == ["Helpful", "Not helpful"]
+    assert thanks.startswith("Thanks")
+    assert _rows(database, "SELECT question, helpful, user_id FROM votes") == [
+        (FOUND, 0, BOB["id"])  # PAPERBOT_STORE_USER_IDS=on
+    ]
+
+
+async def test_an_unanswered_question_has_no_buttons_and_is_recorded(tmp_path, retriever):
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
+        message = await _ask(standin, ALICE, NOT_FOUND)
+        mention = await standin.send_message(
+            BOB,
+            f"<@{BOT_USER_ID}> who won the cup?",
+            guild=standin.guilds[0],
+            mentions=[standin.bot_user],
+        )
+        reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
+        await settle(bot)
+        database = bot.client.feedback.path
+
+    assert "Nothing in the papers answers that" in message["embeds"][0]["description"]
+    assert not message.get("components") and not reply.json.get("components")
+    assert str(reply.json["message_reference"]["message_id"]) == mention["id"]
+    assert sorted(_rows(database, "SELECT question, user_id FROM unanswered")) == [
+        (NOT_FOUND, None),
+        ("who won the cup?", None),
+    ]
+
+
+async def test_with_recording_off_nothing_is_recorded_and_answers_have_no_buttons(
+    tmp_path, retriever
+):
+    database = tmp_path / "votes.sqlite3"
+    async with bot_and_standin(tmp_path, retriever, record_questions=False, database=database) as (
+        standin,
+        bot,
+    ):
+        found = await _ask(standin, ALICE, FOUND)
+        nothing = await _ask(standin, ALICE, NOT_FOUND)
+        await settle(bot)
+    assert found["embeds"] and FEATURE_LEARNING in found["embeds"][0]["description"]
+    assert not found.get("components") and not nothing.get("components")
+    assert not database.exists()
+
+
+async def test_a_click_on_an_answer_from_before_a_restart_is_told_voting_closed(
+    tmp_path, retriever
+):
+    settings = bot_settings(tmp_path / "state")
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        async with running_bot(s, settings, retriever):
+            message = await _ask(s, ALICE, FOUND)
+        async with running_bot(s, settings, retriever) as bot:
+            closed = await _click(s, ALICE, message, "Helpful")
+            await settle(bot)
+    assert closed.startswith("Voting on this answer has closed")
+    assert not settings.database_path().exists(), "a vote was recorded"
+
+
+async def test_votes_from_many_interactions_at_once_all_reach_the_database(tmp_path, retriever):
+    """Concurrency: 40 people click on 3 answers at once, some twice (both buttons). Every first
+    click is one row; no vote is lost, none is doubled."""
+    voters = [user_payload(200_000_000_000_000_300 + n, f"voter{n}") for n in range(40)]
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
+        answers = [
+            await _ask(standin, ALICE, question)
+            for question in (FOUND, "masked image modeling", "what is BYOL?")
+        ]
+        guild = standin.guilds[0]
+        clicks = []
+        expected = []
+        for number, voter in enumerate(voters):
+            for index, answer in enumerate(answers):
+                helpful = (number + index) % 3 != 0
+                labels = ["Helpful" if helpful else "Not helpful"]
+                if number % 5 == 0:
+                    labels.append("Not helpful" if helpful else "Helpful")  # changes nothing
+                for label in labels:
+                    custom_id = _buttons(answer)[label]["custom_id"]
+                    clicks.append(await standin.click(voter, answer, custom_id, guild=guild))
+                expected.append((answer["embeds"][0]["title"], int(helpful)))
+
+        async def all_acknowledged() -> None:
+            while not all(click["token"] in standin.acknowledged for click in clicks):
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(all_acknowledged(), 30)
+        await settle(bot)
+        database = bot.client.feedback.path
+
+    recorded = _rows(database, "SELECT question, helpful FROM votes")
+    assert sorted(recorded) == sorted(expected)
+    assert len(recorded) == 120
+    (snippet_votes,) = _rows(database, "SELECT COUNT(DISTINCT vote_id) FROM vote_snippets")[0]
+    assert snippet_votes == 120
+
+
+async def test_a_locked_database_holds_up_no_answer_and_no_click(tmp_path, retriever, caplog):
+    """Fault: another process holds the feedback database's write lock. Expected: answers and
+    the acknowledgement of clicks come as usual; what could not be recorded is logged."""
+    caplog.set_level(logging.WARNING)
+    database = tmp_path / "feedback.sqlite3"
+    FeedbackStore(database).record_unanswered("a question before the lock")
+    store = FeedbackStore(database, busy_timeout=0.2)
+    locker = sqlite3.connect(database, isolation_level=None)
+    try:
+        locker.execute("BEGIN EXCLUSIVE")
+        settings = bot_settings(tmp_path / "state", database=database)
+        async with (
+            StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as standin,
+            running_bot(standin, settings, retriever, feedback=store) as bot,
+        ):
+            nothing = await _ask(standin, ALICE, NOT_FOUND)
+            found = await _ask(standin, ALICE, FOUND)
+            thanks = await _click(standin, BOB, found, "Helpful")
+            await settle(bot)
+            locked_log = caplog.text
+            locker.execute("ROLLBACK")
+            await _ask(standin, BOB, "who won the cup?")  # recorded again once unlocked
+            await settle(bot)
+    finally:
+        locker.close()
+
+    assert "Nothing in the papers" in nothing["embeds"][0]["description"]
+    assert FEATURE_LEARNING in found["embeds"][0]["description"]
+    assert thanks.startswith("Thanks")
+    assert "question or vote not recorded: database is locked" in locked_log
+    assert _rows(database, "SELECT question FROM unanswered ORDER BY id") == [
+        ("a question before the lock",),
+        ("who won the cup?",),
+    ]
+    assert _rows(database, "SELECT COUNT(*) FROM votes") == [(0,)]
+
+
+async def test_a_corrupt_database_is_logged_once_and_answering_goes_on(tmp_path, retriever, caplog):
+    caplog.set_level(logging.WARNING)
+    database = tmp_path / "state" / "paperbot.sqlite3"
+    database.parent.mkdir()
+    database.write_bytes(b"this is not a database, " * 200)
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
+        first = await _ask(standin, ALICE, NOT_FOUND)
+        second = await _ask(standin, BOB, NOT_FOUND)
+        found = await _ask(standin, BOB, FOUND)
+        thanks = await _click(standin, ALICE, found, "Not helpful")
+        await settle(bot)
+    for message in (first, second):
+        assert "Nothing in the papers" in message["embeds"][0]["description"]
+    assert thanks.startswith("Thanks")
+    failures = [r for r in caplog.records if "not recorded" in r.getMessage()]
+    assert len(failures) == 1 and "file is not a database" in failures[0].getMessage()
+    assert database.read_bytes().startswith(b"this is not a database")  # left for its owner
 
 
 # --- /reload --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 
 from bot import discord_replies as replies
 from bot.answer import Answer, Hit
+from bot.ballots import Outcome
 from bot.cooldown import OnCooldown
 from bot.corpus import Paper
 from bot.discord_replies import Embed, Field, escape, fit, fit_embed
@@ -223,3 +224,9 @@ def test_reload_replies_are_ephemeral_with_the_counts_or_the_reason():
         "The corpus was not reloaded: corpus/papers.toml: paper 8: missing 'abstract'\n"
     )
     assert "loaded <t:1740830400:f> (<t:1740830400:R>): 7 papers, 48 sentences" in rejected.content
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_each_vote_outcome_gets_one_ephemeral_sentence(outcome):
+    reply = replies.vote_reply(outcome)
+    assert reply.ephemeral and reply.content and "\n" not in reply.content

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,6 +16,7 @@ from discord import app_commands
 from bot import discord_replies as replies
 from bot.admin import NotAllowed
 from bot.answer import Answer
+from bot.ballots import Ballot, Ballots
 from bot.cooldown import Cooldown, OnCooldown
 from bot.discord_app.commands import COMMANDS
 from bot.discord_app.messages import (
@@ -24,6 +26,8 @@ from bot.discord_app.messages import (
     respond_quietly,
 )
 from bot.discord_app.sync import sync_commands
+from bot.discord_app.votes import VoteButton, vote_view
+from bot.feedback import FeedbackStore
 from bot.live_corpus import CorpusStatus, LiveCorpus
 from bot.settings import Settings
 
@@ -75,13 +79,17 @@ class PaperTree(app_commands.CommandTree):
 
 
 class PaperClient(discord.Client):
-    """Answers questions about the corpus `live` serves. `options` go to `discord.Client`."""
+    """Answers questions about the corpus `live` serves. `options` go to `discord.Client`.
+
+    `feedback` records unanswered questions and votes (default: the store the settings name).
+    """
 
     def __init__(
         self,
         live: LiveCorpus,
         settings: Settings,
         *,
+        feedback: FeedbackStore | None = None,
         force_sync: bool = False,
         view_timeout: float = 180.0,
         **options: Any,
@@ -94,6 +102,8 @@ class PaperClient(discord.Client):
         )
         self.live = live
         self.settings = settings
+        self.feedback = feedback if feedback is not None else FeedbackStore.from_settings(settings)
+        self.ballots = Ballots()  # the answers open to votes
         self.force_sync = force_sync
         self.view_timeout = view_timeout
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
@@ -106,6 +116,7 @@ class PaperClient(discord.Client):
         )
         for command in COMMANDS:
             self.tree.add_command(command)
+        self.add_dynamic_items(VoteButton)
         self.stopping = False  # set on SIGTERM/SIGINT: new questions are no longer taken
         # One search at a time, off the event loop. A search is mostly Python holding the GIL:
         # with several search threads the loop waited its turn behind all of them (stalls of
@@ -172,6 +183,29 @@ class PaperClient(discord.Client):
         """Read and index the corpus again in a worker thread; the old index serves meanwhile."""
         return await asyncio.to_thread(self.live.reload)
 
+    def vote_view(self, answer: Answer) -> discord.ui.View | None:
+        """The vote buttons for `answer`: none when it found nothing or nothing is recorded."""
+        if not answer.found or not self.feedback.enabled:
+            return None
+        return vote_view(self.ballots.open(answer))
+
+    async def record_answer(self, answer: Answer, user_id: int) -> None:
+        """Record `answer`'s question if nothing answered it (after the answer was sent)."""
+        if self.feedback.enabled and not answer.found:
+            await self._record(self.feedback.record_answer, answer, user_id)
+
+    async def record_vote(self, ballot: Ballot, helpful: bool, user_id: int) -> None:
+        record = self.feedback.record_vote
+        await self._record(record, ballot.question, helpful, ballot.shown, user_id)
+
+    async def _record(self, record: Callable[..., bool], *args: Any) -> None:
+        # Off the event loop: a locked database waits in a thread, never in the loop. The store
+        # logs its own failures; this catches what could go wrong around it.
+        try:
+            await asyncio.to_thread(record, *args)
+        except Exception:
+            log.exception("Could not record a question or vote")
+
     async def close(self) -> None:
         await self._stop_watcher()
         await super().close()
@@ -196,17 +230,22 @@ class PaperClient(discord.Client):
         if question is None or self.stopping:
             return
         self.track_current_task()
+        answer = view = None
         try:
             if not question:
                 reply = replies.mention_hint(self.user.display_name if self.user else "paperbot")
             else:
                 self.cooldown.check(message.author.id)
-                reply = replies.answer_reply(await self.ask(question, None))
+                answer = await self.ask(question, None)
+                reply, view = replies.answer_reply(answer), self.vote_view(answer)
         except Exception as exc:
             if not isinstance(exc, OnCooldown):
                 log.exception("Error answering message %s", message.id)
             reply = replies.error_reply(exc)
-        await self._reply(message, message_fields(reply))
+        fields = message_fields(reply)
+        await self._reply(message, fields if view is None else {**fields, "view": view})
+        if answer is not None:
+            await self.record_answer(answer, message.author.id)
 
     async def _reply(self, message: discord.Message, fields: dict[str, Any]) -> None:
         """Reply once, retrying what Discord failed with a 5xx; a failure past that is logged."""

@@ -41,7 +41,9 @@ async def ask_command(
     client.cooldown.check(interaction.user.id)
     await defer(interaction, ephemeral=private)
     answer = await client.ask(question, top)
-    await respond(interaction, replies.answer_reply(answer, ephemeral=private))
+    reply = replies.answer_reply(answer, ephemeral=private)
+    await respond(interaction, reply, view=client.vote_view(answer))
+    await client.record_answer(answer, interaction.user.id)
 
 
 @app_commands.command(name="papers")
@@ -92,8 +94,8 @@ async def about_command(interaction: discord.Interaction) -> None:
     reply = replies.about_reply(
         client.live.retriever.corpus.owner,
         client.live.status,
-        record_questions=client.settings.record_questions,
-        store_user_ids=client.settings.store_user_ids,
+        record_questions=client.feedback.enabled,
+        store_user_ids=client.feedback.store_user_ids,
     )
     await respond(interaction, reply)
 
@@ -123,7 +125,8 @@ async def search_papers_menu(interaction: discord.Interaction, message: discord.
     client.cooldown.check(interaction.user.id)
     await defer(interaction)
     answer = await client.ask(question, None)
-    await respond(interaction, replies.answer_reply(answer))
+    await respond(interaction, replies.answer_reply(answer), view=client.vote_view(answer))
+    await client.record_answer(answer, interaction.user.id)
 
 
 COMMANDS = (
