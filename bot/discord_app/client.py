@@ -44,8 +44,9 @@ _RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
 # A 429 asking to wait longer than this fails the request instead of holding every reply back.
 MAX_RATE_LIMIT_WAIT = 60.0
 _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
-# How long closing waits for the corpus watcher to notice it should stop (it looks every 0.3 s).
-WATCHER_STOP_SECONDS = 2.0
+# How long closing waits for the corpus watcher to stop: it looks every 0.3 s, unless a reload is
+# running (that one finishes in its thread). Short, for SIGTERM's 5 s.
+WATCHER_STOP_SECONDS = 1.0
 
 
 class PaperTree(app_commands.CommandTree):
