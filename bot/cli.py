@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -189,6 +190,15 @@ def _retriever(args: argparse.Namespace, settings: Settings | None = None):
     return load_retriever(corpus, cache_dir=settings.index_cache)
 
 
+def _live_corpus(args: argparse.Namespace, settings: Settings):
+    """The corpus the bot serves and reloads, its index kept in the index cache."""
+    from bot.index_cache import load_retriever
+    from bot.live_corpus import LiveCorpus
+
+    build = functools.partial(load_retriever, cache_dir=settings.index_cache)
+    return LiveCorpus(args.corpus or settings.corpus_path, build=build)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.discord_token is None:
@@ -206,11 +216,11 @@ def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) ->
         raise UsageError(
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
-    retriever = _retriever(args, settings)
+    live = _live_corpus(args, settings)
     from bot.discord_app import StartupError, run  # the only place the CLI imports discord
 
     try:
-        run(settings, retriever, force_sync=force_sync)
+        run(settings, live, force_sync=force_sync)
     except StartupError as exc:
         print(f"paperbot: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -372,6 +382,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"  unanswered questions and votes: recorded {who} in {settings.database_path()}")
     else:
         print("  unanswered questions and votes: not recorded (PAPERBOT_RECORD_QUESTIONS=off)")
+    if settings.watch_corpus:
+        print("  corpus reload (Discord): when its files change, and by /reload")
+    else:
+        print("  corpus reload (Discord): by /reload only (PAPERBOT_WATCH_CORPUS=off)")
     return 0
 
 

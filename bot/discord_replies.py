@@ -10,13 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.admin import NotAllowed
 from bot.answer import Answer, Hit
+from bot.ballots import Outcome
 from bot.cooldown import OnCooldown
 from bot.documents import PaperText
 from bot.pagination import paginate
 from bot.presentation import ELLIPSIS, byline, mark_spans, truncate
+
+if TYPE_CHECKING:
+    from bot.live_corpus import CorpusStatus
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -41,6 +47,16 @@ APOLOGY = "Sorry, something went wrong while answering. It has been logged; plea
 NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
 NO_TEXT = "That message has no text to search the papers for."
 NOT_ALLOWED = "Only the bot's owner or someone who can manage this server can do that."
+HELPFUL, NOT_HELPFUL = "Helpful", "Not helpful"  # the labels of an answer's vote buttons
+VOTE_REPLIES = {
+    Outcome.COUNTED: "Thanks for your vote: it shows the bot's owner where the papers fall short.",
+    Outcome.REPEATED: "You already voted on this answer; your first vote counts.",
+    Outcome.CLOSED: (
+        "Voting on this answer has closed (answers take votes for a day, and not after the bot "
+        "restarts). Ask again to vote on a fresh answer."
+    ),
+}
+_ERROR_LIMIT = 900  # a rejected corpus's reason, in /about and /reload
 
 
 @dataclass(frozen=True)
@@ -292,8 +308,29 @@ def not_found_reply(query: str, near: Sequence[PaperText]) -> Reply:
     return Reply(fit("\n".join(lines), CONTENT_LIMIT, str), ephemeral=True)
 
 
-def about_reply(owner: str | None, papers: int, sentences: int) -> Reply:
+def about_reply(
+    owner: str | None, status: CorpusStatus, *, record_questions: bool, store_user_ids: bool
+) -> Reply:
+    """What the bot does, what it serves since when, and what it records."""
     whose = f"the papers of {fit(_one_line(owner), 200)}" if owner else "a set of papers"
+    papers, sentences = status.papers, status.sentences
+    loaded = f"The papers were loaded {_when(status.loaded_at)}."
+    if status.error is not None:
+        failed = f" <t:{int(status.failed_at.timestamp())}:R>" if status.failed_at else ""
+        loaded += (
+            f" A reload{failed} was rejected, so I still answer from them: "
+            f"{fit(_one_line(status.error), _ERROR_LIMIT)}"
+        )
+    switch = escape("PAPERBOT_RECORD_QUESTIONS=off")
+    if not record_questions:
+        recorded = f"Nothing you ask is recorded ({switch})."
+    else:
+        who = "with the Discord id of who asked" if store_user_ids else "without who asked"
+        recorded = (
+            "Questions the papers do not answer, and the Helpful / Not helpful votes on answers, "
+            f"are recorded ({who}) so that the bot's owner sees which papers to add; "
+            f"the owner turns this off with {switch}."
+        )
     description = (
         f"I answer questions about {whose}: {papers} papers, {sentences} sentences of abstracts. "
         "I reply with the sentences that answer best, under the papers they come from, and I "
@@ -302,9 +339,37 @@ def about_reply(owner: str | None, papers: int, sentences: int) -> Reply:
         "• /ask with your question (add private:True to see the answer alone)\n"
         "• mention me with a question, or send me a direct message\n"
         "• on any message: Apps → Search papers\n"
-        "• /papers lists the papers, /paper shows one paper's abstract"
+        "• /papers lists the papers, /paper shows one paper's abstract\n\n"
+        f"**The papers**\n{loaded}\n\n"
+        f"**What is recorded**\n{recorded}"
     )
     return Reply(embed=fit_embed(Embed("About paperbot", description)))
+
+
+def reload_reply(status: CorpusStatus) -> Reply:
+    """The outcome of /reload, for the admin who ran it."""
+    counts = f"{status.papers} papers, {status.sentences} sentences"
+    if status.error is None:
+        return Reply(
+            f"Reloaded the corpus: {counts}. Questions are answered from it now.", ephemeral=True
+        )
+    reason = fit(_one_line(status.error), _ERROR_LIMIT)
+    return Reply(
+        f"The corpus was not reloaded: {reason}\n"
+        f"I keep answering from the corpus loaded {_when(status.loaded_at)}: {counts}. "
+        "Fix the files and run /reload again (paperbot check shows the problem too).",
+        ephemeral=True,
+    )
+
+
+def vote_reply(outcome: Outcome) -> Reply:
+    return Reply(VOTE_REPLIES[outcome], ephemeral=True)
+
+
+def _when(moment: datetime) -> str:
+    """`moment` as Discord shows it to each reader: their own time zone and language."""
+    seconds = int(moment.timestamp())
+    return f"<t:{seconds}:f> (<t:{seconds}:R>)"
 
 
 def mention_hint(bot_name: str) -> Reply:

@@ -52,7 +52,8 @@ class _Served:
 class LiveCorpus:
     """The current index over the corpus at `path`; safe to use from any thread.
 
-    The first load happens here and raises CorpusError, so a bad corpus stops the bot at start.
+    The first load happens here and raises CorpusError, so a bad corpus stops the bot at start;
+    `retriever`, an index already built from the corpus at `path`, is served first instead.
     """
 
     def __init__(
@@ -61,13 +62,16 @@ class LiveCorpus:
         *,
         build: Callable[[Corpus], Retriever] = Retriever,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        retriever: Retriever | None = None,
     ) -> None:
         self.path = Path(path)
         self._build = build
         self._clock = clock
         self._reload_lock = threading.Lock()
         loaded_at = clock()
-        self._served = self._serve(build(load_corpus(self.path)), loaded_at)
+        if retriever is None:
+            retriever = build(load_corpus(self.path))
+        self._served = self._serve(retriever, loaded_at)
 
     @property
     def retriever(self) -> Retriever:

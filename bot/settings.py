@@ -68,6 +68,7 @@ class Settings:
     record_questions: bool = True
     store_user_ids: bool = False
     index_cache: Path | None = None  # folder for built indexes; None: build at every start
+    watch_corpus: bool = True  # the Discord bot reloads the corpus when its files change
 
     def database_path(self) -> Path:
         """The SQLite file for unanswered questions and votes."""
@@ -106,6 +107,7 @@ SETTINGS_KEYS = {
     "PAPERBOT_RECORD_QUESTIONS": "record unanswered questions and votes: on or off (default on)",
     "PAPERBOT_STORE_USER_IDS": "store who asked or voted with each record: on or off (default off)",
     "PAPERBOT_INDEX_CACHE": "folder for the built index, or off (default ~/.cache/paperbot)",
+    "PAPERBOT_WATCH_CORPUS": "reload the corpus when its files change: on or off (default on)",
 }
 
 
@@ -140,6 +142,7 @@ def load_settings(
         ),
         store_user_ids=_switch(get("PAPERBOT_STORE_USER_IDS"), "PAPERBOT_STORE_USER_IDS", False),
         index_cache=_index_cache(get("PAPERBOT_INDEX_CACHE"), values),
+        watch_corpus=_switch(get("PAPERBOT_WATCH_CORPUS"), "PAPERBOT_WATCH_CORPUS", True),
     )
 
 

@@ -13,6 +13,7 @@ import discord
 import yarl
 
 from bot.discord_app import PaperClient, create_client, serve
+from bot.live_corpus import LiveCorpus
 from bot.retriever import Retriever
 from bot.settings import Secret, Settings
 from tests.discord_standin import (
@@ -37,6 +38,9 @@ CHANNEL_MESSAGES = r"/channels/\d+/messages"
 
 
 def bot_settings(state_dir: Path, **changes) -> Settings:
+    """The settings of a test bot. Its corpus watcher is off unless a test turns it on: the
+    watcher has tests of its own, and stopping it costs each bot up to 0.3 s."""
+    changes.setdefault("watch_corpus", False)
     return Settings(discord_token=Secret(TOKEN), state_dir=state_dir, **changes)
 
 
@@ -52,6 +56,16 @@ def pointed_at(standin: StandIn):
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
+def live_corpus(served: Retriever | LiveCorpus) -> LiveCorpus:
+    """What the bot serves: `served` itself, or a LiveCorpus that starts with the retriever
+    (reloads and the watcher read the corpus files it came from)."""
+    if isinstance(served, LiveCorpus):
+        return served
+    sources = served.corpus.sources
+    path = sources[0] if len(sources) == 1 else Path(sources[0]).parent
+    return LiveCorpus(path, retriever=served)
+
+
 @dataclass
 class RunningBot:
     client: PaperClient
@@ -62,13 +76,15 @@ class RunningBot:
 async def running_bot(
     standin: StandIn,
     settings: Settings,
-    retriever: Retriever,
+    served: Retriever | LiveCorpus,
     *,
     force_sync: bool = False,
     view_timeout: float = 180.0,
     extra_commands: tuple = (),
+    **options,
 ) -> AsyncIterator[RunningBot]:
     """The bot started as `paperbot serve` starts it, ready (READY and guilds seen), then closed.
+    `options` go to the client (such as its `feedback` store).
 
     On the way out, every message the bot sent is checked: no allowed mentions, within limits;
     and no request carried the token anywhere but in its Authorization header.
@@ -77,10 +93,11 @@ async def running_bot(
     with pointed_at(standin):
         client = create_client(
             settings,
-            retriever,
+            live_corpus(served),
             force_sync=force_sync,
             view_timeout=view_timeout,
             guild_ready_timeout=0.01,  # the stand-in sends every GUILD_CREATE right after READY
+            **options,
         )
         for command in extra_commands:  # commands a test adds, such as an admin-only one
             client.tree.add_command(command)
@@ -118,13 +135,17 @@ async def settle(bot: RunningBot, timeout: float = 30.0) -> None:
 
 @contextlib.asynccontextmanager
 async def bot_and_standin(
-    tmp_path: Path, retriever: Retriever, *, view_timeout: float = 180.0, **settings_changes
+    tmp_path: Path,
+    served: Retriever | LiveCorpus,
+    *,
+    view_timeout: float = 180.0,
+    **settings_changes,
 ) -> AsyncIterator[tuple[StandIn, RunningBot]]:
     async with StandIn(
         token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID
     ) as standin:
         settings = bot_settings(tmp_path / "state", **settings_changes)
-        async with running_bot(standin, settings, retriever, view_timeout=view_timeout) as bot:
+        async with running_bot(standin, settings, served, view_timeout=view_timeout) as bot:
             yield standin, bot
 
 

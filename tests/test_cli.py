@@ -197,11 +197,13 @@ def test_check_summarises_corpus_and_settings(run_cli):
     assert "answer size: 4" in result.stdout
     assert "Discord token: not set" in result.stdout
     assert "recorded without user ids in .paperbot/paperbot.sqlite3" in result.stdout
+    assert "corpus reload (Discord): when its files change, and by /reload" in result.stdout
 
 
-def test_check_says_when_questions_are_not_recorded(run_cli):
-    result = run_cli("check", PAPERBOT_RECORD_QUESTIONS="off")
+def test_check_says_when_questions_are_not_recorded_and_the_corpus_not_watched(run_cli):
+    result = run_cli("check", PAPERBOT_RECORD_QUESTIONS="off", PAPERBOT_WATCH_CORPUS="off")
     assert "not recorded (PAPERBOT_RECORD_QUESTIONS=off)" in result.stdout
+    assert "by /reload only (PAPERBOT_WATCH_CORPUS=off)" in result.stdout
 
 
 def test_check_reports_a_bad_setting(run_cli):

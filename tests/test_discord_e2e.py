@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 
+from bot.admin import MANAGE_GUILD
 from bot.corpus import load_corpus
 from bot.retriever import Retriever
 from tests.discord_harness import (
@@ -57,8 +58,8 @@ async def test_login_registers_the_commands_with_their_options_limits_and_descri
         (sync,) = standin.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
         commands = {c["name"]: c for c in sync.json}
 
-    assert set(commands) == {"ask", "papers", "paper", "about", "Search papers"}
-    for name in ("ask", "papers", "paper", "about"):
+    assert set(commands) == {"ask", "papers", "paper", "about", "reload", "Search papers"}
+    for name in ("ask", "papers", "paper", "about", "reload"):
         assert commands[name]["type"] == 1
         assert 0 < len(commands[name]["description"]) <= 100
     assert commands["Search papers"]["type"] == 3
@@ -73,6 +74,14 @@ async def test_login_registers_the_commands_with_their_options_limits_and_descri
     (title,) = commands["paper"]["options"]
     assert title["name"] == "title" and title["autocomplete"] is True and title["required"]
     assert commands["papers"]["options"] == [] and commands["about"]["options"] == []
+    assert commands["reload"]["options"] == []
+    # Discord shows /reload only to members who can manage the server; the bot checks again.
+    assert str(commands["reload"]["default_member_permissions"]) == str(MANAGE_GUILD)
+    assert all(
+        commands[name].get("default_member_permissions") is None
+        for name in commands
+        if name != "reload"
+    )
     for command in commands.values():  # user-installable, usable in servers and DMs
         assert sorted(command["integration_types"]) == [0, 1]
         assert sorted(command["contexts"]) == [0, 1, 2]
@@ -105,6 +114,7 @@ async def test_guild_ids_sync_the_commands_to_those_servers(tmp_path, retriever)
             "papers",
             "paper",
             "about",
+            "reload",
             "Search papers",
         }
 

@@ -1,11 +1,15 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from bot import discord_replies as replies
 from bot.answer import Answer, Hit
+from bot.ballots import Outcome
 from bot.cooldown import OnCooldown
 from bot.corpus import Paper
 from bot.discord_replies import Embed, Field, escape, fit, fit_embed
 from bot.documents import prepare
+from bot.live_corpus import CorpusStatus
 
 
 def _paper(paper_id="p", title="A Title", abstract="One sentence. Two sentences.", **extra):
@@ -153,3 +157,76 @@ def test_errors_map_to_one_sentence():
 def test_the_mention_hint_is_one_line():
     assert "\n" not in replies.mention_hint("paper*bot").content
     assert "@paper\\*bot" in replies.mention_hint("paper*bot").content
+
+
+LOADED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # 1740830400
+REJECTED = CorpusStatus(
+    LOADED,
+    7,
+    48,
+    error="corpus/papers.toml: paper 8: missing 'abstract'",
+    failed_at=datetime(2025, 3, 1, 13, 0, tzinfo=UTC),  # 1740834000
+)
+
+
+def _about(status, *, record_questions=True, store_user_ids=False) -> str:
+    reply = replies.about_reply(
+        "Zixin Wen", status, record_questions=record_questions, store_user_ids=store_user_ids
+    )
+    return reply.embed.description
+
+
+def test_about_shows_when_the_corpus_was_loaded_in_each_readers_time():
+    description = _about(CorpusStatus(LOADED, 7, 48))
+    assert "the papers of Zixin Wen: 7 papers, 48 sentences" in description
+    assert "The papers were loaded <t:1740830400:f> (<t:1740830400:R>)." in description
+    assert "rejected" not in description
+
+
+def test_about_shows_the_last_reload_error_and_that_the_old_papers_still_serve():
+    description = _about(REJECTED)
+    assert "loaded <t:1740830400:f>" in description
+    assert (
+        "A reload <t:1740834000:R> was rejected, so I still answer from them: "
+        "corpus/papers.toml: paper 8: missing 'abstract'"
+    ) in description
+
+
+def test_about_says_what_is_recorded_and_how_to_turn_it_off():
+    recorded = _about(CorpusStatus(LOADED, 7, 48))
+    assert "Questions the papers do not answer" in recorded and "votes" in recorded
+    assert "without who asked" in recorded
+    assert "turns this off with PAPERBOT\\_RECORD\\_QUESTIONS=off" in recorded
+    with_ids = _about(CorpusStatus(LOADED, 7, 48), store_user_ids=True)
+    assert "with the Discord id of who asked" in with_ids
+    off = _about(CorpusStatus(LOADED, 7, 48), record_questions=False)
+    assert "Nothing you ask is recorded (PAPERBOT\\_RECORD\\_QUESTIONS=off)." in off
+
+
+def test_a_long_reload_error_still_fits_about():
+    status = CorpusStatus(LOADED, 7, 48, error="bad **line** " * 2000, failed_at=LOADED)
+    embed = replies.about_reply(None, status, record_questions=True, store_user_ids=False).embed
+    assert len(embed.description) <= replies.DESCRIPTION_LIMIT
+    assert "…" in embed.description and "\\*\\*line\\*\\*" in embed.description
+    assert embed.description.endswith("PAPERBOT\\_RECORD\\_QUESTIONS=off.")
+
+
+def test_reload_replies_are_ephemeral_with_the_counts_or_the_reason():
+    done = replies.reload_reply(CorpusStatus(LOADED, 8, 52))
+    assert done.ephemeral
+    assert (
+        done.content
+        == "Reloaded the corpus: 8 papers, 52 sentences. Questions are answered from it now."
+    )
+    rejected = replies.reload_reply(REJECTED)
+    assert rejected.ephemeral and len(rejected.content) <= replies.CONTENT_LIMIT
+    assert rejected.content.startswith(
+        "The corpus was not reloaded: corpus/papers.toml: paper 8: missing 'abstract'\n"
+    )
+    assert "loaded <t:1740830400:f> (<t:1740830400:R>): 7 papers, 48 sentences" in rejected.content
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_each_vote_outcome_gets_one_ephemeral_sentence(outcome):
+    reply = replies.vote_reply(outcome)
+    assert reply.ephemeral and reply.content and "\n" not in reply.content

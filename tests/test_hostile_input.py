@@ -9,6 +9,7 @@ built from it must fit Discord's limits, ping no one and keep its Markdown balan
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from bot.analysis import Analyzer
 from bot.answer import Answer, Hit
 from bot.corpus import Paper
 from bot.documents import PaperText, prepare
+from bot.live_corpus import CorpusStatus
 from bot.render_text import render_answer, render_near, render_paper, render_paper_list
 
 PIECES = [
@@ -193,7 +195,23 @@ def test_the_question_in_a_mention_is_safe(content, user_id):
     question = replies.strip_mentions(content, user_id)
     assert f"<@{user_id}>" not in question and "\n" not in question
     check_message(replies.mention_hint(content))
-    check_message(replies.about_reply(content, 1, 2))
+
+
+@given(st.one_of(st.none(), any_text), st.one_of(st.none(), any_text), st.booleans())
+def test_about_and_reload_replies_are_safe_whatever_the_owner_and_the_reload_error(
+    owner, error, store_user_ids
+):
+    # A rejected corpus's reason quotes the corpus file: any text can be in it.
+    loaded = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    failed = loaded + timedelta(hours=1) if error is not None else None
+    status = CorpusStatus(loaded, 7, 48, error=error, failed_at=failed)
+    for record_questions in (True, False):
+        check_message(
+            replies.about_reply(
+                owner, status, record_questions=record_questions, store_user_ids=store_user_ids
+            )
+        )
+    check_message(replies.reload_reply(status))
 
 
 # --- What a safe message is ---------------------------------------------------------------------

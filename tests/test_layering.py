@@ -30,6 +30,7 @@ CORE_MODULES = [
     "bot.corpus_writer",
     "bot.feedback",
     "bot.live_corpus",
+    "bot.ballots",
 ]
 
 

@@ -1,15 +1,20 @@
 """Reloading the corpus while questions are being answered, by hand and on file changes."""
 
+import argparse
 import asyncio
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bot.corpus import BUNDLED_CORPUS, CorpusError
+from bot import cli
+from bot.corpus import BUNDLED_CORPUS, CorpusError, load_corpus
+from bot.index_cache import cache_file, content_key
 from bot.live_corpus import LiveCorpus, _watched
-from bot.retriever import Retriever
+from bot.retriever import RankingParams, Retriever
+from bot.settings import Settings
 
 # BM25 needs a few papers to tell a relevant one apart: the bundled ones are the background.
 BUNDLED = (BUNDLED_CORPUS / "papers.toml").read_text(encoding="utf-8")
@@ -223,3 +228,25 @@ def test_the_watcher_keeps_going_after_a_reload_crashes(corpus_file, caplog):
 
     asyncio.run(scenario())
     assert "indexing bug" in caplog.text
+
+
+def test_the_bot_loads_and_reloads_through_the_index_cache(tmp_path, corpus_file):
+    """`paperbot serve`'s LiveCorpus builds with the index cache: a restart after a reload reads
+    the reloaded corpus's index from disk instead of building it."""
+    settings = Settings(index_cache=tmp_path / "cache")
+    live = cli._live_corpus(argparse.Namespace(corpus=corpus_file), settings)
+    corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
+    assert live.reload().ok
+    corpus = load_corpus(corpus_file)
+    with np.load(cache_file(tmp_path / "cache", corpus), allow_pickle=False) as stored:
+        key = stored["key"].tobytes().decode()
+    assert key == content_key(corpus, RankingParams())
+    assert _ids(live.ask("how do penguins keep warm"))[0] == "penguins"
+
+
+def test_an_index_already_built_is_served_first_and_reloads_read_the_files(corpus_file):
+    built = Retriever(load_corpus(corpus_file))
+    live = LiveCorpus(corpus_file, retriever=built)
+    assert live.retriever is built and live.status.papers == 7
+    corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
+    assert live.reload().papers == 8 and live.retriever is not built

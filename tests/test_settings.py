@@ -71,6 +71,7 @@ def test_application_id_comes_from_the_token():
         ("PAPERBOT_LOG_LEVEL", "loud", "PAPERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR"),
         ("PAPERBOT_RECORD_QUESTIONS", "maybe", "PAPERBOT_RECORD_QUESTIONS must be on or off"),
         ("PAPERBOT_STORE_USER_IDS", "2", "PAPERBOT_STORE_USER_IDS must be on or off"),
+        ("PAPERBOT_WATCH_CORPUS", "sometimes", "PAPERBOT_WATCH_CORPUS must be on or off"),
     ],
 )
 def test_bad_values_raise_one_clear_message(key, value, message):
@@ -104,10 +105,14 @@ def test_feedback_is_recorded_without_user_ids_by_default_next_to_the_state():
     ("raw", "value"), [("off", False), ("0", False), ("No", False), ("ON", True)]
 )
 def test_switches_read_on_and_off(raw, value):
-    settings = load_settings(
-        {"PAPERBOT_RECORD_QUESTIONS": raw, "PAPERBOT_STORE_USER_IDS": raw}, env_file=None
-    )
+    switches = ("PAPERBOT_RECORD_QUESTIONS", "PAPERBOT_STORE_USER_IDS", "PAPERBOT_WATCH_CORPUS")
+    settings = load_settings(dict.fromkeys(switches, raw), env_file=None)
     assert settings.record_questions is value and settings.store_user_ids is value
+    assert settings.watch_corpus is value
+
+
+def test_the_corpus_is_watched_by_default():
+    assert load_settings({}, env_file=None).watch_corpus is True
 
 
 def test_the_database_path_can_be_set():

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,6 +16,7 @@ from discord import app_commands
 from bot import discord_replies as replies
 from bot.admin import NotAllowed
 from bot.answer import Answer
+from bot.ballots import Ballot, Ballots
 from bot.cooldown import Cooldown, OnCooldown
 from bot.discord_app.commands import COMMANDS
 from bot.discord_app.messages import (
@@ -24,7 +26,9 @@ from bot.discord_app.messages import (
     respond_quietly,
 )
 from bot.discord_app.sync import sync_commands
-from bot.retriever import Retriever
+from bot.discord_app.votes import VoteButton, vote_view
+from bot.feedback import FeedbackStore
+from bot.live_corpus import CorpusStatus, LiveCorpus
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,9 @@ _RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
 # A 429 asking to wait longer than this fails the request instead of holding every reply back.
 MAX_RATE_LIMIT_WAIT = 60.0
 _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
+# How long closing waits for the corpus watcher to stop: it looks every 0.3 s, unless a reload is
+# running (that one finishes in its thread). Short, for SIGTERM's 5 s.
+WATCHER_STOP_SECONDS = 1.0
 
 
 class PaperTree(app_commands.CommandTree):
@@ -73,13 +80,17 @@ class PaperTree(app_commands.CommandTree):
 
 
 class PaperClient(discord.Client):
-    """Answers questions about one corpus. `options` go to `discord.Client`."""
+    """Answers questions about the corpus `live` serves. `options` go to `discord.Client`.
+
+    `feedback` records unanswered questions and votes (default: the store the settings name).
+    """
 
     def __init__(
         self,
-        retriever: Retriever,
+        live: LiveCorpus,
         settings: Settings,
         *,
+        feedback: FeedbackStore | None = None,
         force_sync: bool = False,
         view_timeout: float = 180.0,
         **options: Any,
@@ -90,8 +101,10 @@ class PaperClient(discord.Client):
         super().__init__(
             intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
         )
-        self.retriever = retriever
+        self.live = live
         self.settings = settings
+        self.feedback = feedback if feedback is not None else FeedbackStore.from_settings(settings)
+        self.ballots = Ballots()  # the answers open to votes
         self.force_sync = force_sync
         self.view_timeout = view_timeout
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
@@ -104,6 +117,7 @@ class PaperClient(discord.Client):
         )
         for command in COMMANDS:
             self.tree.add_command(command)
+        self.add_dynamic_items(VoteButton)
         self.stopping = False  # set on SIGTERM/SIGINT: new questions are no longer taken
         # One search at a time, off the event loop. A search is mostly Python holding the GIL:
         # with several search threads the loop waited its turn behind all of them (stalls of
@@ -112,6 +126,8 @@ class PaperClient(discord.Client):
         self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-search")
         self._closed = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
+        self._stop_watching = asyncio.Event()
+        self._watcher: asyncio.Task | None = None
 
     def track_current_task(self) -> None:
         """Count the running task as a reply in progress until it ends (see `drain`)."""
@@ -137,6 +153,15 @@ class PaperClient(discord.Client):
             state_dir=self.settings.state_dir,
             force=self.force_sync,
         )
+        if self.settings.watch_corpus and self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
+
+    async def _watch_corpus(self) -> None:
+        """Reload the corpus on edits of its files until the client closes."""
+        try:
+            await self.live.watch(stop_event=self._stop_watching)
+        except Exception as exc:  # e.g. the system's limit of watched folders reached
+            log.warning("Not watching %s for changes: %s; /reload still works", self.live.path, exc)
 
     async def on_ready(self) -> None:
         assert self.user is not None
@@ -145,19 +170,58 @@ class PaperClient(discord.Client):
             self.user,
             self.user.id,
             len(self.guilds),
-            len(self.retriever.papers),
+            self.live.status.papers,
         )
 
     async def ask(self, question: str, top: int | None) -> Answer:
-        """The retriever's answer, computed off the event loop so the gateway stays responsive."""
-        search = functools.partial(self.retriever.ask, question, top=top or self.settings.top_k)
+        """The answer from the index served now, computed off the event loop (the gateway stays
+        responsive). A reload meanwhile does not touch it: the question keeps the index it took."""
+        retriever = self.live.retriever
+        search = functools.partial(retriever.ask, question, top=top or self.settings.top_k)
         return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
+    async def reload_corpus(self) -> CorpusStatus:
+        """Read and index the corpus again in a worker thread; the old index serves meanwhile."""
+        return await asyncio.to_thread(self.live.reload)
+
+    def vote_view(self, answer: Answer) -> discord.ui.View | None:
+        """The vote buttons for `answer`: none when it found nothing or nothing is recorded."""
+        if not answer.found or not self.feedback.enabled:
+            return None
+        return vote_view(self.ballots.open(answer))
+
+    async def record_answer(self, answer: Answer, user_id: int) -> None:
+        """Record `answer`'s question if nothing answered it (after the answer was sent)."""
+        if self.feedback.enabled and not answer.found:
+            await self._record(self.feedback.record_answer, answer, user_id)
+
+    async def record_vote(self, ballot: Ballot, helpful: bool, user_id: int) -> None:
+        record = self.feedback.record_vote
+        await self._record(record, ballot.question, helpful, ballot.shown, user_id)
+
+    async def _record(self, record: Callable[..., bool], *args: Any) -> None:
+        # Off the event loop: a locked database waits in a thread, never in the loop. The store
+        # logs its own failures; this catches what could go wrong around it.
+        try:
+            await asyncio.to_thread(record, *args)
+        except Exception:
+            log.exception("Could not record a question or vote")
+
     async def close(self) -> None:
+        await self._stop_watcher()
         await super().close()
         # Searches still queued are dropped; the one running ends on its own (it is short).
         self._searches.shutdown(wait=False, cancel_futures=True)
         self._closed.set()
+
+    async def _stop_watcher(self) -> None:
+        self._stop_watching.set()
+        watcher, self._watcher = self._watcher, None
+        if watcher is None or watcher.done():
+            return
+        await asyncio.wait({watcher}, timeout=WATCHER_STOP_SECONDS)
+        if not watcher.done():
+            watcher.cancel()
 
     async def wait_until_closed(self) -> None:
         await self._closed.wait()
@@ -167,17 +231,22 @@ class PaperClient(discord.Client):
         if question is None or self.stopping:
             return
         self.track_current_task()
+        answer = view = None
         try:
             if not question:
                 reply = replies.mention_hint(self.user.display_name if self.user else "paperbot")
             else:
                 self.cooldown.check(message.author.id)
-                reply = replies.answer_reply(await self.ask(question, None))
+                answer = await self.ask(question, None)
+                reply, view = replies.answer_reply(answer), self.vote_view(answer)
         except Exception as exc:
             if not isinstance(exc, OnCooldown):
                 log.exception("Error answering message %s", message.id)
             reply = replies.error_reply(exc)
-        await self._reply(message, message_fields(reply))
+        fields = message_fields(reply)
+        await self._reply(message, fields if view is None else {**fields, "view": view})
+        if answer is not None:
+            await self.record_answer(answer, message.author.id)
 
     async def _reply(self, message: discord.Message, fields: dict[str, Any]) -> None:
         """Reply once, retrying what Discord failed with a 5xx; a failure past that is logged."""

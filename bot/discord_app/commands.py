@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot import discord_replies as replies
+from bot.discord_app.checks import admin_only
 from bot.discord_app.messages import defer, respond
 from bot.discord_app.views import PapersView
 from bot.lookup import find_paper, title_choices
@@ -40,14 +41,17 @@ async def ask_command(
     client.cooldown.check(interaction.user.id)
     await defer(interaction, ephemeral=private)
     answer = await client.ask(question, top)
-    await respond(interaction, replies.answer_reply(answer, ephemeral=private))
+    reply = replies.answer_reply(answer, ephemeral=private)
+    await respond(interaction, reply, view=client.vote_view(answer))
+    await client.record_answer(answer, interaction.user.id)
 
 
 @app_commands.command(name="papers")
 async def papers_command(interaction: discord.Interaction) -> None:
     """List every paper: title, authors and year."""
     client = _client(interaction)
-    pages = replies.paper_list_pages(client.retriever.papers, client.retriever.corpus.owner)
+    retriever = client.live.retriever
+    pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
     if len(pages) == 1:
         await respond(interaction, pages[0])
         return
@@ -62,7 +66,7 @@ async def paper_command(
     interaction: discord.Interaction, title: app_commands.Range[str, 1, CHOICE_LIMIT]
 ) -> None:
     """Show one paper: its abstract, authors and links."""
-    found = find_paper(_client(interaction).retriever.papers, title)
+    found = find_paper(_client(interaction).live.retriever.papers, title)
     if found.paper is None:
         await respond(interaction, replies.not_found_reply(title, found.near))
     else:
@@ -73,7 +77,7 @@ async def paper_command(
 async def _paper_titles(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    papers = title_choices(_client(interaction).retriever.papers, current, limit=25)
+    papers = title_choices(_client(interaction).live.retriever.papers, current, limit=25)
     return [
         app_commands.Choice(
             name=replies.fit(replies.title_line(p), CHOICE_LIMIT, str),
@@ -86,10 +90,25 @@ async def _paper_titles(
 @app_commands.command(name="about")
 async def about_command(interaction: discord.Interaction) -> None:
     """What this bot does, whose papers it knows and how to ask."""
-    retriever = _client(interaction).retriever
-    stats = retriever.stats
-    reply = replies.about_reply(retriever.corpus.owner, stats.papers, stats.sentences)
+    client = _client(interaction)
+    reply = replies.about_reply(
+        client.live.retriever.corpus.owner,
+        client.live.status,
+        record_questions=client.feedback.enabled,
+        store_user_ids=client.feedback.store_user_ids,
+    )
     await respond(interaction, reply)
+
+
+@app_commands.command(name="reload")
+@admin_only()
+async def reload_command(interaction: discord.Interaction) -> None:
+    """Read the corpus files again and answer from them (admins only)."""
+    client = _client(interaction)
+    await defer(interaction, ephemeral=True)
+    # Built in a worker thread; questions meanwhile, and those already running, use the old index.
+    status = await client.reload_corpus()
+    await respond(interaction, replies.reload_reply(status))
 
 
 @app_commands.context_menu(name="Search papers")
@@ -106,7 +125,15 @@ async def search_papers_menu(interaction: discord.Interaction, message: discord.
     client.cooldown.check(interaction.user.id)
     await defer(interaction)
     answer = await client.ask(question, None)
-    await respond(interaction, replies.answer_reply(answer))
+    await respond(interaction, replies.answer_reply(answer), view=client.vote_view(answer))
+    await client.record_answer(answer, interaction.user.id)
 
 
-COMMANDS = (ask_command, papers_command, paper_command, about_command, search_papers_menu)
+COMMANDS = (
+    ask_command,
+    papers_command,
+    paper_command,
+    about_command,
+    reload_command,
+    search_papers_menu,
+)

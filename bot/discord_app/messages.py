@@ -53,9 +53,12 @@ def _deferred(interaction: discord.Interaction) -> bool:
     )
 
 
-async def respond(interaction: discord.Interaction, reply: Reply, **extra: Any) -> None:
+async def respond(
+    interaction: discord.Interaction, reply: Reply, *, view: discord.ui.View | None = None
+) -> None:
     """Answer an interaction: the first response, or the deferred one's message once it is done."""
     fields = message_fields(reply)
+    extra: dict[str, Any] = {} if view is None else {"view": view}
     if _deferred(interaction):
         await interaction.edit_original_response(**fields, **extra)
     elif not interaction.response.is_done():

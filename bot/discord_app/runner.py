@@ -12,7 +12,7 @@ import aiohttp
 import discord
 
 from bot.discord_app.client import PaperClient
-from bot.retriever import Retriever
+from bot.live_corpus import LiveCorpus
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,10 @@ class StartupError(Exception):
 
 
 def create_client(
-    settings: Settings, retriever: Retriever, *, force_sync: bool = False, **options: Any
+    settings: Settings, live: LiveCorpus, *, force_sync: bool = False, **options: Any
 ) -> PaperClient:
     """The client `paperbot serve` runs; `options` go to `PaperClient` and `discord.Client`."""
-    return PaperClient(retriever, settings, force_sync=force_sync, **options)
+    return PaperClient(live, settings, force_sync=force_sync, **options)
 
 
 async def serve(client: PaperClient) -> None:
@@ -89,7 +89,7 @@ async def _start_until_closed(client: PaperClient, token: str) -> None:
         starting.cancel()
 
 
-def run(settings: Settings, retriever: Retriever, *, force_sync: bool = False) -> None:
+def run(settings: Settings, live: LiveCorpus, *, force_sync: bool = False) -> None:
     """`paperbot serve`: discord.py's standard logging at the configured level, then `serve`."""
     sys.setswitchinterval(SWITCH_INTERVAL)
     level = logging.getLevelName(settings.log_level)
@@ -100,7 +100,7 @@ def run(settings: Settings, retriever: Retriever, *, force_sync: bool = False) -
         logging.getLogger("discord.client").setLevel(logging.WARNING)
 
     async def main() -> None:
-        await serve(create_client(settings, retriever, force_sync=force_sync))
+        await serve(create_client(settings, live, force_sync=force_sync))
 
     asyncio.run(main())
 
