@@ -8,6 +8,7 @@ rejects a reply. The transport turns a `Reply` into a message and sends it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -117,10 +118,11 @@ _URL = re.compile(r"https?://[^\s<>]+")
 _INLINE_MARKUP = re.compile(r"([\\*_~|`<\[\]])")
 _LINE_START_MARKUP = re.compile(r"^(\s*)([#>\-+]|\d+\.)", flags=re.MULTILINE)
 _MASS_MENTION = re.compile(r"@(everyone|here)")
+_MASS_MENTION_AT = re.compile(r"@(?=everyone|here)")
 
 
 # A URL with these in it is escaped like text: markup around it could pair with them.
-_MARKUP_IN_URL = re.compile(r"[*~|`]|__")
+_MARKUP_IN_URL = re.compile(r"[*~|`\\]|__")
 
 
 def escape(text: str) -> str:
@@ -195,15 +197,35 @@ def _merged(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]
 
 
 def _quote(hit: Hit, limit: int) -> str:
-    spans = _merged(hit.sentence, hit.highlights)
+    # Bold marks split the text into pieces escaped one by one; "@" and "everyone" can end up in
+    # different pieces, so they are kept apart before marking, not by escaping.
+    text, spans = _apart_mass_mentions(_flat(hit.sentence), _merged(hit.sentence, hit.highlights))
+    # A web address stays one link: no bold inside it (the analyzer finds words in URLs too).
+    links = [match.span() for match in _URL.finditer(text)]
+    spans = [(s, e) for s, e in spans if not any(s < end and start < e for start, end in links)]
 
     def render(cut: str) -> str:
-        kept = len(cut) - 1 if cut.endswith(ELLIPSIS) and len(cut) < len(hit.sentence) else len(cut)
+        kept = len(cut) - 1 if cut.endswith(ELLIPSIS) and len(cut) < len(text) else len(cut)
         spans_kept = [(start, end) for start, end in spans if end <= kept]
-        marked = mark_spans(cut, spans_kept, lambda s: f"**{escape(s)}**", escape)
-        return f"> {marked}"
+        return "> " + mark_spans(cut, spans_kept, lambda s: f"**{escape(s)}**", escape)
 
-    return fit(_flat(hit.sentence), limit, render)
+    return fit(text, limit, render)
+
+
+def _apart_mass_mentions(
+    text: str, spans: Sequence[tuple[int, int]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with a zero-width space after the "@" of @everyone/@here; spans moved to match."""
+    places = [match.end() for match in _MASS_MENTION_AT.finditer(text)]
+    if not places:
+        return text, list(spans)
+    for place in reversed(places):
+        text = text[:place] + "\u200b" + text[place:]
+    moved = [
+        (start + bisect_right(places, start), end + bisect_left(places, end))
+        for start, end in spans
+    ]
+    return text, moved
 
 
 def _paper_heading(paper: PaperText, limit: int = _HEADER_LIMIT) -> str:
@@ -373,8 +395,8 @@ def _when(moment: datetime) -> str:
 
 
 def mention_hint(bot_name: str) -> Reply:
-    name = fit(_one_line(bot_name), 80)
-    return Reply(f"Ask me a question after the mention (“@{name} what is …?”), or use /ask.")
+    mention = fit("@" + _one_line(bot_name), 81)  # escaped whole: a bot named "here" is no @here
+    return Reply(f"Ask me a question after the mention (“{mention} what is …?”), or use /ask.")
 
 
 def cooldown_reply(error: OnCooldown) -> Reply:

@@ -20,10 +20,19 @@ from bot.retriever import Retriever
 REPO = Path(__file__).resolve().parent.parent
 
 # Property-based tests: enough examples to find the odd case, few enough to keep the suite fast.
-# No example database, so every run (and CI) starts from the same state.
+# The default profile is derandomized and keeps no example database, so every run (and CI) tries
+# the same examples; HYPOTHESIS_PROFILE=explore searches afresh, longer, for new failures.
 hypothesis_settings.register_profile(
     "paperbot",
     max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "explore",
+    max_examples=1000,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -230,3 +230,19 @@ def test_reload_replies_are_ephemeral_with_the_counts_or_the_reason():
 def test_each_vote_outcome_gets_one_ephemeral_sentence(outcome):
     reply = replies.vote_reply(outcome)
     assert reply.ephemeral and reply.content and "\n" not in reply.content
+
+
+def test_matched_words_inside_a_web_address_are_not_bolded():
+    from bot.answer import Answer, Hit
+    from bot.corpus import Paper
+    from bot.discord_replies import answer_reply
+    from bot.documents import PaperText
+
+    sentence = "Code at https://github.com/x/disentanglement-lib.git and disentanglement here."
+    start = sentence.index("disentanglement-lib")
+    later = sentence.rindex("disentanglement")
+    paper = PaperText(Paper(id="p", title="T", abstract=sentence), "T", sentence, (sentence,))
+    hit = Hit(1, paper, sentence, 1.0, ("disentangl",), ((start, start + 19), (later, later + 15)))
+    description = answer_reply(Answer("q", hits=(hit,))).embed.description
+    assert "https://github.com/x/disentanglement-lib.git" in description
+    assert "**disentanglement**" in description
