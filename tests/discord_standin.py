@@ -596,6 +596,18 @@ class StandIn:
 
     # -- events the tests send through the gateway --
 
+    async def mention_bot(
+        self, author: dict, text: str, *, guild: Guild | None = None, **options: Any
+    ) -> dict:
+        """`author` writes "@bot text" in `guild`'s channel (default: the first guild)."""
+        return await self.send_message(
+            author,
+            f"<@{self.bot_user['id']}> {text}",
+            guild=guild or self.guilds[0],
+            mentions=[self.bot_user],
+            **options,
+        )
+
     async def send_message(
         self,
         author: dict,

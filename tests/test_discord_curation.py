@@ -120,9 +120,7 @@ async def test_an_answer_has_vote_buttons_and_a_click_records_the_vote(tmp_path,
 async def test_mention_dm_and_context_menu_answers_have_vote_buttons_too(tmp_path, retriever):
     async with bot_and_standin(tmp_path, retriever, store_user_ids=True) as (standin, bot):
         guild = standin.guilds[0]
-        mention = await standin.send_message(
-            ALICE, f"<@{BOT_USER_ID}> {FOUND}", guild=guild, mentions=[standin.bot_user]
-        )
+        mention = await standin.mention_bot(ALICE, FOUND, guild=guild)
         mention_reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
         since = standin.mark()
         await standin.send_message(BOB, "what is masked image modeling?", dm_channel_id="3" * 18)
@@ -149,12 +147,7 @@ async def test_mention_dm_and_context_menu_answers_have_vote_buttons_too(tmp_pat
 async def test_an_unanswered_question_has_no_buttons_and_is_recorded(tmp_path, retriever):
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         message = await _ask(standin, ALICE, NOT_FOUND)
-        mention = await standin.send_message(
-            BOB,
-            f"<@{BOT_USER_ID}> who won the cup?",
-            guild=standin.guilds[0],
-            mentions=[standin.bot_user],
-        )
+        mention = await standin.mention_bot(BOB, "who won the cup?")
         reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
         await settle(bot)
         database = bot.client.feedback.path

@@ -192,9 +192,7 @@ async def test_the_sixth_question_in_the_window_gets_an_ephemeral_try_again(tmp_
         others = await standin.slash(BOB, "ask", guild=guild, question="what is BYOL?")
         bob_reply = await interaction_reply(standin, others)
         since = standin.mark()
-        mention = await standin.send_message(
-            ALICE, f"<@{BOT_USER_ID}> what is BYOL?", guild=guild, mentions=[standin.bot_user]
-        )
+        mention = await standin.mention_bot(ALICE, "what is BYOL?", guild=guild)
         mention_reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES, since=since)
 
     assert refused.json["type"] == CHANNEL_MESSAGE
@@ -224,9 +222,7 @@ async def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
             "PATCH", ORIGINAL, where=lambda r: interaction["token"] in r.path
         )
         since = standin.mark()
-        await standin.send_message(
-            ALICE, f"<@{BOT_USER_ID}> what is BYOL?", guild=guild, mentions=[standin.bot_user]
-        )
+        await standin.mention_bot(ALICE, "what is BYOL?", guild=guild)
         mention_apology = await standin.wait_for_request("POST", CHANNEL_MESSAGES, since=since)
 
     assert apology.json["content"].startswith("Sorry, something went wrong")
@@ -393,12 +389,7 @@ async def test_the_context_menu_searches_the_selected_message(tmp_path, retrieve
 
 async def test_a_mention_is_answered_as_a_reply(tmp_path, retriever):
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
-        message = await standin.send_message(
-            ALICE,
-            f"<@{BOT_USER_ID}> what is feature decoupling?",
-            guild=standin.guilds[0],
-            mentions=[standin.bot_user],
-        )
+        message = await standin.mention_bot(ALICE, "what is feature decoupling?")
         reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
     assert reply.path == f"/channels/{standin.guilds[0].channel_id}/messages"
     assert str(reply.json["message_reference"]["message_id"]) == message["id"]
@@ -444,9 +435,7 @@ async def test_no_reply_to_unrelated_own_or_other_bots_messages(tmp_path, retrie
 
 async def test_a_bare_mention_gets_a_one_line_hint(tmp_path, retriever):
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
-        message = await standin.send_message(
-            ALICE, f"<@{BOT_USER_ID}>  ", guild=standin.guilds[0], mentions=[standin.bot_user]
-        )
+        message = await standin.mention_bot(ALICE, " ")
         reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
     assert str(reply.json["message_reference"]["message_id"]) == message["id"]
     assert "\n" not in reply.json["content"] and "/ask" in reply.json["content"]
@@ -550,12 +539,7 @@ async def test_a_gateway_reconnect_resumes_without_syncing_again(tmp_path, retri
             await asyncio.sleep(0.01)
         await asyncio.wait_for(standin.session.identified.wait(), 10)
         assert [frame["op"] for frame in standin.session.received if frame["op"] in (2, 6)] == [6]
-        message = await standin.send_message(
-            ALICE,
-            f"<@{BOT_USER_ID}> what is BYOL?",
-            guild=standin.guilds[0],
-            mentions=[standin.bot_user],
-        )
+        message = await standin.mention_bot(ALICE, "what is BYOL?")
         reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
     assert str(reply.json["message_reference"]["message_id"]) == message["id"]
     assert len(standin.find("PUT", rf"/applications/{APPLICATION_ID}/commands")) == 1
@@ -609,12 +593,7 @@ async def test_paper_autocomplete_offers_at_most_25_choices_within_limits(tmp_pa
 async def test_a_rate_limited_reply_is_sent_again_after_retry_after(tmp_path, retriever):
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
         standin.override("POST", CHANNEL_MESSAGES, rate_limited(0.05), times=1)
-        message = await standin.send_message(
-            ALICE,
-            f"<@{BOT_USER_ID}> what is BYOL?",
-            guild=standin.guilds[0],
-            mentions=[standin.bot_user],
-        )
+        message = await standin.mention_bot(ALICE, "what is BYOL?")
         while len(standin.find("POST", CHANNEL_MESSAGES)) < 2:
             await asyncio.sleep(0.01)
         first, second = standin.find("POST", CHANNEL_MESSAGES)

@@ -69,13 +69,7 @@ async def ask(standin: StandIn, user: dict, question: str = "what is feature dec
 
 
 async def mention(standin: StandIn, user: dict, text: str = "what is BYOL?", **kwargs) -> dict:
-    return await standin.send_message(
-        user,
-        f"<@{BOT_USER_ID}> {text}",
-        guild=standin.guilds[0],
-        mentions=[standin.bot_user],
-        **kwargs,
-    )
+    return await standin.mention_bot(user, text, **kwargs)
 
 
 def answers_in(messages: list[dict]) -> int:
