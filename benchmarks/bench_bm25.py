@@ -233,10 +233,13 @@ def _retriever_over(documents: list[list[str]]):
     papers, texts, paper_docs = [], [], []
     for start in range(0, len(documents), SENTENCES_PER_PAPER):
         group = documents[start : start + SENTENCES_PER_PAPER]
-        sentences = tuple(" ".join(tokens) for tokens in group)
-        paper = Paper(id=f"p{len(papers)}", title="", abstract=" ".join(sentences))
+        joined = PaperText.joined(
+            Paper(id="", title="", abstract=""), "", [" ".join(tokens) for tokens in group]
+        )
+        # The paper holds the very same abstract string: the text is held once, as before.
+        paper = Paper(id=f"p{len(papers)}", title="", abstract=joined.abstract)
         papers.append(paper)
-        texts.append(PaperText(paper, "", paper.abstract, sentences))
+        texts.append(PaperText(paper, "", joined.abstract, joined.bounds))
         paper_docs.append(list(chain.from_iterable(group)))
     parts = IndexParts(
         papers=tuple(texts),

@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from bot.cleaning import latex_to_text
 from bot.corpus import Paper
-from bot.sentences import split_sentences
+from bot.sentences import sentence_spans
 
 
 @dataclass(frozen=True)
 class PaperText:
     paper: Paper
     title: str  # cleaned: "Best-of-$N$" -> "Best-of-N"
-    abstract: str
-    sentences: tuple[str, ...]
+    abstract: str  # cleaned
+    # Each sentence's (start, end) in `abstract`, a row each (see `sentence_bounds`). Sentences
+    # are kept as places, not strings, so that a large corpus holds its text once.
+    bounds: np.ndarray = field(compare=False, repr=False)
 
     @property
     def id(self) -> str:
         return self.paper.id
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        return tuple(self.abstract[start:end] for start, end in self.bounds.tolist())
+
+    @property
+    def sentence_count(self) -> int:
+        return len(self.bounds)
+
+    @classmethod
+    def joined(cls, paper: Paper, title: str, sentences: Sequence[str]) -> PaperText:
+        """A paper whose abstract is `sentences` joined by spaces."""
+        spans, start = [], 0
+        for sentence in sentences:
+            spans.append((start, start + len(sentence)))
+            start += len(sentence) + 1
+        return cls(paper, title, " ".join(sentences), sentence_bounds(spans))
+
+
+def sentence_bounds(spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """(start, end) pairs as a read-only array of shape (sentences, 2)."""
+    bounds = np.array(spans, dtype=np.int32).reshape(-1, 2)
+    bounds.flags.writeable = False
+    return bounds
 
 
 def prepare(paper: Paper) -> PaperText:
@@ -27,5 +56,5 @@ def prepare(paper: Paper) -> PaperText:
         paper=paper,
         title=latex_to_text(paper.title),
         abstract=abstract,
-        sentences=tuple(split_sentences(abstract)),
+        bounds=sentence_bounds(sentence_spans(abstract)),
     )

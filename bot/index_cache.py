@@ -1,17 +1,16 @@
 """The built index on disk, so that starting again over the same corpus skips analysis.
 
 One `.npz` file per corpus location, written by numpy and read back with `allow_pickle=False`
-(plain arrays, never pickled objects), holding both BM25 indexes, the cleaned texts as UTF-8 bytes
-and a key over everything the index depends on: the corpus's titles and abstracts, the analyzer,
-the BM25 format and the ranking parameters that shape the index. A stale, truncated or corrupt
-file is ignored with one warning and rebuilt; a file that cannot be written only costs the next
-start its speed.
+(plain arrays, never pickled objects), holding both BM25 indexes, the cleaned titles and
+abstracts as UTF-8 bytes, where each sentence stands in its abstract, and a key over everything
+the index depends on: the corpus's titles and abstracts, the analyzer, the BM25 format and the
+ranking parameters that shape the index. A stale, truncated or corrupt file is ignored with one
+warning and rebuilt; a file that cannot be written only costs the next start its speed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import os
@@ -29,7 +28,7 @@ from bot.retriever import IndexParts, RankingParams, Retriever, build_parts
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _SEPARATOR = "\x00"  # between texts in one stored string; no cleaned text contains it
 _INDEX_FIELDS = ("sentence_k1", "sentence_b", "epsilon", "paper_k1", "paper_b", "title_weight")
 
@@ -92,14 +91,13 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
             raise _Unusable("is stale (the corpus or the ranking settings changed)")
         titles = _text(arrays["titles"]).split(_SEPARATOR)
         abstracts = _text(arrays["abstracts"]).split(_SEPARATOR)
-        sentences = iter(_text(arrays["sentences"]).split(_SEPARATOR))
-        counts = arrays["sentence_counts"].tolist()
-        if not len(titles) == len(abstracts) == len(counts) == len(corpus.papers):
+        if not len(titles) == len(abstracts) == len(corpus.papers):
             raise ValueError("paper counts disagree")
+        firsts, ends, bounds = _sentence_places(arrays, abstracts)
         papers = tuple(
-            PaperText(paper, title, abstract, tuple(itertools.islice(sentences, count)))
-            for paper, title, abstract, count in zip(
-                corpus.papers, titles, abstracts, counts, strict=True
+            PaperText(paper, title, abstract, bounds[first:end])
+            for paper, title, abstract, first, end in zip(
+                corpus.papers, titles, abstracts, firsts, ends, strict=True
             )
         )
         sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"))
@@ -108,16 +106,13 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
         raise
     except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise _Unusable(f"is damaged ({exc.__class__.__name__})") from None
-    if sentence_index.size != sum(len(p.sentences) for p in papers) or paper_index.size != len(
-        papers
-    ):
+    if sentence_index.size != len(bounds) or paper_index.size != len(papers):
         raise _Unusable("is damaged (its sizes disagree with the corpus)")
     return IndexParts(papers, sentence_index, paper_index)
 
 
 def _write(path: Path, key: str, parts: IndexParts) -> None:
     texts = [p.title for p in parts.papers] + [p.abstract for p in parts.papers]
-    texts += [s for p in parts.papers for s in p.sentences]
     if any(_SEPARATOR in text for text in texts):
         log.info("Not caching the index: a text contains a NUL character.")
         return
@@ -125,8 +120,10 @@ def _write(path: Path, key: str, parts: IndexParts) -> None:
         "key": _bytes(key),
         "titles": _bytes(_SEPARATOR.join(p.title for p in parts.papers)),
         "abstracts": _bytes(_SEPARATOR.join(p.abstract for p in parts.papers)),
-        "sentences": _bytes(_SEPARATOR.join(s for p in parts.papers for s in p.sentences)),
-        "sentence_counts": np.array([len(p.sentences) for p in parts.papers], dtype=np.int64),
+        "sentence_counts": np.array([p.sentence_count for p in parts.papers], dtype=np.int64),
+        "sentence_bounds": np.concatenate(
+            [p.bounds for p in parts.papers] or [np.zeros((0, 2), np.int32)]
+        ),
         **{f"sentence/{k}": v for k, v in parts.sentence_index.to_arrays().items()},
         **{f"paper/{k}": v for k, v in parts.paper_index.to_arrays().items()},
     }
@@ -143,6 +140,29 @@ def _write(path: Path, key: str, parts: IndexParts) -> None:
             raise
     except OSError as exc:
         log.warning("Cannot write the index cache %s (%s); continuing without it.", path, exc)
+
+
+def _sentence_places(
+    arrays: dict[str, np.ndarray], abstracts: list[str]
+) -> tuple[list[int], list[int], np.ndarray]:
+    """Each paper's first and end sentence number, and every sentence's (start, end) in its
+    abstract (read-only), checked against the abstracts' lengths."""
+    counts, bounds = arrays["sentence_counts"], arrays["sentence_bounds"]
+    if counts.dtype != np.int64 or counts.shape != (len(abstracts),) or np.any(counts < 0):
+        raise ValueError("bad sentence counts")
+    if bounds.dtype != np.int32 or bounds.ndim != 2 or bounds.shape != (counts.sum(), 2):
+        raise ValueError("bad sentence places")
+    lengths = np.fromiter(map(len, abstracts), np.int64, len(abstracts))
+    owner = np.repeat(np.arange(len(abstracts)), counts)
+    starts, stops = bounds[:, 0], bounds[:, 1]
+    if np.any(starts < 0) or np.any(stops <= starts) or np.any(stops > lengths[owner]):
+        raise ValueError("a sentence outside its abstract")
+    same_paper = owner[1:] == owner[:-1]
+    if np.any(starts[1:][same_paper] < stops[:-1][same_paper]):
+        raise ValueError("sentences out of order")
+    bounds.flags.writeable = False
+    ends = np.cumsum(counts)
+    return (ends - counts).tolist(), ends.tolist(), bounds
 
 
 def _bytes(text: str) -> np.ndarray:

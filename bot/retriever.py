@@ -113,11 +113,14 @@ class Retriever:
         self._by_id = {paper.id: paper for paper in self.papers}
         self._sentence_index = parts.sentence_index
         self._paper_index = parts.paper_index
-        self._sentences = [s for paper in self.papers for s in paper.sentences]
-        counts = np.fromiter((len(p.sentences) for p in self.papers), np.int64, len(self.papers))
+        # Every sentence's place in its paper's abstract, in index order.
+        self._bounds = np.concatenate(
+            [p.bounds for p in self.papers] or [np.zeros((0, 2), np.int32)]
+        )
+        counts = np.fromiter((p.sentence_count for p in self.papers), np.int64, len(self.papers))
         self._sentence_paper = np.repeat(np.arange(len(self.papers)), counts)
         firsts = np.repeat(np.cumsum(counts) - counts, counts)
-        place = np.arange(len(self._sentences)) - firsts
+        place = np.arange(len(self._bounds)) - firsts
         position = place / np.maximum(counts[self._sentence_paper] - 1, 1)
         self._position_boost = 1.0 + params.position_weight * position
         same_paper = self._sentence_paper[1:] == self._sentence_paper[:-1]
@@ -127,7 +130,7 @@ class Retriever:
         # The two scores grow with the log of their index's size (idf); measured in units of
         # each index's largest idf they stay comparable from six papers to thousands.
         self._paper_share = params.paper_share * (
-            _largest_idf(len(self._sentences), "okapi") / _largest_idf(len(self.papers), "lucene")
+            _largest_idf(len(self._bounds), "okapi") / _largest_idf(len(self.papers), "lucene")
         )
         self._analyzer = Analyzer()
         self._analyzer_lock = threading.Lock()
@@ -137,7 +140,7 @@ class Retriever:
     @property
     def stats(self) -> CorpusStats:
         vocabulary = self._paper_index.vocabulary_size  # every term is in some paper
-        return CorpusStats(len(self.papers), len(self._sentences), vocabulary)
+        return CorpusStats(len(self.papers), len(self._bounds), vocabulary)
 
     def paper(self, paper_id: str) -> PaperText | None:
         return self._by_id.get(paper_id)
@@ -200,14 +203,16 @@ class Retriever:
         return after
 
     def _hit(self, rank: int, index: int, score: float, query_terms: Sequence[str]) -> Hit:
-        sentence = self._sentences[index]
+        paper = self.papers[int(self._sentence_paper[index])]
+        start, end = self._bounds[index].tolist()
+        sentence = paper.abstract[start:end]
         wanted = set(query_terms)
         with self._analyzer_lock:
             spans = list(self._analyzer.spans(sentence))
         matched = {term for span in spans for term in span.terms if term in wanted}
         return Hit(
             rank=rank,
-            paper=self.papers[int(self._sentence_paper[index])],
+            paper=paper,
             sentence=sentence,
             score=score,
             matched_terms=tuple(term for term in dict.fromkeys(query_terms) if term in matched),

@@ -241,7 +241,7 @@ def test_matched_words_inside_a_web_address_are_not_bolded():
     sentence = "Code at https://github.com/x/disentanglement-lib.git and disentanglement here."
     start = sentence.index("disentanglement-lib")
     later = sentence.rindex("disentanglement")
-    paper = PaperText(Paper(id="p", title="T", abstract=sentence), "T", sentence, (sentence,))
+    paper = PaperText.joined(Paper(id="p", title="T", abstract=sentence), "T", [sentence])
     hit = Hit(1, paper, sentence, 1.0, ("disentangl",), ((start, start + 19), (later, later + 15)))
     description = answer_reply(Answer("q", hits=(hit,))).embed.description
     assert "https://github.com/x/disentanglement-lib.git" in description

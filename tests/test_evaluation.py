@@ -22,7 +22,7 @@ from bot.evaluation import (
 
 
 def _paper(paper_id, title="T"):
-    return PaperText(Paper(id=paper_id, title=title, abstract="x"), title, "x", ())
+    return PaperText.joined(Paper(id=paper_id, title=title, abstract="x"), title, ["x"])
 
 
 def _answer(papers, sentences=()):

@@ -112,8 +112,36 @@ def _damage_missing(path):
     np.savez(path, **arrays)
 
 
+def _damage_sentence_places(path):
+    """Well-formed arrays, but a sentence that ends past its abstract."""
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    bounds = arrays["sentence_bounds"].copy()
+    bounds[3, 1] += 100_000
+    arrays["sentence_bounds"] = bounds
+    np.savez(path, **arrays)
+
+
+def _damage_sentence_counts(path):
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    counts = arrays["sentence_counts"].copy()
+    counts[0], counts[1] = counts[0] + 1, counts[1] - 1  # same total, wrong papers
+    arrays["sentence_counts"] = counts
+    np.savez(path, **arrays)
+
+
 @pytest.mark.parametrize(
-    "damage", [_damage_truncate, _damage_garbage, _damage_pickled, _damage_arrays, _damage_missing]
+    "damage",
+    [
+        _damage_truncate,
+        _damage_garbage,
+        _damage_pickled,
+        _damage_arrays,
+        _damage_missing,
+        _damage_sentence_places,
+        _damage_sentence_counts,
+    ],
 )
 def test_a_damaged_cache_is_rebuilt_with_one_warning(tmp_path, bundled_corpus, caplog, damage):
     corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))

@@ -1,7 +1,11 @@
+import itertools
+
 import pytest
 
 from bot.cleaning import latex_to_text
-from bot.sentences import split_sentences
+from bot.corpus import Paper
+from bot.documents import PaperText, prepare
+from bot.sentences import sentence_spans, split_sentences
 
 
 def _sentences_of(bundled_corpus, paper_id):
@@ -77,3 +81,33 @@ def test_splitting_loses_no_words(bundled_corpus):
     for paper in bundled_corpus.papers:
         text = latex_to_text(paper.abstract)
         assert " ".join(split_sentences(text)).split() == text.split()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  First one.   Second one!\n\nThird?  ", ["First one.", "Second one!", "Third?"]),
+        # BlingFire rewrites the NUL in its output: the places then come from its offsets
+        ("A\x00b here. C d.", ["A\x00b here.", "C d."]),
+        ("One sentence without a full stop", ["One sentence without a full stop"]),
+    ],
+)
+def test_sentence_places_are_the_stripped_sentences_in_order(text, expected):
+    spans = sentence_spans(text)
+    assert [text[start:end] for start, end in spans] == expected == split_sentences(text)
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
+
+
+def test_a_paper_keeps_its_sentences_as_places_in_its_abstract(bundled_corpus):
+    for paper in bundled_corpus.papers:
+        text = prepare(paper)
+        assert text.sentences == tuple(split_sentences(text.abstract))
+        assert text.sentence_count == len(text.sentences) == len(text.bounds) > 0
+        assert not text.bounds.flags.writeable
+
+
+def test_a_paper_joined_from_sentences():
+    paper = Paper(id="p", title="T", abstract="A b. C d.")
+    text = PaperText.joined(paper, "T", ["A b.", "C d."])
+    assert (text.abstract, text.sentences) == ("A b. C d.", ("A b.", "C d."))
+    assert text.paper is paper
