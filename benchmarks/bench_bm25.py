@@ -226,7 +226,7 @@ def _retriever_over(documents: list[list[str]]):
     """
     from bot.bm25 import BM25Index
     from bot.corpus import Corpus, Paper
-    from bot.documents import PaperText
+    from bot.documents import PaperText, stacked_bounds
     from bot.retriever import IndexParts, RankingParams, Retriever
 
     params = RankingParams()
@@ -243,6 +243,7 @@ def _retriever_over(documents: list[list[str]]):
         paper_docs.append(list(chain.from_iterable(group)))
     parts = IndexParts(
         papers=tuple(texts),
+        sentence_bounds=stacked_bounds(texts),
         sentence_index=BM25Index(
             documents, k1=params.sentence_k1, b=params.sentence_b, epsilon=params.epsilon
         ),

@@ -50,6 +50,13 @@ def sentence_bounds(spans: Sequence[tuple[int, int]]) -> np.ndarray:
     return bounds
 
 
+def stacked_bounds(papers: Sequence[PaperText]) -> np.ndarray:
+    """Every sentence's (start, end) in its abstract, paper after paper, as one read-only array."""
+    stacked = np.concatenate([p.bounds for p in papers] or [np.zeros((0, 2), np.int32)])
+    stacked.flags.writeable = False
+    return stacked
+
+
 def prepare(paper: Paper) -> PaperText:
     abstract = latex_to_text(paper.abstract)
     return PaperText(

@@ -108,7 +108,7 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
         raise _Unusable(f"is damaged ({exc.__class__.__name__})") from None
     if sentence_index.size != len(bounds) or paper_index.size != len(papers):
         raise _Unusable("is damaged (its sizes disagree with the corpus)")
-    return IndexParts(papers, sentence_index, paper_index)
+    return IndexParts(papers, bounds, sentence_index, paper_index)
 
 
 def _write(path: Path, key: str, parts: IndexParts) -> None:
@@ -121,9 +121,7 @@ def _write(path: Path, key: str, parts: IndexParts) -> None:
         "titles": _bytes(_SEPARATOR.join(p.title for p in parts.papers)),
         "abstracts": _bytes(_SEPARATOR.join(p.abstract for p in parts.papers)),
         "sentence_counts": np.array([p.sentence_count for p in parts.papers], dtype=np.int64),
-        "sentence_bounds": np.concatenate(
-            [p.bounds for p in parts.papers] or [np.zeros((0, 2), np.int32)]
-        ),
+        "sentence_bounds": parts.sentence_bounds,
         **{f"sentence/{k}": v for k, v in parts.sentence_index.to_arrays().items()},
         **{f"paper/{k}": v for k, v in parts.paper_index.to_arrays().items()},
     }

@@ -21,7 +21,7 @@ from bot.analysis import Analyzer
 from bot.answer import Answer, Hit, RankedPaper
 from bot.bm25 import BM25Index, top_positive
 from bot.corpus import Corpus
-from bot.documents import PaperText, prepare
+from bot.documents import PaperText, prepare, stacked_bounds
 from bot.spelling import SpellingCorrector
 
 
@@ -71,6 +71,8 @@ class IndexParts:
     """What a corpus is turned into before it can answer: built once, or read from the cache."""
 
     papers: tuple[PaperText, ...]
+    # Every sentence's (start, end) in its paper's abstract, in sentence_index order.
+    sentence_bounds: np.ndarray
     sentence_index: BM25Index  # one document per sentence, papers in order
     paper_index: BM25Index  # one document per paper
 
@@ -89,6 +91,7 @@ def build_parts(corpus: Corpus, params: RankingParams) -> IndexParts:
         paper_docs.append(paper_doc)
     return IndexParts(
         papers=papers,
+        sentence_bounds=stacked_bounds(papers),
         sentence_index=BM25Index(
             sentence_docs, k1=params.sentence_k1, b=params.sentence_b, epsilon=params.epsilon
         ),
@@ -113,10 +116,7 @@ class Retriever:
         self._by_id = {paper.id: paper for paper in self.papers}
         self._sentence_index = parts.sentence_index
         self._paper_index = parts.paper_index
-        # Every sentence's place in its paper's abstract, in index order.
-        self._bounds = np.concatenate(
-            [p.bounds for p in self.papers] or [np.zeros((0, 2), np.int32)]
-        )
+        self._bounds = parts.sentence_bounds
         counts = np.fromiter((p.sentence_count for p in self.papers), np.int64, len(self.papers))
         self._sentence_paper = np.repeat(np.arange(len(self.papers)), counts)
         firsts = np.repeat(np.cumsum(counts) - counts, counts)
