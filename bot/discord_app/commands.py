@@ -37,9 +37,17 @@ async def ask_command(
     private: bool = False,
 ) -> None:
     """Ask a question; get the sentences from the papers that answer it best."""
-    client = _client(interaction)
-    client.cooldown.check(interaction.user.id)
+    _client(interaction).cooldown.check(interaction.user.id)
     await defer(interaction, ephemeral=private)
+    await _answer(interaction, question, top, private=private)
+
+
+async def _answer(
+    interaction: discord.Interaction, question: str, top: int | None, *, private: bool = False
+) -> None:
+    """Search (the interaction is deferred), reply with the answer and its vote buttons, then
+    record the question if nothing answered it."""
+    client = _client(interaction)
     answer = await client.ask(question, top)
     reply = replies.answer_reply(answer, ephemeral=private)
     await respond(interaction, reply, view=client.vote_view(answer))
@@ -124,9 +132,7 @@ async def search_papers_menu(interaction: discord.Interaction, message: discord.
         return
     client.cooldown.check(interaction.user.id)
     await defer(interaction)
-    answer = await client.ask(question, None)
-    await respond(interaction, replies.answer_reply(answer), view=client.vote_view(answer))
-    await client.record_answer(answer, interaction.user.id)
+    await _answer(interaction, question, None)
 
 
 COMMANDS = (
