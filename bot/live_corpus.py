@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -99,13 +99,7 @@ class LiveCorpus:
             except CorpusError as exc:
                 log.warning("Corpus reload rejected; still serving the previous corpus: %s", exc)
                 old = self._served
-                status = CorpusStatus(
-                    loaded_at=old.status.loaded_at,
-                    papers=old.status.papers,
-                    sentences=old.status.sentences,
-                    error=str(exc),
-                    failed_at=started,
-                )
+                status = replace(old.status, error=str(exc), failed_at=started)
                 self._served = _Served(old.retriever, status)
                 return status
             self._served = self._serve(retriever, started)

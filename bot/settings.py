@@ -146,8 +146,13 @@ def load_settings(
     )
 
 
+# How a switch setting is written.
+_ON = frozenset({"1", "on", "true", "yes"})
+_OFF = frozenset({"0", "off", "false", "no"})
+
+
 def _index_cache(raw: str | None, values: Mapping[str, str]) -> Path | None:
-    if raw is not None and raw.lower() in ("off", "no", "false", "0"):
+    if raw is not None and raw.lower() in _OFF:
         return None
     if raw is not None:
         return Path(raw).expanduser()
@@ -202,9 +207,9 @@ def _switch(raw: str | None, key: str, default: bool) -> bool:
     if raw is None:
         return default
     value = raw.lower()
-    if value in ("1", "on", "true", "yes"):
+    if value in _ON:
         return True
-    if value in ("0", "off", "false", "no"):
+    if value in _OFF:
         return False
     raise SettingsError(f"{key} must be on or off, not {_shown(raw)}")
 
