@@ -731,17 +731,13 @@ class StandIn:
     ) -> dict:
         """Run `/name option:value ...` as `user` (with `permissions` in a guild)."""
         command = self.command(name)
-        data = {
-            "id": command["id"],
-            "name": name,
-            "type": 1,
-            "options": [
+        data = _slash_data(
+            command,
+            [
                 {"name": key, "type": _option_type(command, key), "value": value}
                 for key, value in options.items()
             ],
-        }
-        if command.get("guild_id"):
-            data["guild_id"] = command["guild_id"]
+        )
         return await self.interact(
             user, APPLICATION_COMMAND, data, guild=guild, permissions=permissions
         )
@@ -749,15 +745,9 @@ class StandIn:
     async def autocomplete(
         self, user: dict, name: str, option: str, typed: str, *, guild: Guild | None = None
     ) -> dict:
-        command = self.command(name)
-        data = {
-            "id": command["id"],
-            "name": name,
-            "type": 1,
-            "options": [
-                {"name": option, "type": 3, "value": typed, "focused": True},
-            ],
-        }
+        data = _slash_data(
+            self.command(name), [{"name": option, "type": 3, "value": typed, "focused": True}]
+        )
         return await self.interact(user, AUTOCOMPLETE, data, guild=guild)
 
     async def message_command(
@@ -996,6 +986,14 @@ _MESSAGE_KEYS = ("content", "embeds", "components")
 
 def _message_fields(body: dict | None) -> dict:
     return {key: body[key] for key in _MESSAGE_KEYS if body and body.get(key) is not None}
+
+
+def _slash_data(command: dict, options: list[dict]) -> dict:
+    """An interaction's `data` for a registered slash command (guild commands name their guild)."""
+    data = {"id": command["id"], "name": command["name"], "type": 1, "options": options}
+    if command.get("guild_id"):
+        data["guild_id"] = command["guild_id"]
+    return data
 
 
 def _option_type(command: dict, name: str) -> int:
