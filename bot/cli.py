@@ -217,13 +217,9 @@ def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) ->
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
     live = _live_corpus(args, settings)
-    from bot.discord_app import StartupError, run  # the only place the CLI imports discord
+    from bot.discord_app import run  # the only place the CLI imports discord
 
-    try:
-        run(settings, live, force_sync=force_sync)
-    except StartupError as exc:
-        print(f"paperbot: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    run(settings, live, force_sync=force_sync)  # a StartupError is a PaperbotError: exit 2
     return 0
 
 

@@ -12,6 +12,7 @@ import aiohttp
 import discord
 
 from bot.discord_app.client import PaperClient
+from bot.errors import PaperbotError
 from bot.live_corpus import LiveCorpus
 from bot.settings import Settings
 
@@ -28,7 +29,7 @@ DRAIN_SECONDS = 3.0
 SWITCH_INTERVAL = 0.0002
 
 
-class StartupError(Exception):
+class StartupError(PaperbotError):
     """The bot cannot start or stay connected; the message is one line for the user."""
 
 
