@@ -54,10 +54,7 @@ class PaperTree(app_commands.CommandTree):
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         client: PaperClient = self.client  # type: ignore[assignment]
-        if client.stopping:
-            return False  # shutting down: take no new work
-        client.track_current_task()
-        return True
+        return client.take_reply()
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -129,12 +126,16 @@ class PaperClient(discord.Client):
         self._stop_watching = asyncio.Event()
         self._watcher: asyncio.Task | None = None
 
-    def track_current_task(self) -> None:
-        """Count the running task as a reply in progress until it ends (see `drain`)."""
+    def take_reply(self) -> bool:
+        """False while shutting down (no new work is taken); else the running task counts as a
+        reply in progress until it ends (see `drain`)."""
+        if self.stopping:
+            return False
         task = asyncio.current_task()
         if task is not None and task not in self._in_flight:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
+        return True
 
     async def drain(self, timeout: float) -> set[asyncio.Task]:
         """Wait up to `timeout` seconds for the replies in progress; the unfinished ones."""
@@ -228,9 +229,8 @@ class PaperClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         question = self._question_in(message)
-        if question is None or self.stopping:
+        if question is None or not self.take_reply():
             return
-        self.track_current_task()
         answer = view = None
         try:
             if not question:

@@ -50,9 +50,8 @@ class VoteButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         client: PaperClient = interaction.client  # type: ignore[assignment]
-        if client.stopping:
-            return  # shutting down: take no new work
-        client.track_current_task()
+        if not client.take_reply():
+            return  # shutting down
         cast = client.ballots.cast(self.key, interaction.user.id)
         # The click is acknowledged first (Discord's 3 s window); recording may wait on the disk.
         await respond_quietly(interaction, replies.vote_reply(cast.outcome))
