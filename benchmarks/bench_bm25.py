@@ -100,9 +100,9 @@ def synthetic_corpus(sentences: int, seed: int) -> tuple[list[list[str]], list[s
 
 def scifact_corpus(path: str) -> tuple[list[list[str]], list[str]]:
     """SciFact's abstract sentences, analysed as the product does, and its vocabulary."""
-    from bot.analysis import Analyzer
-    from bot.corpus import load_corpus
-    from bot.documents import prepare
+    from bot.corpus.papers import load_corpus
+    from bot.search.documents import prepare
+    from bot.text.analysis import Analyzer
 
     analyzer = Analyzer()
     documents = [
@@ -176,7 +176,7 @@ def peak_rss_kib() -> int:
 def build_engines(library: str, documents: list[list[str]]) -> dict:
     """{mode name: function(query) -> top-10 [(doc, score)]} for one library's built index."""
     if library == "paperbot":
-        from bot.bm25 import BM25Index, top_positive
+        from bot.search.bm25 import BM25Index, top_positive
 
         index = BM25Index(documents)
         return {
@@ -193,7 +193,7 @@ def build_engines(library: str, documents: list[list[str]]) -> dict:
     if library == "rank_bm25":
         from rank_bm25 import BM25Okapi
 
-        from bot.bm25 import top_positive
+        from bot.search.bm25 import top_positive
 
         okapi = BM25Okapi(documents)
         return {"rank_bm25": lambda q: top_positive(okapi.get_scores(q), TOP_K)}
@@ -224,10 +224,10 @@ def _retriever_over(documents: list[list[str]]):
     `ask` then analyses the question, scores sentences and papers, combines them, takes the top
     10 and marks the matching words of each hit, as it does for a real question.
     """
-    from bot.bm25 import BM25Index
-    from bot.corpus import Corpus, Paper
-    from bot.documents import PaperText, stacked_bounds
-    from bot.retriever import IndexParts, RankingParams, Retriever
+    from bot.corpus.papers import Corpus, Paper
+    from bot.search.bm25 import BM25Index
+    from bot.search.documents import PaperText, stacked_bounds
+    from bot.search.retriever import IndexParts, RankingParams, Retriever
 
     params = RankingParams()
     papers, texts, paper_docs = [], [], []

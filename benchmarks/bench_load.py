@@ -35,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.corpus import load_corpus  # noqa: E402
+from bot.corpus.papers import load_corpus  # noqa: E402
 from tests.discord_standin import StandIn, user_payload  # noqa: E402
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token-value-for-bench"
@@ -226,7 +226,7 @@ def engine() -> str:
     """Which BM25 engine the bot runs: rank_bm25's, or the numpy one that replaces it."""
     source = (REPO / "bot" / "bm25.py").read_text(encoding="utf-8")
     uses_rank_bm25 = re.search(r"^\s*(from|import) rank_bm25", source, flags=re.MULTILINE)
-    return "rank_bm25.BM25Okapi" if uses_rank_bm25 else "bot.bm25's own (numpy)"
+    return "rank_bm25.BM25Okapi" if uses_rank_bm25 else "bot.search.bm25's own (numpy)"
 
 
 def report(

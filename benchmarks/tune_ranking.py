@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/tune_ranking.py --scifact ../shared/eval/scifact
 
-Every figure comes from the product's own path (`Retriever.ask` and `bot.evaluation`). The index
+Every figure comes from the product's own path (`Retriever.ask` and `bot.evaluation.scoring`).
+The index
 parameters (BM25 k1 and b of the sentence and paper indexes, the title weight) are tried first,
 with the default combination; then the combination (paper share, position weight, neighbour
 share) over the best index; then the weight of a hyphenated word's joined form in questions.
@@ -29,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot import evaluation  # noqa: E402
-from bot.corpus import load_corpus  # noqa: E402
-from bot.retriever import RankingParams, Retriever, build_parts  # noqa: E402
+from bot.corpus.papers import load_corpus  # noqa: E402
+from bot.evaluation import scoring as evaluation  # noqa: E402
+from bot.search.retriever import RankingParams, Retriever, build_parts  # noqa: E402
 
 SENTENCE_BM25 = [(0.9, 0.3), (1.2, 0.5), (1.5, 0.75)]
 PAPER_BM25 = [(1.2, 0.6), (1.4, 0.7), (1.5, 0.75)]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.corpus import BUNDLED_CORPUS
+from bot.bundled import BUNDLED_CORPUS
 from bot.errors import PaperbotError
 
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from bot.corpus import BUNDLED_CORPUS, load_corpus
-from bot.retriever import Retriever
+from bot.corpus.papers import BUNDLED_CORPUS, load_corpus
+from bot.search.retriever import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 

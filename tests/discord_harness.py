@@ -12,9 +12,10 @@ from pathlib import Path
 import discord
 import yarl
 
-from bot.discord_app import PaperClient, create_client, serve
-from bot.live_corpus import LiveCorpus
-from bot.retriever import Retriever
+from bot.discord_app.client import PaperClient
+from bot.discord_app.runner import create_client, serve
+from bot.search.live_corpus import LiveCorpus
+from bot.search.retriever import Retriever
 from bot.settings import Secret, Settings
 from tests.discord_standin import (
     CHANNEL_MESSAGE,

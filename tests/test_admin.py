@@ -6,7 +6,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.admin import ADMINISTRATOR, MANAGE_GUILD, Invoker, may_administer
+from bot.discord_app.admin import ADMINISTRATOR, MANAGE_GUILD, Invoker, may_administer
 from bot.discord_app.checks import admin_only
 from tests.discord_harness import (
     ALICE,

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.analysis import Analyzer
+from bot.text.analysis import Analyzer
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,11 @@
 
 import re
 
-from bot.answer import Answer, Hit
-from bot.ballots import KEY_PATTERN, Ballot, Ballots, Outcome
-from bot.corpus import Paper
-from bot.documents import prepare
-from bot.feedback import Shown
+from bot.corpus.papers import Paper
+from bot.discord_app.ballots import KEY_PATTERN, Ballot, Ballots, Outcome
+from bot.feedback.store import Shown
+from bot.search.answer import Answer, Hit
+from bot.search.documents import prepare
 
 ALICE, BOB = 1, 2
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-import bot.bm25 as bm25
-from bot.analysis import Analyzer
-from bot.bm25 import BM25Index, IndexArraysError, top_positive
-from bot.documents import prepare
+import bot.search.bm25 as bm25
+from bot.search.bm25 import BM25Index, IndexArraysError, top_positive
+from bot.search.documents import prepare
+from bot.text.analysis import Analyzer
 
 PARAMS = [{}, {"k1": 1.2, "b": 0.7, "epsilon": 0.3}, {"k1": 2.0, "b": 0.3, "epsilon": 0.5}]
 

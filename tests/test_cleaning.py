@@ -1,6 +1,6 @@
 import pytest
 
-from bot.cleaning import latex_to_text
+from bot.text.cleaning import latex_to_text
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.cooldown import Cooldown, OnCooldown
+from bot.discord_app.cooldown import Cooldown, OnCooldown
 
 
 class FakeClock:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from bot.corpus import CorpusError, load_corpus, slugify
+from bot.corpus.papers import CorpusError, load_corpus, slugify
 
 SEED_IDS = {
     "faster-wind",

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from bot import corpus_writer
-from bot.corpus import CorpusError, Paper, load_corpus
-from bot.corpus_writer import append_papers
+from bot.corpus import writer as corpus_writer
+from bot.corpus.papers import CorpusError, Paper, load_corpus
+from bot.corpus.writer import append_papers
 
 HAND_WRITTEN = """\
 # My papers.   Comments, odd spacing and key order are mine.

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import discord_replies as replies
-from bot.admin import MANAGE_GUILD
-from bot.corpus import load_corpus
-from bot.feedback import FeedbackStore
-from bot.live_corpus import LiveCorpus
-from bot.retriever import Retriever
+from bot.corpus.papers import load_corpus
+from bot.discord_app import replies
+from bot.discord_app.admin import MANAGE_GUILD
+from bot.feedback.store import FeedbackStore
+from bot.search.live_corpus import LiveCorpus
+from bot.search.retriever import Retriever
 from tests.discord_harness import (
     ALICE,
     APPLICATION_ID,

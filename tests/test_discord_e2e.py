@@ -6,9 +6,9 @@ import asyncio
 import json
 import logging
 
-from bot.admin import MANAGE_GUILD
-from bot.corpus import load_corpus
-from bot.retriever import Retriever
+from bot.corpus.papers import load_corpus
+from bot.discord_app.admin import MANAGE_GUILD
+from bot.search.retriever import Retriever
 from tests.discord_harness import (
     ALICE,
     APPLICATION_ID,

@@ -2,14 +2,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import discord_replies as replies
-from bot.answer import Answer, Hit
-from bot.ballots import Outcome
-from bot.cooldown import OnCooldown
-from bot.corpus import Paper
-from bot.discord_replies import Embed, Field, escape, fit, fit_embed
-from bot.documents import prepare
-from bot.live_corpus import CorpusStatus
+from bot.corpus.papers import Paper
+from bot.discord_app import replies
+from bot.discord_app.ballots import Outcome
+from bot.discord_app.cooldown import OnCooldown
+from bot.discord_app.replies import Embed, Field, escape, fit, fit_embed
+from bot.search.answer import Answer, Hit
+from bot.search.documents import prepare
+from bot.search.live_corpus import CorpusStatus
 
 
 def _paper(paper_id="p", title="A Title", abstract="One sentence. Two sentences.", **extra):
@@ -233,10 +233,10 @@ def test_each_vote_outcome_gets_one_ephemeral_sentence(outcome):
 
 
 def test_matched_words_inside_a_web_address_are_not_bolded():
-    from bot.answer import Answer, Hit
-    from bot.corpus import Paper
-    from bot.discord_replies import answer_reply
-    from bot.documents import PaperText
+    from bot.corpus.papers import Paper
+    from bot.discord_app.replies import answer_reply
+    from bot.search.answer import Answer, Hit
+    from bot.search.documents import PaperText
 
     sentence = "Code at https://github.com/x/disentanglement-lib.git and disentanglement here."
     start = sentence.index("disentanglement-lib")

@@ -5,10 +5,8 @@ import math
 
 import pytest
 
-from bot.answer import Answer, Hit, RankedPaper
-from bot.corpus import Paper
-from bot.documents import PaperText
-from bot.evaluation import (
+from bot.corpus.papers import Paper
+from bot.evaluation.scoring import (
     BenchmarkQuery,
     DevQuestion,
     EvaluationInputError,
@@ -19,6 +17,8 @@ from bot.evaluation import (
     read_queries,
     read_sentence_lists,
 )
+from bot.search.answer import Answer, Hit, RankedPaper
+from bot.search.documents import PaperText
 
 
 def _paper(paper_id, title="T"):

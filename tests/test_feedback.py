@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.feedback import (
+from bot.feedback.store import (
     SCHEMA_VERSION,
     FeedbackError,
     FeedbackStore,

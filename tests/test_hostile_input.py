@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import discord_replies as replies
-from bot.analysis import Analyzer
-from bot.answer import Answer, Hit
-from bot.corpus import Paper
-from bot.documents import PaperText, prepare
-from bot.live_corpus import CorpusStatus
-from bot.render_text import render_answer, render_near, render_paper, render_paper_list
+from bot.corpus.papers import Paper
+from bot.discord_app import replies
+from bot.render.plain import render_answer, render_near, render_paper, render_paper_list
+from bot.search.answer import Answer, Hit
+from bot.search.documents import PaperText, prepare
+from bot.search.live_corpus import CorpusStatus
+from bot.text.analysis import Analyzer
 
 PIECES = [
     "\u200b",  # zero-width space

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.identifiers import arxiv_in, doi_in, normalize_arxiv, normalize_doi, title_key
+from bot.corpus.identifiers import arxiv_in, doi_in, normalize_arxiv, normalize_doi, title_key
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import BUNDLED_CORPUS, load_corpus
-from bot.importing import Entry, SourceError, plan_import, read_entries
-from bot.retriever import Retriever
+from bot.corpus.importing import Entry, SourceError, plan_import, read_entries
+from bot.corpus.papers import BUNDLED_CORPUS, load_corpus
+from bot.search.retriever import Retriever
 
 LIBRARY = Path(__file__).parent / "data" / "library.bib"
 EXTRA = """\
@@ -248,7 +248,7 @@ def test_a_missing_file_or_a_bad_target_exits_2(run_cli, tmp_path):
 
 
 def test_a_taken_slug_gets_the_year_then_a_number():
-    from bot.corpus import Paper
+    from bot.corpus.papers import Paper
 
     existing = [Paper(id="faster-wind", title="Faster WIND: The Original", abstract="A.")]
     entries = [

@@ -6,9 +6,9 @@ import logging
 import numpy as np
 import pytest
 
-from bot.corpus import load_corpus
-from bot.index_cache import cache_file, load_retriever
-from bot.retriever import RankingParams, Retriever
+from bot.corpus.papers import load_corpus
+from bot.search.index_cache import cache_file, load_retriever
+from bot.search.retriever import RankingParams, Retriever
 from bot.settings import load_settings
 
 QUESTION = "what does GUM improve?"
@@ -28,7 +28,7 @@ def _answer(retriever):
 
 
 def _cache_warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "bot.index_cache"]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.search.index_cache"]
 
 
 def test_a_cached_index_answers_exactly_like_a_fresh_one(tmp_path, bundled_corpus, caplog):

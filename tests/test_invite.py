@@ -1,6 +1,6 @@
 from urllib.parse import parse_qs, urlsplit
 
-from bot.invite import (
+from bot.discord_app.invite import (
     EMBED_LINKS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,

@@ -6,31 +6,31 @@ import sys
 from tests.conftest import REPO, clean_env
 
 CORE_MODULES = [
-    "bot.corpus",
-    "bot.cleaning",
-    "bot.sentences",
-    "bot.analysis",
-    "bot.bm25",
-    "bot.retriever",
-    "bot.answer",
-    "bot.lookup",
-    "bot.render_text",
-    "bot.console",
+    "bot.corpus.papers",
+    "bot.text.cleaning",
+    "bot.text.sentences",
+    "bot.text.analysis",
+    "bot.search.bm25",
+    "bot.search.retriever",
+    "bot.search.answer",
+    "bot.search.lookup",
+    "bot.render.plain",
+    "bot.cli.console",
     "bot.settings",
-    "bot.cli",
-    "bot.cooldown",
-    "bot.pagination",
-    "bot.discord_replies",
-    "bot.admin",
-    "bot.invite",
-    "bot.sync_state",
-    "bot.identifiers",
-    "bot.bibtex",
-    "bot.importing",
-    "bot.corpus_writer",
-    "bot.feedback",
-    "bot.live_corpus",
-    "bot.ballots",
+    "bot.cli.main",
+    "bot.discord_app.cooldown",
+    "bot.render.pagination",
+    "bot.discord_app.replies",
+    "bot.discord_app.admin",
+    "bot.discord_app.invite",
+    "bot.discord_app.sync_state",
+    "bot.corpus.identifiers",
+    "bot.corpus.bibtex",
+    "bot.corpus.importing",
+    "bot.corpus.writer",
+    "bot.feedback.store",
+    "bot.search.live_corpus",
+    "bot.discord_app.ballots",
 ]
 
 
@@ -38,7 +38,7 @@ def test_core_imports_and_ask_run_without_discord():
     code = (
         "import sys\n"
         + "".join(f"import {m}\n" for m in CORE_MODULES)
-        + "from bot.cli import main\n"
+        + "from bot.cli.main import main\n"
         "assert main(['ask', 'what is BYOL?', '--json']) == 0\n"
         "assert 'discord' not in sys.modules, 'discord was imported'\n"
     )

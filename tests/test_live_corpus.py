@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import cli
-from bot.corpus import BUNDLED_CORPUS, CorpusError, load_corpus
-from bot.index_cache import cache_file, content_key
-from bot.live_corpus import LiveCorpus, _watched
-from bot.retriever import RankingParams, Retriever
+from bot.cli import main as cli
+from bot.corpus.papers import BUNDLED_CORPUS, CorpusError, load_corpus
+from bot.search.index_cache import cache_file, content_key
+from bot.search.live_corpus import LiveCorpus, _watched
+from bot.search.retriever import RankingParams, Retriever
 from bot.settings import Settings
 
 # BM25 needs a few papers to tell a relevant one apart: the bundled ones are the background.

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.pagination import clamp_page, paginate
+from bot.render.pagination import clamp_page, paginate
 
 
 def test_pages_hold_at_most_per_page_entries_in_order():

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.presentation import byline, mark_spans, short_authors, truncate
+from bot.render.presentation import byline, mark_spans, short_authors, truncate
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The README documents every command the CLI has."""
 
-from bot.cli import _parser
+from bot.cli.main import _parser
 from tests.conftest import REPO
 
 

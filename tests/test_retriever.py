@@ -2,8 +2,8 @@ from itertools import pairwise
 
 import pytest
 
-from bot.corpus import Corpus, Paper
-from bot.retriever import RankingParams, Retriever
+from bot.corpus.papers import Corpus, Paper
+from bot.search.retriever import RankingParams, Retriever
 
 # Each paper, asked about in words other than its own title.
 PARAPHRASES = [

@@ -2,10 +2,10 @@ import itertools
 
 import pytest
 
-from bot.cleaning import latex_to_text
-from bot.corpus import Paper
-from bot.documents import PaperText, prepare
-from bot.sentences import sentence_spans, split_sentences
+from bot.corpus.papers import Paper
+from bot.search.documents import PaperText, prepare
+from bot.text.cleaning import latex_to_text
+from bot.text.sentences import sentence_spans, split_sentences
 
 
 def _sentences_of(bundled_corpus, paper_id):

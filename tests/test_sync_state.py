@@ -1,4 +1,4 @@
-from bot.sync_state import command_digest, last_synced, remember_synced
+from bot.discord_app.sync_state import command_digest, last_synced, remember_synced
 
 ASK = {"name": "ask", "type": 1, "description": "Ask", "options": []}
 MENU = {"name": "Search papers", "type": 3}

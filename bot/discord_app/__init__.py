@@ -1,6 +1,7 @@
-"""The Discord transport: the only part of paperbot that imports discord."""
+"""Discord: the bot's rules and its transport.
 
-from bot.discord_app.client import PaperClient
-from bot.discord_app.runner import StartupError, create_client, run, serve
-
-__all__ = ["PaperClient", "StartupError", "create_client", "run", "serve"]
+The pure rules (`replies`, `cooldown`, `ballots`, `admin`, `invite`, `sync_state`) never import
+discord, so they are tested without it; the transport (`client`, `commands`, `views`, `votes`,
+`sync`, `messages`, `checks`, `runner`) is the only code in paperbot that imports discord.
+Importing this package imports neither.
+"""

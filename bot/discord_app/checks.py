@@ -1,4 +1,4 @@
-"""`admin_only`: an admin command's server-side check (the rule itself is in bot.admin)."""
+"""`admin_only`: an admin command's server-side check (the rule is in bot.discord_app.admin)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
-from bot.admin import MANAGE_GUILD, Invoker, NotAllowed, check_may_administer
+from bot.discord_app.admin import MANAGE_GUILD, Invoker, NotAllowed, check_may_administer
 
 T = TypeVar("T")
 

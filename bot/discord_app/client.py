@@ -13,12 +13,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot import discord_replies as replies
-from bot.admin import NotAllowed
-from bot.answer import Answer
-from bot.ballots import Ballot, Ballots
-from bot.cooldown import Cooldown, OnCooldown
+from bot.discord_app import replies
+from bot.discord_app.admin import NotAllowed
+from bot.discord_app.ballots import Ballot, Ballots
 from bot.discord_app.commands import COMMANDS
+from bot.discord_app.cooldown import Cooldown, OnCooldown
 from bot.discord_app.messages import (
     UNKNOWN_INTERACTION,
     error_code,
@@ -27,8 +26,9 @@ from bot.discord_app.messages import (
 )
 from bot.discord_app.sync import sync_commands
 from bot.discord_app.votes import VoteButton, vote_view
-from bot.feedback import FeedbackStore
-from bot.live_corpus import CorpusStatus, LiveCorpus
+from bot.feedback.store import FeedbackStore
+from bot.search.answer import Answer
+from bot.search.live_corpus import CorpusStatus, LiveCorpus
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot import discord_replies as replies
+from bot.discord_app import replies
 from bot.discord_app.checks import admin_only
 from bot.discord_app.messages import defer, respond
 from bot.discord_app.views import PapersView
-from bot.lookup import find_paper, title_choices
+from bot.search.lookup import find_paper, title_choices
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PaperClient

@@ -1,4 +1,4 @@
-"""Sending a `Reply` (plain data from bot.discord_replies) as a Discord message.
+"""Sending a `Reply` (plain data from bot.discord_app.replies) as a Discord message.
 
 Discord may carry out a request and lose its answer (a 5xx after the work was done); discord.py
 then sends the request again. Everything here is safe to repeat: an interaction that Discord says
@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.discord_replies import Reply, fit_content, fit_embed
+from bot.discord_app.replies import Reply, fit_content, fit_embed
 
 log = logging.getLogger(__name__)
 

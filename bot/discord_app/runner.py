@@ -13,7 +13,7 @@ import discord
 
 from bot.discord_app.client import PaperClient
 from bot.errors import PaperbotError
-from bot.live_corpus import LiveCorpus
+from bot.search.live_corpus import LiveCorpus
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from pathlib import Path
 import discord
 from discord import app_commands
 
-from bot.sync_state import command_digest, last_synced, remember_synced
+from bot.discord_app.sync_state import command_digest, last_synced, remember_synced
 
 log = logging.getLogger(__name__)
 

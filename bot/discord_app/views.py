@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import discord
 
-from bot import discord_replies as replies
+from bot.discord_app import replies
 from bot.discord_app.messages import message_fields, respond_quietly
-from bot.pagination import clamp_page
+from bot.render.pagination import clamp_page
 
 log = logging.getLogger(__name__)
 

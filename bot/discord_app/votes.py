@@ -1,9 +1,10 @@
 """The "Helpful" / "Not helpful" buttons under an answer.
 
-They are dynamic items: each button's custom id carries its answer's ballot key (bot.ballots) and
-the vote, and the client listens for the pattern rather than for one message. So the buttons
-never time out and need no message edit to disable them; a click on an answer that can no longer
-be voted on (over a day old, or from before a restart) is told so instead of failing.
+They are dynamic items: each button's custom id carries its answer's ballot key
+(bot.discord_app.ballots) and the vote, and the client listens for the pattern rather than for
+one message. So the buttons never time out and need no message edit to disable them; a click on
+an answer that can no longer be voted on (over a day old, or from before a restart) is told so
+instead of failing.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import discord_replies as replies
-from bot.ballots import KEY_PATTERN
+from bot.discord_app import replies
+from bot.discord_app.ballots import KEY_PATTERN
 from bot.discord_app.messages import respond_quietly
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from bot.errors import PaperbotError
 
 if TYPE_CHECKING:  # the CLI imports this module at start; the retrieval stack can wait
-    from bot.answer import Answer
+    from bot.search.answer import Answer
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import Answer
-from bot.cleaning import latex_to_text
+from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
-from bot.jsonlines import json_objects, read_utf8
+from bot.search.answer import Answer
+from bot.text.cleaning import latex_to_text
 
 
 class EvaluationInputError(PaperbotError):

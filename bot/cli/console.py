@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.lookup import find_paper
-from bot.render_text import (
+from bot.render.plain import (
     ansi_bold,
     no_mark,
     render_answer,
@@ -14,7 +13,8 @@ from bot.render_text import (
     render_paper,
     render_paper_list,
 )
-from bot.retriever import Retriever
+from bot.search.lookup import find_paper
+from bot.search.retriever import Retriever
 
 HELP = """Type a question and press Enter, for example: what is feature decoupling?
   :papers      list the papers

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.bundled import BUNDLED_CORPUS
+from bot.corpus.identifiers import normalize_arxiv, normalize_doi
+from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
-from bot.identifiers import normalize_arxiv, normalize_doi
-from bot.jsonlines import json_objects, read_utf8
 
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORPUS_SUFFIXES = (".toml", ".jsonl")
 
 

@@ -52,7 +52,9 @@ def arxiv_in(text: str | None) -> str | None:
 
 def title_key(title: str) -> str:
     """A title reduced to lower-case ASCII words: equal keys mean the same title."""
-    from bot.cleaning import latex_to_text  # pylatexenc loads slowly; the loader never needs it
+    from bot.text.cleaning import (
+        latex_to_text,  # pylatexenc loads slowly; the loader never needs it
+    )
 
     text = unicodedata.normalize("NFKD", latex_to_text(title))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()

@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.answer import Answer
-from bot.corpus import CORPUS_SUFFIXES, Corpus, CorpusError, load_corpus
-from bot.retriever import Retriever
+from bot.corpus.papers import CORPUS_SUFFIXES, Corpus, CorpusError, load_corpus
+from bot.search.answer import Answer
+from bot.search.retriever import Retriever
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.documents import PaperText
+from bot.search.documents import PaperText
 
 
 @dataclass(frozen=True)

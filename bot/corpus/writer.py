@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.corpus import CorpusError, Paper, check_unique_ids, parse_corpus_text
+from bot.corpus.papers import CorpusError, Paper, check_unique_ids, parse_corpus_text
 
 NEW_FILE_HEADER = """\
 # Papers that paperbot answers questions about.

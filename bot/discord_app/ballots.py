@@ -20,8 +20,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.answer import Answer
-from bot.feedback import Shown, shown_in
+from bot.feedback.store import Shown, shown_in
+from bot.search.answer import Answer
 
 KEY_PATTERN = r"[A-Za-z0-9_-]{12}"  # what `open` hands out: 9 random bytes, URL-safe base64
 CAPACITY = 2000  # answers open to votes at once; a few KB each at most

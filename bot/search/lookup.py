@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.documents import PaperText
+from bot.search.documents import PaperText
 
 _ACCEPT = 75  # a fuzzy score this high, clearly ahead of the next one, is taken as the paper
 _CLEAR_LEAD = 15

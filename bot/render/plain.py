@@ -5,10 +5,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 
-from bot.answer import Answer
-from bot.documents import PaperText
-from bot.feedback import FeedbackReport
-from bot.presentation import byline, mark_spans
+from bot.feedback.store import FeedbackReport
+from bot.render.presentation import byline, mark_spans
+from bot.search.answer import Answer
+from bot.search.documents import PaperText
 
 Marker = Callable[[str], str]
 

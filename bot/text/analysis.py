@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import Stemmer
 
-from bot.stopwords import ENGLISH_STOPWORDS
+from bot.text.stopwords import ENGLISH_STOPWORDS
 
 # Bumped whenever the tokens change, so a stored index built by an older analyzer is not reused.
 ANALYZER_VERSION = 1

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot.corpus import corpus_files, load_corpus, read_corpus_file
+from bot.corpus.jsonlines import json_object, read_utf8
+from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
-from bot.jsonlines import json_object, read_utf8
 from bot.settings import Settings, exposed_mode, load_settings
 
 EXIT_NOT_FOUND = 1
@@ -183,7 +183,9 @@ def _settings() -> Settings:
 
 
 def _retriever(args: argparse.Namespace, settings: Settings | None = None):
-    from bot.index_cache import load_retriever  # imported here so `paperbot --help` stays instant
+    from bot.search.index_cache import (
+        load_retriever,  # imported here so `paperbot --help` stays instant
+    )
 
     settings = settings or _settings()
     corpus = load_corpus(args.corpus or settings.corpus_path)
@@ -192,8 +194,8 @@ def _retriever(args: argparse.Namespace, settings: Settings | None = None):
 
 def _live_corpus(args: argparse.Namespace, settings: Settings):
     """The corpus the bot serves and reloads, its index kept in the index cache."""
-    from bot.index_cache import load_retriever
-    from bot.live_corpus import LiveCorpus
+    from bot.search.index_cache import load_retriever
+    from bot.search.live_corpus import LiveCorpus
 
     build = functools.partial(load_retriever, cache_dir=settings.index_cache)
     return LiveCorpus(args.corpus or settings.corpus_path, build=build)
@@ -217,14 +219,14 @@ def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) ->
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
     live = _live_corpus(args, settings)
-    from bot.discord_app import run  # the only place the CLI imports discord
+    from bot.discord_app.runner import run  # the only place the CLI imports discord
 
     run(settings, live, force_sync=force_sync)  # a StartupError is a PaperbotError: exit 2
     return 0
 
 
 def _cmd_invite(args: argparse.Namespace) -> int:
-    from bot.invite import invite_url
+    from bot.discord_app.invite import invite_url
 
     application_id = _settings().bot_application_id()
     if application_id is None:
@@ -236,14 +238,14 @@ def _cmd_invite(args: argparse.Namespace) -> int:
 
 
 def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int:
-    from bot.console import run_console
+    from bot.cli.console import run_console
 
     settings = settings or _settings()
     return run_console(_retriever(args, settings), top=settings.top_k)
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from bot.render_text import render_answer
+    from bot.render.plain import render_answer
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
@@ -282,8 +284,8 @@ def _read_batch(path: Path) -> Iterator[tuple[str | int, str]]:
 
 
 def _cmd_papers(args: argparse.Namespace) -> int:
-    from bot.documents import prepare
-    from bot.render_text import render_paper_list
+    from bot.render.plain import render_paper_list
+    from bot.search.documents import prepare
 
     corpus = load_corpus(args.corpus or _settings().corpus_path)
     papers = [prepare(paper) for paper in corpus.papers]
@@ -309,9 +311,9 @@ def _cmd_papers(args: argparse.Namespace) -> int:
 
 
 def _cmd_paper(args: argparse.Namespace) -> int:
-    from bot.documents import prepare
-    from bot.lookup import find_paper
-    from bot.render_text import render_near, render_paper
+    from bot.render.plain import render_near, render_paper
+    from bot.search.documents import prepare
+    from bot.search.lookup import find_paper
 
     corpus = load_corpus(args.corpus or _settings().corpus_path)
     found = find_paper([prepare(paper) for paper in corpus.papers], args.paper)
@@ -323,7 +325,7 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from bot import evaluation
+    from bot.evaluation import scoring as evaluation
 
     queries = evaluation.read_queries(args.queries)
     is_dev = isinstance(queries[0], evaluation.DevQuestion)
@@ -388,8 +390,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from bot.feedback import FeedbackStore
-    from bot.render_text import render_report
+    from bot.feedback.store import FeedbackStore
+    from bot.render.plain import render_report
 
     settings = _settings()
     store = FeedbackStore.from_settings(settings)
@@ -425,8 +427,8 @@ def _report_json(report) -> dict:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from bot.corpus_writer import append_papers
-    from bot.importing import plan_import, read_entries
+    from bot.corpus.importing import plan_import, read_entries
+    from bot.corpus.writer import append_papers
 
     corpus_path = args.corpus or _settings().corpus_path
     target = _import_target(args.into or corpus_path)

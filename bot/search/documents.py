@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.cleaning import latex_to_text
-from bot.corpus import Paper
-from bot.sentences import sentence_spans
+from bot.corpus.papers import Paper
+from bot.text.cleaning import latex_to_text
+from bot.text.sentences import sentence_spans
 
 
 @dataclass(frozen=True)

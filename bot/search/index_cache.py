@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import bm25
-from bot.analysis import ANALYZER_VERSION
-from bot.corpus import Corpus
-from bot.documents import PaperText
-from bot.retriever import IndexParts, RankingParams, Retriever, build_parts
+from bot.corpus.papers import Corpus
+from bot.search import bm25
+from bot.search.documents import PaperText
+from bot.search.retriever import IndexParts, RankingParams, Retriever, build_parts
+from bot.text.analysis import ANALYZER_VERSION
 
 log = logging.getLogger(__name__)
 

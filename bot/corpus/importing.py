@@ -15,9 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from bot.corpus import CorpusError, Paper, paper_from_json, slugify
-from bot.errors import PaperbotError
-from bot.identifiers import (
+from bot.corpus.identifiers import (
     arxiv_in,
     arxiv_key,
     doi_in,
@@ -26,7 +24,9 @@ from bot.identifiers import (
     normalize_doi,
     title_key,
 )
-from bot.jsonlines import json_objects, read_utf8
+from bot.corpus.jsonlines import json_objects, read_utf8
+from bot.corpus.papers import CorpusError, Paper, paper_from_json, slugify
+from bot.errors import PaperbotError
 
 BIBTEX_SUFFIXES = (".bib", ".bibtex")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -112,7 +112,7 @@ def _is_jsonl(path: Path, text: str) -> bool:
 
 
 def _bibtex_entries(path: Path, text: str) -> tuple[list[Entry], list[Skipped]]:
-    from bot.bibtex import parse_bibtex  # bibtexparser loads only for a BibTeX import
+    from bot.corpus.bibtex import parse_bibtex  # bibtexparser loads only for a BibTeX import
 
     parsed = parse_bibtex(text)
     if not parsed.entries and not parsed.problems:

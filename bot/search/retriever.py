@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.analysis import Analyzer
-from bot.answer import Answer, Hit, RankedPaper
-from bot.bm25 import BM25Index, top_positive
-from bot.corpus import Corpus
-from bot.documents import PaperText, prepare, stacked_bounds
-from bot.spelling import SpellingCorrector
+from bot.corpus.papers import Corpus
+from bot.search.answer import Answer, Hit, RankedPaper
+from bot.search.bm25 import BM25Index, top_positive
+from bot.search.documents import PaperText, prepare, stacked_bounds
+from bot.text.analysis import Analyzer
+from bot.text.spelling import SpellingCorrector
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ class Retriever:
 
 
 def _largest_idf(size: int, kind: str) -> float:
-    """The idf of a term found in one document of `size` (as `bot.bm25` computes it)."""
+    """The idf of a term found in one document of `size` (as `bot.search.bm25` computes it)."""
     if kind == "lucene":
         return math.log(1 + (size - 0.5) / 1.5)
     return max(math.log((size - 0.5) / 1.5), 1e-9) if size > 1 else 1.0

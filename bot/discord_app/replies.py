@@ -14,16 +14,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.admin import NotAllowed
-from bot.answer import Answer, Hit
-from bot.ballots import Outcome
-from bot.cooldown import OnCooldown
-from bot.documents import PaperText
-from bot.pagination import paginate
-from bot.presentation import ELLIPSIS, byline, mark_spans, truncate
+from bot.discord_app.admin import NotAllowed
+from bot.discord_app.ballots import Outcome
+from bot.discord_app.cooldown import OnCooldown
+from bot.render.pagination import paginate
+from bot.render.presentation import ELLIPSIS, byline, mark_spans, truncate
+from bot.search.answer import Answer, Hit
+from bot.search.documents import PaperText
 
 if TYPE_CHECKING:
-    from bot.live_corpus import CorpusStatus
+    from bot.search.live_corpus import CorpusStatus
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256

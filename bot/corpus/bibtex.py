@@ -19,7 +19,7 @@ from bibtexparser.library import Library
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, MiddlewareErrorBlock
 from pylatexenc import latex2text
 
-from bot.cleaning import escape_bare_percents, latex_context
+from bot.text.cleaning import escape_bare_percents, latex_context
 
 # Parse problems come back to the caller as BibtexProblem values; without a handler of its own,
 # the library's log lines would repeat them on stderr when the program configures no logging.

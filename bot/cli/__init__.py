@@ -1,0 +1,3 @@
+"""The command line: `paperbot` and its subcommands, and the interactive console.
+The one transport besides Discord; it starts the Discord bot only through `bot.discord_app.runner`.
+"""
