@@ -11,6 +11,7 @@ import binascii
 import os
 import re
 from collections.abc import Mapping
+from typing import NoReturn
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
-    def __reduce__(self):  # refuse to be pickled into logs or caches
+    def __reduce__(self) -> NoReturn:  # refuse to be pickled into logs or caches
         raise TypeError("a Secret cannot be pickled")
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import Stemmer
 
@@ -46,11 +46,21 @@ class TermSpan(NamedTuple):
     terms: tuple[str, ...]
 
 
+class _Stemmer(Protocol):
+    """The part of PyStemmer's Stemmer used here (PyStemmer ships no type information)."""
+
+    maxCacheSize: int
+
+    def stemWord(self, word: str) -> str: ...
+
+    def stemWords(self, words: Sequence[str]) -> list[str]: ...
+
+
 class Analyzer:
     """Turns text into index terms. Not thread-safe: build one per thread."""
 
     def __init__(self) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
+        self._stemmer: _Stemmer = Stemmer.Stemmer("english")
         self._stemmer.maxCacheSize = 0  # our own caches see every word once; PyStemmer's churns
         self._chunk_terms = _Cache(self._analyse_chunk)
         self._piece_terms = _Cache(self._analyse_piece)
@@ -114,7 +124,7 @@ class Analyzer:
         return tuple(self._stemmer.stemWords(words)) if words else ()
 
 
-class _Cache(dict):
+class _Cache(dict[str, tuple[str, ...]]):
     """text -> terms, filled on first sight; emptied when it grows past its limit."""
 
     def __init__(self, analyse: Callable[[str], tuple[str, ...]]) -> None:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pylatexenc import latex2text
+from pylatexenc import latex2text, macrospec
 
 # A command (\textbf, \'e), a short math span ($N$) or one with math in it ($x_i$); not amounts of
 # money ("from $AU355 million to $AU784 million", "$/DALY").
@@ -22,7 +22,7 @@ _MATH_ALPHANUMERICS = re.compile("[\U0001d400-\U0001d7ff]")
 _DROPPED_MACROS = ("cite", "citep", "citet", "citealp", "ref", "eqref", "autoref", "label")
 
 
-def latex_context():
+def latex_context() -> macrospec.LatexContextDb:
     """pylatexenc's macros, with citations and labels dropped and \\url{x} shown as x."""
     context = latex2text.get_default_latex_context_db()
     context.add_context_category(

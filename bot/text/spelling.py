@@ -59,5 +59,5 @@ class SpellingCorrector:
         )
         if not suggestions:
             return word
-        best = suggestions[0].term
+        best: str = suggestions[0].term
         return best.capitalize() if word[0].isupper() else best
