@@ -12,11 +12,18 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.library import Library
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, MiddlewareErrorBlock
+from bibtexparser.model import (
+    Block,
+    DuplicateBlockKeyBlock,
+    Entry,
+    MiddlewareErrorBlock,
+    ParsingFailedBlock,
+)
 from pylatexenc import latex2text
 
 from bot.text.cleaning import escape_bare_percents, latex_context
@@ -52,11 +59,12 @@ class BibtexFile:
     problems: tuple[BibtexProblem, ...] = field(default=())
 
 
-class _TextDecoder(latex2text.LatexNodes2Text):
+class _TextDecoder(latex2text.LatexNodes2Text):  # type: ignore[misc]  # pylatexenc ships no types
     """LaTeX to text that reads a bare % as a percent sign, as BibTeX field values mean it."""
 
-    def latex_to_text(self, latex, **kwargs):
-        return super().latex_to_text(escape_bare_percents(latex), **kwargs)
+    def latex_to_text(self, latex: str, **kwargs: Any) -> str:
+        text: str = super().latex_to_text(escape_bare_percents(latex), **kwargs)
+        return text
 
 
 def _decoder() -> _TextDecoder:
@@ -72,7 +80,7 @@ class _DecodeLatex(middlewares.LatexDecodingMiddleware):
         self._names_decoder = _decoder()
         super().__init__(allow_inplace_modification=True, decoder=self._names_decoder)
 
-    def transform_entry(self, entry: Entry, library: Library):
+    def transform_entry(self, entry: Entry, library: Library) -> Block:
         verbatim = {f.key: f.value for f in entry.fields if f.key in _VERBATIM_FIELDS}
         block = super().transform_entry(entry, library)  # changes `entry` in place
         for item in entry.fields:
@@ -89,7 +97,7 @@ class _DecodeLatex(middlewares.LatexDecodingMiddleware):
             return name
 
 
-def _stack(split_names: bool) -> list:
+def _stack(split_names: bool) -> list[middlewares.BlockMiddleware]:
     names = [
         middlewares.SeparateCoAuthors(),
         middlewares.SplitNameParts(),
@@ -116,7 +124,7 @@ def parse_bibtex(text: str) -> BibtexFile:
     return BibtexFile(entries=tuple(entries), problems=tuple(problems))
 
 
-def _recover(block) -> BibtexEntry | None:
+def _recover(block: ParsingFailedBlock) -> BibtexEntry | None:
     """The entry of a block the parse stack gave up on, when it is still an entry."""
     if isinstance(block, DuplicateBlockKeyBlock) and block.raw:
         # A repeated key is normal in merged exports; the importer finds real duplicates itself.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -180,7 +180,7 @@ def _jsonl_entries(path: Path, text: str) -> list[Entry]:
     return entries
 
 
-def _entry_from_json(record: dict, where: str, label: str) -> Entry:
+def _entry_from_json(record: Mapping[str, object], where: str, label: str) -> Entry:
     """The record checked by the corpus loader's own rules, a missing title or abstract allowed."""
     title = _present(record, "title")
     abstract = _present(record, "abstract", "text")
@@ -209,7 +209,7 @@ def _entry_from_json(record: dict, where: str, label: str) -> Entry:
     )
 
 
-def _present(record: dict, *keys: str) -> object | None:
+def _present(record: Mapping[str, object], *keys: str) -> object | None:
     for key in keys:
         value = record.get(key)
         if value is not None and not (isinstance(value, str) and not value.strip()):

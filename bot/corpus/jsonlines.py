@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def read_utf8(path: Path, error: type[Exception]) -> str:
@@ -23,7 +24,7 @@ def read_utf8(path: Path, error: type[Exception]) -> str:
         raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
-def json_object(line: str, where: str, error: type[Exception]) -> dict:
+def json_object(line: str, where: str, error: type[Exception]) -> dict[str, Any]:
     """One line of JSON Lines, which must hold an object."""
     try:
         record = json.loads(line)
@@ -36,7 +37,7 @@ def json_object(line: str, where: str, error: type[Exception]) -> dict:
 
 def json_objects(
     text: str, source: Path | str, error: type[Exception]
-) -> Iterator[tuple[int, dict]]:
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for every non-blank line of `text`, read from `source`."""
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,12 +47,13 @@ class Corpus:
     papers: tuple[Paper, ...]
     owner: str | None = None
     sources: tuple[Path, ...] = ()
+    _by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {paper.id: paper for paper in self.papers})
 
     def get(self, paper_id: str) -> Paper | None:
-        return self._by_id.get(paper_id)  # type: ignore[attr-defined]
+        return self._by_id.get(paper_id)
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -174,14 +175,14 @@ def _paper_from_record(
     )
 
 
-def _first_present(record: dict, keys: Iterable[str]) -> object | None:
+def _first_present(record: Mapping[str, object], keys: Iterable[str]) -> object | None:
     for key in keys:
         if key in record:
             return record[key]
     return None
 
 
-def _required_text(record: dict, keys: tuple[str, ...], where: str) -> str:
+def _required_text(record: Mapping[str, object], keys: tuple[str, ...], where: str) -> str:
     value = _first_present(record, keys)
     if isinstance(value, str) and (text := value.strip()):
         return text
@@ -193,7 +194,7 @@ def _required_text(record: dict, keys: tuple[str, ...], where: str) -> str:
     raise CorpusError(f"{where}: empty {label}")
 
 
-def _optional_text(record: dict, key: str, where: str) -> str | None:
+def _optional_text(record: Mapping[str, object], key: str, where: str) -> str | None:
     value = record.get(key)
     if value is None or value == "":
         return None
@@ -202,7 +203,13 @@ def _optional_text(record: dict, key: str, where: str) -> str | None:
     return value.strip()
 
 
-def _identifier(record: dict, key: str, normalize, example: str, where: str) -> str | None:
+def _identifier(
+    record: Mapping[str, object],
+    key: str,
+    normalize: Callable[[str], str | None],
+    example: str,
+    where: str,
+) -> str | None:
     value = _optional_text(record, key, where)
     if value is None:
         return None

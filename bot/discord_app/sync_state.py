@@ -6,12 +6,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 STAMP_NAME = "commands.sha256"
 
 
 def command_digest(
-    payloads: Sequence[dict], application_id: int | None, guild_ids: Sequence[int]
+    payloads: Sequence[dict[str, Any]], application_id: int | None, guild_ids: Sequence[int]
 ) -> str:
     """A hash of everything Discord is told at a sync: the commands, for which app, to where."""
     document = {
