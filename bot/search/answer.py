@@ -37,7 +37,7 @@ class Answer:
     def found(self) -> bool:
         return bool(self.hits)
 
-    def to_json(self, query_id: str | int | None = None) -> dict:
+    def to_json(self, query_id: str | int | None = None) -> dict[str, object]:
         """The CLI's JSON object; its keys are a contract that scripts rely on."""
         return {
             "id": query_id,

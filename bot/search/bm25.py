@@ -432,7 +432,8 @@ def _starts_of_runs(ordered: np.ndarray) -> np.ndarray:
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     ordered = np.sort(values)
-    return ordered[_starts_of_runs(ordered)]
+    unique: np.ndarray = ordered[_starts_of_runs(ordered)]
+    return unique
 
 
 # -- building ------------------------------------------------------------------------------------

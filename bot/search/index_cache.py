@@ -131,7 +131,8 @@ def _write(path: Path, key: str, parts: IndexParts) -> None:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".npz")
         try:
             with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, **arrays)
+                # mypy matches **arrays against savez's `allow_pickle: bool` too; no key is that.
+                np.savez(stream, **arrays)  # type: ignore[arg-type]  # see the line above
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -82,7 +82,7 @@ class LiveCorpus:
     def status(self) -> CorpusStatus:
         return self._served.status
 
-    def ask(self, question: str, **options) -> Answer:
+    def ask(self, question: str, **options: int) -> Answer:
         return self.retriever.ask(question, **options)
 
     def reload(self) -> CorpusStatus:
