@@ -30,6 +30,7 @@ from bot.errors import PaperbotError
 
 if TYPE_CHECKING:  # the CLI imports this module at start; the retrieval stack can wait
     from bot.search.answer import Answer
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class FeedbackStore:
         self._last_failure: str | None = None
 
     @classmethod
-    def from_settings(cls, settings) -> FeedbackStore:
+    def from_settings(cls, settings: Settings) -> FeedbackStore:
         return cls(
             settings.database_path(),
             enabled=settings.record_questions,
@@ -161,7 +162,7 @@ class FeedbackStore:
         """Record a vote on the answer to `question` that showed `shown`; False if not recorded."""
         return self._record(self._insert_vote, question, bool(helpful), tuple(shown), user_id)
 
-    def _record(self, insert: Callable[..., None], *args) -> bool:
+    def _record(self, insert: Callable[..., None], *args: object) -> bool:
         if not self.enabled:
             return False
         try:
@@ -179,13 +180,22 @@ class FeedbackStore:
         self._last_failure = None
         return True
 
-    def _insert_unanswered(self, connection, question: str, user_id) -> None:
+    def _insert_unanswered(
+        self, connection: sqlite3.Connection, question: str, user_id: int | str | None
+    ) -> None:
         connection.execute(
             "INSERT INTO unanswered (asked_at, question, normalized, user_id) VALUES (?, ?, ?, ?)",
             (self._now(), question, normalize_question(question), self._user(user_id)),
         )
 
-    def _insert_vote(self, connection, question, helpful, shown, user_id) -> None:
+    def _insert_vote(
+        self,
+        connection: sqlite3.Connection,
+        question: str,
+        helpful: bool,
+        shown: tuple[Shown, ...],
+        user_id: int | str | None,
+    ) -> None:
         cursor = connection.execute(
             "INSERT INTO votes (voted_at, question, normalized, helpful, user_id)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -233,7 +243,9 @@ class FeedbackStore:
         except (sqlite3.Error, OSError) as exc:
             raise FeedbackError(f"{self.path}: cannot read feedback: {_reason(exc)}") from None
 
-    def _report(self, connection, start, cutoff: str, limit: int) -> FeedbackReport:
+    def _report(
+        self, connection: sqlite3.Connection, start: datetime | None, cutoff: str, limit: int
+    ) -> FeedbackReport:
         # SQLite fills bare columns next to a single MAX() from the row holding the maximum:
         # so `question` and its time are those of the latest record of each question.
         unanswered = connection.execute(
@@ -313,6 +325,7 @@ class FeedbackStore:
 
 def migrate(connection: sqlite3.Connection, where: Path | str = "database") -> int:
     """Bring the schema to SCHEMA_VERSION; returns the version the database had."""
+    version: int
     (version,) = connection.execute("PRAGMA user_version").fetchone()
     if version > SCHEMA_VERSION:
         raise FeedbackError(
