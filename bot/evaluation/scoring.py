@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
@@ -51,7 +52,7 @@ class BenchmarkReport:
     evidence_hit_at_1: float | None = None
     evidence_hit_at_10: float | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "queries": self.queries,
             "ndcg@10": self.ndcg_at_10,
@@ -93,7 +94,7 @@ class DevReport:
     def _rate(hits: int, total: int) -> float | None:
         return hits / total if total else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "questions": self.questions,
             "top1_title": self._rate(self.top1_title_hits, self.answerable),
@@ -113,6 +114,7 @@ class DevReport:
 
 
 Ask = Callable[[str], Answer]
+_Item = TypeVar("_Item")
 
 
 def normalise_sentence(text: str) -> str:
@@ -120,7 +122,7 @@ def normalise_sentence(text: str) -> str:
     return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
 
 
-def _json_lines(path: Path) -> Iterable[tuple[int, dict]]:
+def _json_lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     return json_objects(read_utf8(path, EvaluationInputError), path, EvaluationInputError)
 
 
@@ -134,7 +136,7 @@ def read_queries(path: Path) -> list[BenchmarkQuery] | list[DevQuestion]:
     return [_benchmark_query(path, number, record) for number, record in records]
 
 
-def _dev_question(path: Path, number: int, record: dict) -> DevQuestion:
+def _dev_question(path: Path, number: int, record: dict[str, Any]) -> DevQuestion:
     titles = record.get("titles")
     question = record.get("question")
     if not isinstance(question, str) or not isinstance(titles, list):
@@ -143,7 +145,7 @@ def _dev_question(path: Path, number: int, record: dict) -> DevQuestion:
     return DevQuestion(str(record.get("id", number)), question, tuple(titles), phrase or None)
 
 
-def _benchmark_query(path: Path, number: int, record: dict) -> BenchmarkQuery:
+def _benchmark_query(path: Path, number: int, record: dict[str, Any]) -> BenchmarkQuery:
     query_id = record.get("_id", record.get("id"))
     text = record.get("text", record.get("question"))
     if query_id is None or not isinstance(text, str):
@@ -197,7 +199,7 @@ def evaluate_benchmark(
     queries: Sequence[BenchmarkQuery],
     qrels: dict[str, dict[str, int]],
     sentence_lists: dict[str, list[str]] | None = None,
-    progress: Callable[[Iterable], Iterable] = lambda items: items,
+    progress: Callable[[Sequence[BenchmarkQuery]], Iterable[BenchmarkQuery]] = lambda items: items,
 ) -> BenchmarkReport:
     """Ask each judged query once; score its paper ranking and, given gold sentences, snippets."""
     import pytrec_eval  # the trec_eval definitions of the measures
@@ -245,7 +247,9 @@ def evaluate_benchmark(
     )
 
 
-def _with_every_query(run: dict[str, dict[str, float]], qrels: dict) -> dict[str, dict[str, float]]:
+def _with_every_query(
+    run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]]
+) -> dict[str, dict[str, float]]:
     # trec_eval leaves out a query with no retrieved paper; it must count as a zero instead.
     missing_paper = "\x00none"
     return {qid: run.get(qid) or {missing_paper: 0.0} for qid in qrels}
@@ -303,7 +307,7 @@ def _title_key(title: str) -> str:
     return normalise_sentence(latex_to_text(title))
 
 
-def progress_bar(items: Sequence) -> Iterable:
+def progress_bar(items: Sequence[_Item]) -> Iterable[_Item]:
     """A progress bar on stderr when it is a terminal (tqdm leaves pipes and logs clean)."""
     from tqdm import tqdm
 
