@@ -6,16 +6,26 @@ import argparse
 import functools
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
 from bot.settings import Settings, exposed_mode, load_settings
 
+if TYPE_CHECKING:  # the modules behind the commands load only when a command runs
+    from bot.corpus.importing import ImportPlan
+    from bot.feedback.store import FeedbackReport
+    from bot.search.live_corpus import LiveCorpus
+    from bot.search.retriever import Retriever
+
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
+
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 class UsageError(PaperbotError):
@@ -25,8 +35,9 @@ class UsageError(PaperbotError):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    handler: Handler = args.handler
     try:
-        return args.handler(args)
+        return handler(args)
     except PaperbotError as exc:
         print(f"paperbot: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -48,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_cmd_run, corpus=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument(
             "--corpus", type=Path, metavar="PATH", help="corpus file or folder (default: corpus/)"
@@ -182,7 +193,7 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _retriever(args: argparse.Namespace, settings: Settings | None = None):
+def _retriever(args: argparse.Namespace, settings: Settings | None = None) -> Retriever:
     from bot.search.index_cache import (
         load_retriever,  # imported here so `paperbot --help` stays instant
     )
@@ -192,7 +203,7 @@ def _retriever(args: argparse.Namespace, settings: Settings | None = None):
     return load_retriever(corpus, cache_dir=settings.index_cache)
 
 
-def _live_corpus(args: argparse.Namespace, settings: Settings):
+def _live_corpus(args: argparse.Namespace, settings: Settings) -> LiveCorpus:
     """The corpus the bot serves and reloads, its index kept in the index cache."""
     from bot.search.index_cache import load_retriever
     from bot.search.live_corpus import LiveCorpus
@@ -334,13 +345,17 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     qrels = evaluation.read_qrels(args.qrels) if not is_dev else None
     sentences = evaluation.read_sentence_lists(args.sentences) if args.sentences else None
     retriever = _retriever(args)
+    # read_queries returns one kind of query, so the first one tells which (casts: mypy cannot
+    # narrow a list by its first item); qrels were read above for every benchmark.
+    report: evaluation.DevReport | evaluation.BenchmarkReport
     if is_dev:
-        report = evaluation.evaluate_dev(lambda q: retriever.ask(q, top=3), queries)
+        dev_questions = cast("list[evaluation.DevQuestion]", queries)
+        report = evaluation.evaluate_dev(lambda q: retriever.ask(q, top=3), dev_questions)
     else:
         report = evaluation.evaluate_benchmark(
             lambda q: retriever.ask(q, top=10, papers=100),
-            queries,
-            qrels,
+            cast("list[evaluation.BenchmarkQuery]", queries),
+            cast("dict[str, dict[str, int]]", qrels),
             sentences,
             progress=evaluation.progress_bar,
         )
@@ -404,7 +419,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_json(report) -> dict:
+def _report_json(report: FeedbackReport) -> dict[str, object]:
     return {
         "since": report.since.isoformat() if report.since else None,
         "unanswered_count": report.unanswered_count,
@@ -450,7 +465,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_plan(plan, target: Path, dry_run: bool) -> None:
+def _print_plan(plan: ImportPlan, target: Path, dry_run: bool) -> None:
     if plan.added:
         verb = "Would add" if dry_run else "Added"
         print(f"{verb} {_count(len(plan.added), 'paper')} to {target}:")
