@@ -11,9 +11,9 @@ import binascii
 import os
 import re
 from collections.abc import Mapping
-from typing import NoReturn
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn, overload
 
 from dotenv import dotenv_values
 
@@ -215,6 +215,10 @@ def _switch(raw: str | None, key: str, default: bool) -> bool:
     raise SettingsError(f"{key} must be on or off, not {_shown(raw)}")
 
 
+@overload
+def _snowflake(raw: str, key: str) -> int: ...
+@overload
+def _snowflake(raw: str | None, key: str) -> int | None: ...
 def _snowflake(raw: str | None, key: str) -> int | None:
     if raw is None:
         return None
@@ -227,7 +231,7 @@ def _guild_ids(raw: str | None) -> tuple[int, ...]:
     if raw is None:
         return ()
     parts = [part.strip() for part in raw.split(",") if part.strip()]
-    return tuple(_snowflake(part, "DISCORD_GUILD_IDS") for part in parts)  # type: ignore[misc]
+    return tuple(_snowflake(part, "DISCORD_GUILD_IDS") for part in parts)
 
 
 def _log_level(raw: str | None) -> str:

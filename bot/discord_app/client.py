@@ -53,7 +53,7 @@ class PaperTree(app_commands.CommandTree):
     """The command tree, with one error handler for every command."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        client: PaperClient = self.client  # type: ignore[assignment]
+        client: PaperClient = self.client  # type: ignore[assignment]  # the tree's client is ours
         return client.take_reply()
 
     async def on_error(
@@ -122,9 +122,9 @@ class PaperClient(discord.Client):
         # gets the GIL back within a switch interval. More threads would not search faster.
         self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-search")
         self._closed = asyncio.Event()
-        self._in_flight: set[asyncio.Task] = set()
+        self._in_flight: set[asyncio.Task[Any]] = set()
         self._stop_watching = asyncio.Event()
-        self._watcher: asyncio.Task | None = None
+        self._watcher: asyncio.Task[None] | None = None
 
     def take_reply(self) -> bool:
         """False while shutting down (no new work is taken); else the running task counts as a
@@ -137,7 +137,7 @@ class PaperClient(discord.Client):
             task.add_done_callback(self._in_flight.discard)
         return True
 
-    async def drain(self, timeout: float) -> set[asyncio.Task]:
+    async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:
         """Wait up to `timeout` seconds for the replies in progress; the unfinished ones."""
         pending = {task for task in self._in_flight if task is not asyncio.current_task()}
         if not pending:

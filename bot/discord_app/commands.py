@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -21,7 +21,8 @@ CHOICE_LIMIT = 100  # Discord's limit for a choice's name and value
 
 
 def _client(interaction: discord.Interaction) -> PaperClient:
-    return interaction.client  # type: ignore[return-value]
+    # interaction.client is typed as discord.Client; this bot's interactions come to a PaperClient
+    return interaction.client  # type: ignore[return-value]  # see the line above
 
 
 @app_commands.command(name="ask")
@@ -135,7 +136,7 @@ async def search_papers_menu(interaction: discord.Interaction, message: discord.
     await _answer(interaction, question, None)
 
 
-COMMANDS = (
+COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.ContextMenu, ...] = (
     ask_command,
     papers_command,
     paper_command,

@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Outcome
@@ -76,9 +76,9 @@ class Embed:
     footer: str = ""
     colour: int | None = ACCENT
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Discord's embed object."""
-        data: dict = {"type": "rich"}
+        data: dict[str, Any] = {"type": "rich"}
         if self.title:
             data["title"] = self.title
         if self.description:
@@ -170,8 +170,8 @@ def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
         budget = max(1, min(budget - 1, budget * limit // len(shown)))
 
 
-def _linkable(url: str | None) -> bool:
-    return bool(url) and len(url) <= _URL_LIMIT and _URL.fullmatch(url) is not None
+def _linkable(url: str | None) -> TypeGuard[str]:
+    return bool(url and len(url) <= _URL_LIMIT and _URL.fullmatch(url) is not None)
 
 
 def _link(label: str, url: str | None) -> str:

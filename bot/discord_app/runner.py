@@ -121,14 +121,14 @@ async def shutdown(client: PaperClient, *, drain_seconds: float = DRAIN_SECONDS)
 
 
 def _stop_on_signals(loop: asyncio.AbstractEventLoop, client: PaperClient) -> list[int]:
-    stopping: list[asyncio.Task] = []
+    stopping: list[asyncio.Task[None]] = []
 
     def stop(name: str) -> None:
         if not stopping:
             log.info("%s received: disconnecting", name)
             stopping.append(loop.create_task(shutdown(client)))
 
-    handled = []
+    handled: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
             loop.add_signal_handler(signum, stop, signum.name)

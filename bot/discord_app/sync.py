@@ -29,7 +29,8 @@ async def sync_commands(
         log.info("Slash commands unchanged since the last sync; not syncing")
         return False
     failed = False
-    for guild_id in guild_ids or [None]:
+    targets: Sequence[int | None] = guild_ids or [None]  # None: a global sync
+    for guild_id in targets:
         try:
             if guild_id is None:
                 synced = await tree.sync()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 
@@ -33,11 +34,15 @@ class PapersView(discord.ui.View):
         await interaction.response.edit_message(**message_fields(self.pages[self.page]), view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous_page(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def previous_page(
+        self, interaction: discord.Interaction, _: discord.ui.Button[PapersView]
+    ) -> None:
         await self._show(interaction, self.page - 1)
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next_page(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def next_page(
+        self, interaction: discord.Interaction, _: discord.ui.Button[PapersView]
+    ) -> None:
         await self._show(interaction, self.page + 1)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -58,7 +63,7 @@ class PapersView(discord.ui.View):
             log.info("Could not disable the /papers buttons: %s", exc)
 
     async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
     ) -> None:
         log.error("Error in the /papers buttons", exc_info=error)
         await respond_quietly(interaction, replies.error_reply(error))

@@ -9,7 +9,8 @@ instead of failing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -24,7 +25,7 @@ _PREFIX = "paperbot:vote"
 
 
 class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=rf"{_PREFIX}:(?P<key>{KEY_PATTERN}):(?P<helpful>[01])",
 ):
     def __init__(self, key: str, helpful: bool) -> None:
@@ -43,14 +44,14 @@ class VoteButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button,
-        match,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
         /,
     ) -> VoteButton:
         return cls(match["key"], match["helpful"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        client: PaperClient = interaction.client  # type: ignore[assignment]
+        client: PaperClient = interaction.client  # type: ignore[assignment]  # the bot's own client
         if not client.take_reply():
             return  # shutting down
         cast = client.ballots.cast(self.key, interaction.user.id)
