@@ -49,12 +49,11 @@ _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
 WATCHER_STOP_SECONDS = 1.0
 
 
-class PaperTree(app_commands.CommandTree):
+class PaperTree(app_commands.CommandTree["PaperClient"]):
     """The command tree, with one error handler for every command."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        client: PaperClient = self.client  # type: ignore[assignment]  # the tree's client is ours
-        return client.take_reply()
+        return self.client.take_reply()
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
