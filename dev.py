@@ -2,7 +2,7 @@
 """Set up and run paperbot with nothing but Python 3.11+.
 
     python3 dev.py run [ARGS]    create .venv if needed, install, start paperbot (ARGS go to it)
-    python3 dev.py test [ARGS]   the same with the test tools, then lint and the whole test suite
+    python3 dev.py test [ARGS]   the same with the test tools, then ruff, mypy and the test suite
     python3 dev.py bench [ARGS]  the same with the benchmark tools, then benchmarks/bench_bm25.py
 
 Installing happens once, and again only when pyproject.toml changes.
@@ -72,6 +72,9 @@ def main(argv: list[str]) -> int:
             )
             if lint:
                 return lint
+            types = subprocess.call([str(_python()), "-m", "mypy"], cwd=ROOT)  # pyproject's config
+            if types:
+                return types
             return subprocess.call([str(_python()), "-m", "pytest", *args], cwd=ROOT)
         if task == "bench":
             _ensure_installed("bench")
