@@ -430,8 +430,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from bot.corpus.importing import plan_import, read_entries
     from bot.corpus.writer import append_papers
 
-    corpus_path = args.corpus or _settings().corpus_path
-    target = _import_target(args.into or corpus_path)
+    served = args.corpus or _settings().corpus_path
+    target = _import_target(args.into or served)
+    # An import is checked against the corpus its target belongs to: the served one when the
+    # target is part of it, else the target itself (a folder of its own, or one file).
+    inside = _serves(target, served)
+    corpus_path = served if inside else (args.into if args.into.is_dir() else target)
     files = _existing_corpus_files(corpus_path)
     others = [
         paper
@@ -445,8 +449,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if plan.added and not args.dry_run:
         append_papers(target, [added.paper for added in plan.added], others)  # first: it may fail
     _print_plan(plan, target, dry_run=args.dry_run)
-    if plan.added and not args.dry_run and not _serves(target, corpus_path):
-        print(f"Note: {target} is not in the corpus the bot reads ({corpus_path}).")
+    if plan.added and not args.dry_run and not inside:
+        print(
+            f"Note: {target} is not in the corpus the bot reads ({served}); "
+            f"to serve it, set PAPERBOT_CORPUS={corpus_path} or pass --corpus {corpus_path}."
+        )
     return 0
 
 
