@@ -162,7 +162,7 @@ def test_chat_answers_questions_and_commands_from_stdin(run_cli):
     result = run_cli("chat", stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("paperbot: 6 papers by Zixin Wen")
+    assert out.startswith("paperbot: 6 papers in Zixin Wen's list, 48 sentences.")
     assert "Bootstrap Your Own Latent (BYOL)" in out
     assert "faster-wind: Faster WIND" in out
     assert "What Matters In The Structured Pruning" in out
@@ -291,3 +291,62 @@ def test_check_warns_when_env_is_readable_by_others(run_cli, tmp_path, mode, war
     assert (warning in result.stderr) is warned
     if warned:
         assert "chmod 600 .env" in result.stderr
+
+
+def _write_corpus(path, papers, owner=None):
+    """A small TOML corpus of (id, title, authors, abstract) papers."""
+    lines = [f'owner = "{owner}"', ""] if owner else []
+    for paper_id, title, authors, abstract in papers:
+        names = ", ".join(f'"{name}"' for name in authors)
+        lines += [
+            "[[papers]]",
+            f'id = "{paper_id}"',
+            f'title = "{title}"',
+            f"authors = [{names}]",
+            f'abstract = "{abstract}"',
+            "",
+        ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+ONE_PAPER = [("zebras", "On Zebras", ["Ada"], "Zebras run fast.")]
+
+
+def test_no_token_names_the_corpus_in_effect(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    result = run_cli(stdin="", PAPERBOT_CORPUS=str(corpus))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert (
+        first
+        == f"No DISCORD_TOKEN configured: opening the local console on the corpus at {corpus}."
+    )
+
+
+def test_one_paper_and_one_sentence_are_singular(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "one.toml", ONE_PAPER)
+    chat = run_cli("chat", "--corpus", str(corpus), stdin="")
+    assert chat.stdout.startswith("paperbot: 1 paper, 1 sentence. Ask a question"), chat.stdout
+    check = run_cli("check", "--corpus", str(corpus))
+    assert "  1 paper, 1 sentence, " in check.stdout, check.stdout
+
+
+def test_the_owner_line_says_whose_list_it_is_not_who_wrote_the_papers(run_cli, tmp_path):
+    papers = [*ONE_PAPER, ("lions", "On Lions", ["Bob"], "Lions sleep. They roar.")]
+    corpus = _write_corpus(tmp_path / "list.toml", papers, owner="Ada")
+    result = run_cli("chat", "--corpus", str(corpus), stdin="")
+    assert result.stdout.startswith("paperbot: 2 papers in Ada's list, 3 sentences."), result.stdout
+    assert "by Ada" not in result.stdout
+
+
+def test_an_edited_corpus_rebuilds_its_cached_index_without_a_warning(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    cache = tmp_path / "cache"
+    first = run_cli("ask", "zebras", "--corpus", str(corpus), PAPERBOT_INDEX_CACHE=str(cache))
+    assert first.returncode == 0 and any(cache.iterdir())
+    _write_corpus(corpus, [("zebras", "On Zebras", ["Ada"], "Zebras run fast and far.")])
+    edited = run_cli("ask", "zebras", "--corpus", str(corpus), PAPERBOT_INDEX_CACHE=str(cache))
+    assert edited.returncode == 0
+    assert "fast and far" in edited.stdout
+    assert edited.stderr == ""

@@ -313,7 +313,7 @@ async def test_papers_fits_one_page_without_buttons(tmp_path, retriever):
     message = message_of(reply)
     assert not message.get("components")
     (embed,) = message["embeds"]
-    assert embed["title"] == "Papers by Zixin Wen"
+    assert embed["title"] == "Papers in Zixin Wen's list"
     assert embed["description"].count("\n\n") == 5  # six papers
     assert "Zixin Wen, Yuanzhi Li (2022)" in embed["description"]
 

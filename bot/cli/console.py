@@ -13,6 +13,7 @@ from bot.render.plain import (
     render_paper,
     render_paper_list,
 )
+from bot.render.presentation import count, owners_list
 from bot.search.lookup import find_paper
 from bot.search.retriever import Retriever
 
@@ -35,9 +36,10 @@ def run_console(
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
     stats = retriever.stats
-    owner = f" by {retriever.corpus.owner}" if retriever.corpus.owner else ""
+    owner = retriever.corpus.owner
+    whose = f" in {owners_list(owner)}" if owner else ""
     print(
-        f"paperbot: {stats.papers} papers{owner}, {stats.sentences} sentences. "
+        f"paperbot: {count(stats.papers, 'paper')}{whose}, {count(stats.sentences, 'sentence')}. "
         "Ask a question, or type :help.",
         file=stdout,
     )

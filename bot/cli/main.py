@@ -9,9 +9,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bot.bundled import BUNDLED_CORPUS
 from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
+from bot.render.presentation import count
 from bot.settings import Settings, exposed_mode, load_settings
 
 EXIT_NOT_FOUND = 1
@@ -204,9 +206,17 @@ def _live_corpus(args: argparse.Namespace, settings: Settings):
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.discord_token is None:
-        print("No DISCORD_TOKEN configured: opening the local console on the bundled corpus.")
+        where = _describe_corpus(args.corpus or settings.corpus_path)
+        print(f"No DISCORD_TOKEN configured: opening the local console on {where}.")
         return _cmd_chat(args, settings)
     return _serve(args, settings, force_sync=False)
+
+
+def _describe_corpus(path: Path) -> str:
+    """'the bundled corpus', or 'the corpus at PATH'."""
+    if path.resolve() == BUNDLED_CORPUS.resolve():
+        return "the bundled corpus"
+    return f"the corpus at {path}"
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -359,7 +369,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     files = ", ".join(str(path) for path in corpus.sources)
     print(f"Corpus: {files}")
     print(f"  owner: {corpus.owner or '(not set)'}")
-    print(f"  {stats.papers} papers, {stats.sentences} sentences, {stats.vocabulary} terms")
+    print(
+        f"  {count(stats.papers, 'paper')}, {count(stats.sentences, 'sentence')}, "
+        f"{count(stats.vocabulary, 'term')}"
+    )
     print("Settings:")
     print(f"  Discord token: {'set' if settings.discord_token else 'not set (console only)'}")
     mode = exposed_mode(Path(".env"))
@@ -460,17 +473,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _print_plan(plan, target: Path, dry_run: bool) -> None:
     if plan.added:
         verb = "Would add" if dry_run else "Added"
-        print(f"{verb} {_count(len(plan.added), 'paper')} to {target}:")
+        print(f"{verb} {count(len(plan.added), 'paper')} to {target}:")
         for added in plan.added:
             print(f"  + {added.paper.id}  ({added.label})")
     else:
         print(f"No new papers for {target}.")
     if plan.merged:
-        print(f"Merged {_count(len(plan.merged), 'duplicate entry', 'duplicate entries')}:")
+        print(f"Merged {count(len(plan.merged), 'duplicate entry', 'duplicate entries')}:")
         for merged in plan.merged:
             print(f"  = {merged.label} into {merged.into} ({merged.reason})")
     if plan.skipped:
-        print(f"Skipped {_count(len(plan.skipped), 'entry', 'entries')}:")
+        print(f"Skipped {count(len(plan.skipped), 'entry', 'entries')}:")
         for skipped in plan.skipped:
             print(f"  - {skipped.label}: {skipped.reason}")
 
@@ -493,7 +506,3 @@ def _existing_corpus_files(corpus_path: Path) -> list[Path]:
 def _serves(target: Path, corpus_path: Path) -> bool:
     corpus = corpus_path.resolve()
     return target.resolve() == corpus or target.resolve().parent == corpus
-
-
-def _count(number: int, singular: str, plural: str | None = None) -> str:
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
