@@ -149,12 +149,31 @@ def test_paper_shows_the_cleaned_abstract_and_links(run_cli):
 
 
 def test_unknown_paper_says_so_and_lists_near_matches(run_cli):
-    result = run_cli("paper", "learning")
+    result = run_cli("paper", "BYOL")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "No paper matches 'BYOL'. Did you mean:",
+        "  prediction-head-non-contrastive: The Mechanism of Prediction Head in Non-contrastive "
+        "Self-supervised Learning",
+    ]
+
+
+@pytest.mark.parametrize("query", ["qwertyuiop", "xyzzy"])
+def test_a_paper_that_shares_nothing_gets_no_suggestions(run_cli, query):
+    result = run_cli("paper", query)
     assert result.returncode == 1
-    assert "No paper matches 'learning'. Did you mean:" in result.stderr
-    assert "contrastive-feature-learning" in result.stderr
-    nothing = run_cli("paper", "xyzzy")
-    assert nothing.returncode == 1 and "No paper matches 'xyzzy'." in nothing.stderr
+    assert result.stderr == f"No paper matches '{query}'.\n"
+
+
+def test_a_word_of_two_titles_lists_both_and_exits_1(run_cli):
+    result = run_cli("paper", "contrastive")
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == "'contrastive' matches 2 papers. Give more of the title, or the id:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "contrastive-feature-learning",
+        "prediction-head-non-contrastive",
+    ]
 
 
 def test_chat_answers_questions_and_commands_from_stdin(run_cli):

@@ -360,6 +360,26 @@ async def test_an_unknown_paper_gets_a_polite_reply_with_near_matches(tmp_path, 
     assert "/papers" in unknown_reply.json["data"]["content"]
 
 
+async def test_paper_lists_the_candidates_of_an_ambiguous_word_and_related_papers(
+    tmp_path, retriever
+):
+    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+        guild = standin.guilds[0]
+        ambiguous = await standin.slash(ALICE, "paper", guild=guild, title="contrastive")
+        ambiguous_reply = await interaction_reply(standin, ambiguous)
+        related = await standin.slash(ALICE, "paper", guild=guild, title="BYOL")
+        related_reply = await interaction_reply(standin, related)
+
+    content = ambiguous_reply.json["data"]["content"]
+    assert ambiguous_reply.json["data"]["flags"] & EPHEMERAL
+    assert content.startswith("“contrastive” matches 2 papers:")
+    assert "Toward Understanding the Feature Learning Process" in content
+    assert "The Mechanism of Prediction Head" in content
+    suggested = related_reply.json["data"]["content"].splitlines()
+    assert suggested[0] == "No paper matches “BYOL”. Did you mean:"
+    assert suggested[1].startswith("• The Mechanism of Prediction Head")
+
+
 async def test_about_says_whose_papers_and_how_many(tmp_path, retriever):
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
         interaction = await standin.slash(ALICE, "about", guild=standin.guilds[0])

@@ -124,6 +124,20 @@ def test_the_paper_list_is_paged_with_page_numbers():
     assert pages[1].embed.description.startswith("**Paper 8**\n2008\n\n**Paper 9**")
 
 
+def test_an_ambiguous_title_lists_the_candidates():
+    near = [_paper("a", "Contrastive *learning*"), _paper("b", "Non-contrastive learning")]
+    reply = replies.not_found_reply("contrastive", near, matched=2)
+    assert reply.ephemeral
+    assert reply.content.splitlines() == [
+        "“contrastive” matches 2 papers:",
+        "• Contrastive \\*learning\\*",
+        "• Non-contrastive learning",
+        "Pick one from the suggestions of /paper, or type more of its title.",
+    ]
+    many = replies.not_found_reply("learning", near, matched=9)
+    assert many.content.startswith("“learning” matches 9 papers; the 2 most relevant:")
+
+
 def test_an_unknown_paper_lists_the_near_matches():
     reply = replies.not_found_reply("contrastiv", [_paper("a", "Contrastive *learning*")])
     assert reply.ephemeral

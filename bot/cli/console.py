@@ -86,6 +86,8 @@ def _run_command(retriever: Retriever, command: str, argument: str) -> str:
     if command == "paper":
         if not argument:
             return "Usage: :paper ID_OR_TITLE"
-        found = find_paper(retriever.papers, argument)
-        return render_paper(found.paper) if found.paper else render_near(argument, found.near)
+        found = find_paper(retriever, argument)
+        if found.paper is None:
+            return render_near(argument, found.near, found.matched)
+        return render_paper(found.paper)
     return f"Unknown command :{command}. Type :help."

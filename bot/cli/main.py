@@ -322,13 +322,11 @@ def _cmd_papers(args: argparse.Namespace) -> int:
 
 def _cmd_paper(args: argparse.Namespace) -> int:
     from bot.render.plain import render_near, render_paper
-    from bot.search.documents import prepare
     from bot.search.lookup import find_paper
 
-    corpus = load_corpus(args.corpus or _settings().corpus_path)
-    found = find_paper([prepare(paper) for paper in corpus.papers], args.paper)
+    found = find_paper(_retriever(args), args.paper)
     if found.paper is None:
-        print(render_near(args.paper, found.near), file=sys.stderr)
+        print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
         return EXIT_NOT_FOUND
     print(render_paper(found.paper))
     return 0

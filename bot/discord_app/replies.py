@@ -319,9 +319,16 @@ def paper_reply(paper: PaperText) -> Reply:
     return Reply(embed=fit_embed(Embed(title, description, url, tuple(fields), footer)))
 
 
-def not_found_reply(query: str, near: Sequence[PaperText]) -> Reply:
-    """A polite 'no such paper', with the near matches to pick from."""
+def not_found_reply(query: str, near: Sequence[PaperText], matched: int = 0) -> Reply:
+    """A polite 'no such paper' with the near matches to pick from, or, when `matched` (> 1)
+    titles fit the query, the candidates."""
     asked = fit(_one_line(query), 200)
+    if matched > 1:
+        shown = f"; the {len(near)} most relevant" if matched > len(near) else ""
+        lines = [f"“{asked}” matches {count(matched, 'paper')}{shown}:"]
+        lines += [f"• {fit(title_line(p), 300)}" for p in near]
+        lines.append("Pick one from the suggestions of /paper, or type more of its title.")
+        return Reply(fit("\n".join(lines), CONTENT_LIMIT, str), ephemeral=True)
     if not near:
         return Reply(f"No paper matches “{asked}”. Run /papers to see them all.", ephemeral=True)
     lines = [f"No paper matches “{asked}”. Did you mean:"]

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from bot.feedback.store import FeedbackReport
-from bot.render.presentation import byline, mark_spans
+from bot.render.presentation import byline, count, mark_spans
 from bot.search.answer import Answer
 from bot.search.documents import PaperText
 
@@ -68,10 +68,18 @@ def render_paper(paper: PaperText) -> str:
     return "\n".join(lines)
 
 
-def render_near(query: str, near: Sequence[PaperText]) -> str:
+def render_near(query: str, near: Sequence[PaperText], matched: int = 0) -> str:
+    """No one paper for `query`: the `matched` (> 1) papers it fits, or the `near` suggestions."""
+    listed = "\n".join(f"  {p.id}: {p.title}" for p in near)
+    if matched > 1:
+        shown = f"; the {len(near)} most relevant" if matched > len(near) else ""
+        return (
+            f"{query!r} matches {count(matched, 'paper')}{shown}. "
+            f"Give more of the title, or the id:\n{listed}"
+        )
     message = f"No paper matches {query!r}."
     if near:
-        message += " Did you mean:\n" + "\n".join(f"  {p.id}: {p.title}" for p in near)
+        message += " Did you mean:\n" + listed
     return message
 
 
