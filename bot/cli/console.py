@@ -1,4 +1,9 @@
-"""The interactive console: ask questions about the papers without Discord."""
+"""The interactive console: ask questions about the papers without Discord.
+
+On a terminal, the prompt has line editing and a history of this session's lines (the arrow keys,
+Ctrl-R), from the standard `readline` module; the history is kept in memory only, so nothing
+typed in the console is written anywhere. Piped input is read line by line, as it comes.
+"""
 
 from __future__ import annotations
 
@@ -43,11 +48,24 @@ def run_console(
         "Ask a question, or type :help.",
         file=stdout,
     )
+    if interactive and stdin is sys.stdin:
+        enable_line_editing()
     try:
         _loop(retriever, top, stdin, stdout, interactive)
     except KeyboardInterrupt:
         print(file=stdout)
     return 0
+
+
+def enable_line_editing() -> bool:
+    """Give `input()` line editing and an in-memory history; False where `readline` is missing
+    (Windows without pyreadline), where the prompt still works without them."""
+    try:
+        import readline
+    except ImportError:
+        return False
+    readline.set_auto_history(True)  # each line typed joins the history, in memory only
+    return True
 
 
 def _loop(retriever: Retriever, top: int, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
