@@ -369,3 +369,71 @@ def test_an_edited_corpus_rebuilds_its_cached_index_without_a_warning(run_cli, t
     assert edited.returncode == 0
     assert "fast and far" in edited.stdout
     assert edited.stderr == ""
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_corpus_works_before_or_after_the_command(run_cli, tmp_path, before):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    option = ["--corpus", str(corpus)]
+    args = [*option, "papers"] if before else ["papers", *option]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("zebras: On Zebras")
+
+
+def test_corpus_after_the_command_wins_over_one_before_it(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    result = run_cli("--corpus", str(tmp_path / "missing.toml"), "papers", "--corpus", str(corpus))
+    assert result.returncode == 0, result.stderr
+    assert "zebras" in result.stdout
+
+
+def test_corpus_before_no_command_opens_the_console_on_it(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    result = run_cli("--corpus", str(corpus), stdin="")
+    assert result.returncode == 0, result.stderr
+    assert f"opening the local console on the corpus at {corpus}." in result.stdout
+    assert "paperbot: 1 paper, 1 sentence." in result.stdout
+
+
+def _help(run_cli, *args, **env):
+    result = run_cli(*args, "--help", COLUMNS="200", **env)
+    assert result.returncode == 0, result.stderr
+    return " ".join(result.stdout.split())
+
+
+def test_help_shows_the_corpus_in_effect(run_cli, tmp_path):
+    assert "(default: the bundled corpus, " in _help(run_cli)
+    from_env = _help(run_cli, PAPERBOT_CORPUS="lab/papers.toml")
+    assert "(default: lab/papers.toml, from PAPERBOT_CORPUS)" in from_env
+    (tmp_path / ".env").write_text("PAPERBOT_CORPUS=from-dotenv.jsonl\n", encoding="utf-8")
+    assert "(default: from-dotenv.jsonl, from PAPERBOT_CORPUS)" in _help(run_cli, "ask")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_an_empty_question_gets_a_usage_hint_and_exit_2(run_cli, question):
+    result = run_cli("ask", question)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("paperbot: error: the question is empty: paperbot ask")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_ask_papers_lists_that_many_papers_in_the_text(run_cli):
+    result = run_cli("ask", "What is self-supervised learning?", "--papers", "2")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    record = json.loads(
+        run_cli("ask", "What is self-supervised learning?", "--papers", "2", "--json").stdout
+    )
+    listed = text[text.index("Papers, most relevant first:") :].splitlines()[1:]
+    assert len(listed) == 2 == len(record["papers"])
+    for number, (line, paper) in enumerate(zip(listed, record["papers"], strict=True), 1):
+        assert line.startswith(f"{number}. {paper['title'][:40]}")
+    assert "Related papers:" not in text
+    none = run_cli("ask", "What is self-supervised learning?", "--papers", "0").stdout
+    assert "Papers, most relevant first:" not in none and "Related papers:" not in none
+
+
+def test_ask_without_papers_keeps_the_short_related_line(run_cli):
+    text = run_cli("ask", "What is self-supervised learning?").stdout
+    assert "Related papers: " in text and "Papers, most relevant first:" not in text

@@ -18,6 +18,7 @@ from bot.settings import Settings, exposed_mode, load_settings
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
+DEFAULT_PAPERS = 10  # ranked papers per answer in JSON, unless --papers says otherwise
 
 
 class UsageError(PaperbotError):
@@ -47,13 +48,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Answer questions about a researcher's papers, in Discord or a local console. "
         "With no command: run the Discord bot if DISCORD_TOKEN is set, else the local console.",
     )
-    parser.set_defaults(handler=_cmd_run, corpus=None)
+    corpus_help = _corpus_help()
+    parser.add_argument("--corpus", type=Path, metavar="PATH", help=corpus_help)
+    parser.set_defaults(handler=_cmd_run)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
+        # SUPPRESS: without --corpus after the command, the one before it (or None) stands.
         sub.add_argument(
-            "--corpus", type=Path, metavar="PATH", help="corpus file or folder (default: corpus/)"
+            "--corpus", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=corpus_help
         )
         sub.set_defaults(handler=handler)
         return sub
@@ -76,9 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--papers",
         type=_non_negative,
-        default=10,
+        default=None,
         metavar="N",
-        help="ranked papers per answer in JSON (default 10)",
+        help="the N most relevant papers with the answer (default: 10 in JSON, a few in text)",
     )
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
 
@@ -157,6 +161,19 @@ def _parser() -> argparse.ArgumentParser:
     command("chat", _cmd_chat, "ask questions in an interactive console")
     command("check", _cmd_check, "validate the corpus and the settings and print a summary")
     return parser
+
+
+def _corpus_help() -> str:
+    """The --corpus help, naming the corpus in effect without it (the settings decide)."""
+    try:
+        path = load_settings().corpus_path
+    except PaperbotError:  # `paperbot check` reports bad settings; help is still shown
+        where = "PAPERBOT_CORPUS, else the bundled corpus"
+    else:
+        bundled = path.resolve() == BUNDLED_CORPUS.resolve()
+        where = f"the bundled corpus, {path}" if bundled else f"{path}, from PAPERBOT_CORPUS"
+    text = f"corpus file or folder, before or after the command (default: {where})"
+    return text.replace("%", "%%")  # argparse formats help strings with %
 
 
 def _positive(text: str) -> int:
@@ -259,22 +276,27 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
+    if args.question is not None and not args.question.strip():
+        raise UsageError(
+            'the question is empty: paperbot ask "QUESTION", '
+            'for example paperbot ask "what is feature decoupling?"'
+        )
     settings = _settings()
     top = args.top or settings.top_k
+    papers = DEFAULT_PAPERS if args.papers is None else args.papers
     if args.batch is not None:
         questions = list(_read_batch(args.batch))
         retriever = _retriever(args, settings)
         for query_id, question in questions:
-            answer = retriever.ask(question, top=top, papers=args.papers)
+            answer = retriever.ask(question, top=top, papers=papers)
             print(json.dumps(answer.to_json(query_id), ensure_ascii=False))
         return 0
-    answer = _retriever(args, settings).ask(args.question, top=top, papers=args.papers)
+    answer = _retriever(args, settings).ask(args.question, top=top, papers=papers)
     if args.json:
         print(json.dumps(answer.to_json(None), ensure_ascii=False))
     else:
-        print(
-            render_answer(answer, more_hint="Run `paperbot papers` to see what the papers cover.")
-        )
+        hint = "Run `paperbot papers` to see what the papers cover."
+        print(render_answer(answer, more_hint=hint, papers=args.papers))
     return 0
 
 

@@ -21,7 +21,11 @@ def no_mark(text: str) -> str:
     return text
 
 
-def render_answer(answer: Answer, *, mark: Marker = no_mark, more_hint: str = "") -> str:
+def render_answer(
+    answer: Answer, *, mark: Marker = no_mark, more_hint: str = "", papers: int | None = None
+) -> str:
+    """The best sentences under their papers, then a few related papers' titles; `papers`
+    asks for a list of that many of the most relevant papers instead."""
     lines: list[str] = []
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
@@ -36,7 +40,15 @@ def render_answer(answer: Answer, *, mark: Marker = no_mark, more_hint: str = ""
         source = f"{hit.paper.title} — {byline(hit.paper.paper.authors, hit.paper.paper.year)}"
         lines.append(textwrap.indent(source, "   "))
         lines.append("")
-    if len(answer.papers) > 1:
+    if papers is not None:
+        ranked = answer.papers[:papers]
+        if ranked:
+            lines.append("Papers, most relevant first:")
+        lines += [
+            f"{p.rank}. {p.paper.title} — {byline(p.paper.paper.authors, p.paper.paper.year)}"
+            for p in ranked
+        ]
+    elif len(answer.papers) > 1:
         lines.append("Related papers: " + "; ".join(p.paper.title for p in answer.papers[1:4]))
     return "\n".join(lines).rstrip()
 
@@ -83,8 +95,25 @@ def render_near(query: str, near: Sequence[PaperText], matched: int = 0) -> str:
     return message
 
 
+ONLY_DISCORD_IS_RECORDED = (
+    "Only Discord is recorded: questions the papers did not answer, and the votes on answers. "
+    "Questions asked in the console (paperbot chat) or with paperbot ask are never recorded."
+)
+
+
 def render_report(report: FeedbackReport, where: str, recording: bool) -> str:
     period = f"since {report.since:%Y-%m-%d %H:%M} UTC" if report.since else "so far"
+    votes = report.helpful_votes + report.unhelpful_votes
+    if report.unanswered_count == 0 and votes == 0:
+        nothing = (
+            f"Nothing was recorded in {where} {period}."
+            if report.since
+            else f"Nothing has been recorded yet in {where}."
+        )
+        lines = [nothing, ONLY_DISCORD_IS_RECORDED]
+        if not recording:
+            lines.append("Recording is off (PAPERBOT_RECORD_QUESTIONS=off): nothing is recorded.")
+        return "\n".join(lines)
     lines = [f"Feedback in {where}, {period}."]
     if not recording:
         lines.append("Recording is off (PAPERBOT_RECORD_QUESTIONS=off): nothing new is recorded.")
@@ -97,10 +126,9 @@ def render_report(report: FeedbackReport, where: str, recording: bool) -> str:
     else:
         lines.append("Unanswered questions: none.")
     lines.append("")
-    votes = report.helpful_votes + report.unhelpful_votes
     if report.unhelpful:
         lines.append(
-            f"Answers voted not helpful ({report.unhelpful_votes} of {votes} votes), "
+            f"Answers voted not helpful ({report.unhelpful_votes} of {count(votes, 'vote')}), "
             "most frequent first:"
         )
         for answer in report.unhelpful:
@@ -108,5 +136,5 @@ def render_report(report: FeedbackReport, where: str, recording: bool) -> str:
             if answer.paper_ids:
                 lines.append(f"        showed: {', '.join(answer.paper_ids)}")
     else:
-        lines.append(f"Answers voted not helpful: none ({votes} votes).")
+        lines.append(f"Answers voted not helpful: none ({count(votes, 'vote')}).")
     return "\n".join(lines)
