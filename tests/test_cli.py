@@ -437,3 +437,11 @@ def test_ask_papers_lists_that_many_papers_in_the_text(run_cli):
 def test_ask_without_papers_keeps_the_short_related_line(run_cli):
     text = run_cli("ask", "What is self-supervised learning?").stdout
     assert "Related papers: " in text and "Papers, most relevant first:" not in text
+
+
+def test_chat_paper_lists_candidates_and_suggests_only_related_papers(run_cli):
+    script = ":paper contrastive\n:paper qwertyuiop\n:paper BYOL\n"
+    out = run_cli("chat", stdin=script).stdout
+    assert "'contrastive' matches 2 papers. Give more of the title, or the id:" in out
+    assert "No paper matches 'qwertyuiop'.\n\n" in out
+    assert "No paper matches 'BYOL'. Did you mean:\n  prediction-head-non-contrastive:" in out
