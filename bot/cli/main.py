@@ -45,16 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paperbot",
+        formatter_class=_HelpFormatter,
         description="Answer questions about a researcher's papers, in Discord or a local console. "
         "With no command: run the Discord bot if DISCORD_TOKEN is set, else the local console.",
     )
-    corpus_help = _corpus_help()
+    corpus_help = "corpus file or folder"  # completed by _HelpFormatter when help is shown
     parser.add_argument("--corpus", type=Path, metavar="PATH", help=corpus_help)
     parser.set_defaults(handler=_cmd_run)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(
+            name, help=help_text, description=help_text, formatter_class=_HelpFormatter
+        )
         # SUPPRESS: without --corpus after the command, the one before it (or None) stands.
         sub.add_argument(
             "--corpus", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=corpus_help
@@ -161,6 +164,16 @@ def _parser() -> argparse.ArgumentParser:
     command("chat", _cmd_chat, "ask questions in an interactive console")
     command("check", _cmd_check, "validate the corpus and the settings and print a summary")
     return parser
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help whose --corpus line names the corpus in effect, read from the settings only when
+    help is shown (a command reads them itself, once)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.dest == "corpus":
+            return _corpus_help()
+        return super()._get_help_string(action)
 
 
 def _corpus_help() -> str:
