@@ -280,8 +280,8 @@ def test_paperbot_report_before_anything_was_recorded_says_what_is_recorded(run_
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"Nothing has been recorded yet in {path}."
-    assert "Only Discord is recorded" in lines[1]
-    assert "(paperbot chat) or with paperbot ask are never recorded" in lines[1]
+    assert lines[1].startswith("Only questions asked in Discord are recorded")
+    assert "(paperbot chat) or with paperbot ask never are." in lines[1]
     assert not path.exists()  # reading a report creates no database
     # Console and CLI questions indeed leave it empty.
     run_cli("ask", "recipe for chocolate cake", PAPERBOT_DB=str(path))

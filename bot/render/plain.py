@@ -96,8 +96,9 @@ def render_near(query: str, near: Sequence[PaperText], matched: int = 0) -> str:
 
 
 ONLY_DISCORD_IS_RECORDED = (
-    "Only Discord is recorded: questions the papers did not answer, and the votes on answers. "
-    "Questions asked in the console (paperbot chat) or with paperbot ask are never recorded."
+    "Only questions asked in Discord are recorded (those the papers did not answer, and the "
+    "votes on answers); questions asked in the console (paperbot chat) or with paperbot ask "
+    "never are."
 )
 
 

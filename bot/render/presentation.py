@@ -28,7 +28,7 @@ def count(number: int, singular: str, plural: str | None = None) -> str:
 
 
 def owners_list(owner: str) -> str:
-    """ "Ada's list": whose list of papers it is (its owner need not have written them all)."""
+    """Whose list of papers it is, as in "Ada's list" (its owner need not have written them)."""
     return f"{owner}'s list"
 
 
