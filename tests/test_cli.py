@@ -149,12 +149,31 @@ def test_paper_shows_the_cleaned_abstract_and_links(run_cli):
 
 
 def test_unknown_paper_says_so_and_lists_near_matches(run_cli):
-    result = run_cli("paper", "learning")
+    result = run_cli("paper", "BYOL")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "No paper matches 'BYOL'. Did you mean:",
+        "  prediction-head-non-contrastive: The Mechanism of Prediction Head in Non-contrastive "
+        "Self-supervised Learning",
+    ]
+
+
+@pytest.mark.parametrize("query", ["qwertyuiop", "xyzzy"])
+def test_a_paper_that_shares_nothing_gets_no_suggestions(run_cli, query):
+    result = run_cli("paper", query)
     assert result.returncode == 1
-    assert "No paper matches 'learning'. Did you mean:" in result.stderr
-    assert "contrastive-feature-learning" in result.stderr
-    nothing = run_cli("paper", "xyzzy")
-    assert nothing.returncode == 1 and "No paper matches 'xyzzy'." in nothing.stderr
+    assert result.stderr == f"No paper matches '{query}'.\n"
+
+
+def test_a_word_of_two_titles_lists_both_and_exits_1(run_cli):
+    result = run_cli("paper", "contrastive")
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == "'contrastive' matches 2 papers. Give more of the title, or the id:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "contrastive-feature-learning",
+        "prediction-head-non-contrastive",
+    ]
 
 
 def test_chat_answers_questions_and_commands_from_stdin(run_cli):
@@ -162,7 +181,7 @@ def test_chat_answers_questions_and_commands_from_stdin(run_cli):
     result = run_cli("chat", stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("paperbot: 6 papers by Zixin Wen")
+    assert out.startswith("paperbot: 6 papers in Zixin Wen's list, 48 sentences.")
     assert "Bootstrap Your Own Latent (BYOL)" in out
     assert "faster-wind: Faster WIND" in out
     assert "What Matters In The Structured Pruning" in out
@@ -291,3 +310,138 @@ def test_check_warns_when_env_is_readable_by_others(run_cli, tmp_path, mode, war
     assert (warning in result.stderr) is warned
     if warned:
         assert "chmod 600 .env" in result.stderr
+
+
+def _write_corpus(path, papers, owner=None):
+    """A small TOML corpus of (id, title, authors, abstract) papers."""
+    lines = [f'owner = "{owner}"', ""] if owner else []
+    for paper_id, title, authors, abstract in papers:
+        names = ", ".join(f'"{name}"' for name in authors)
+        lines += [
+            "[[papers]]",
+            f'id = "{paper_id}"',
+            f'title = "{title}"',
+            f"authors = [{names}]",
+            f'abstract = "{abstract}"',
+            "",
+        ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+ONE_PAPER = [("zebras", "On Zebras", ["Ada"], "Zebras run fast.")]
+
+
+def test_no_token_names_the_corpus_in_effect(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    result = run_cli(stdin="", PAPERBOT_CORPUS=str(corpus))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert (
+        first
+        == f"No DISCORD_TOKEN configured: opening the local console on the corpus at {corpus}."
+    )
+
+
+def test_one_paper_and_one_sentence_are_singular(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "one.toml", ONE_PAPER)
+    chat = run_cli("chat", "--corpus", str(corpus), stdin="")
+    assert chat.stdout.startswith("paperbot: 1 paper, 1 sentence. Ask a question"), chat.stdout
+    check = run_cli("check", "--corpus", str(corpus))
+    assert "  1 paper, 1 sentence, " in check.stdout, check.stdout
+
+
+def test_the_owner_line_says_whose_list_it_is_not_who_wrote_the_papers(run_cli, tmp_path):
+    papers = [*ONE_PAPER, ("lions", "On Lions", ["Bob"], "Lions sleep. They roar.")]
+    corpus = _write_corpus(tmp_path / "list.toml", papers, owner="Ada")
+    result = run_cli("chat", "--corpus", str(corpus), stdin="")
+    assert result.stdout.startswith("paperbot: 2 papers in Ada's list, 3 sentences."), result.stdout
+    assert "by Ada" not in result.stdout
+
+
+def test_an_edited_corpus_rebuilds_its_cached_index_without_a_warning(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    cache = tmp_path / "cache"
+    first = run_cli("ask", "zebras", "--corpus", str(corpus), PAPERBOT_INDEX_CACHE=str(cache))
+    assert first.returncode == 0 and any(cache.iterdir())
+    _write_corpus(corpus, [("zebras", "On Zebras", ["Ada"], "Zebras run fast and far.")])
+    edited = run_cli("ask", "zebras", "--corpus", str(corpus), PAPERBOT_INDEX_CACHE=str(cache))
+    assert edited.returncode == 0
+    assert "fast and far" in edited.stdout
+    assert edited.stderr == ""
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_corpus_works_before_or_after_the_command(run_cli, tmp_path, before):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    option = ["--corpus", str(corpus)]
+    args = [*option, "papers"] if before else ["papers", *option]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("zebras: On Zebras")
+
+
+def test_corpus_after_the_command_wins_over_one_before_it(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    result = run_cli("--corpus", str(tmp_path / "missing.toml"), "papers", "--corpus", str(corpus))
+    assert result.returncode == 0, result.stderr
+    assert "zebras" in result.stdout
+
+
+def test_corpus_before_no_command_opens_the_console_on_it(run_cli, tmp_path):
+    corpus = _write_corpus(tmp_path / "mine.toml", ONE_PAPER)
+    result = run_cli("--corpus", str(corpus), stdin="")
+    assert result.returncode == 0, result.stderr
+    assert f"opening the local console on the corpus at {corpus}." in result.stdout
+    assert "paperbot: 1 paper, 1 sentence." in result.stdout
+
+
+def _help(run_cli, *args, **env):
+    result = run_cli(*args, "--help", COLUMNS="200", **env)
+    assert result.returncode == 0, result.stderr
+    return " ".join(result.stdout.split())
+
+
+def test_help_shows_the_corpus_in_effect(run_cli, tmp_path):
+    assert "(default: the bundled corpus, " in _help(run_cli)
+    from_env = _help(run_cli, PAPERBOT_CORPUS="lab/papers.toml")
+    assert "(default: lab/papers.toml, from PAPERBOT_CORPUS)" in from_env
+    (tmp_path / ".env").write_text("PAPERBOT_CORPUS=from-dotenv.jsonl\n", encoding="utf-8")
+    assert "(default: from-dotenv.jsonl, from PAPERBOT_CORPUS)" in _help(run_cli, "ask")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_an_empty_question_gets_a_usage_hint_and_exit_2(run_cli, question):
+    result = run_cli("ask", question)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("paperbot: error: the question is empty: paperbot ask")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_ask_papers_lists_that_many_papers_in_the_text(run_cli):
+    result = run_cli("ask", "What is self-supervised learning?", "--papers", "2")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    record = json.loads(
+        run_cli("ask", "What is self-supervised learning?", "--papers", "2", "--json").stdout
+    )
+    listed = text[text.index("Papers, most relevant first:") :].splitlines()[1:]
+    assert len(listed) == 2 == len(record["papers"])
+    for number, (line, paper) in enumerate(zip(listed, record["papers"], strict=True), 1):
+        assert line.startswith(f"{number}. {paper['title'][:40]}")
+    assert "Related papers:" not in text
+    none = run_cli("ask", "What is self-supervised learning?", "--papers", "0").stdout
+    assert "Papers, most relevant first:" not in none and "Related papers:" not in none
+
+
+def test_ask_without_papers_keeps_the_short_related_line(run_cli):
+    text = run_cli("ask", "What is self-supervised learning?").stdout
+    assert "Related papers: " in text and "Papers, most relevant first:" not in text
+
+
+def test_chat_paper_lists_candidates_and_suggests_only_related_papers(run_cli):
+    script = ":paper contrastive\n:paper qwertyuiop\n:paper BYOL\n"
+    out = run_cli("chat", stdin=script).stdout
+    assert "'contrastive' matches 2 papers. Give more of the title, or the id:" in out
+    assert "No paper matches 'qwertyuiop'.\n\n" in out
+    assert "No paper matches 'BYOL'. Did you mean:\n  prediction-head-non-contrastive:" in out

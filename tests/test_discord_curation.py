@@ -513,7 +513,7 @@ async def test_while_a_search_is_held_other_interactions_and_heartbeats_go_on(
         held.gate.set()
 
     assert "Zixin Wen" in about
-    assert listed["embeds"][0]["title"] == "Papers by Zixin Wen"
+    assert listed["embeds"][0]["title"] == "Papers in Zixin Wen's list"
     assert offered.json["data"]["choices"]
     assert FEATURE_LEARNING in _first_paper(message_of(answered))
     assert len(standin.shown_for(question)) == 1

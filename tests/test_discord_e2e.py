@@ -313,7 +313,7 @@ async def test_papers_fits_one_page_without_buttons(tmp_path, retriever):
     message = message_of(reply)
     assert not message.get("components")
     (embed,) = message["embeds"]
-    assert embed["title"] == "Papers by Zixin Wen"
+    assert embed["title"] == "Papers in Zixin Wen's list"
     assert embed["description"].count("\n\n") == 5  # six papers
     assert "Zixin Wen, Yuanzhi Li (2022)" in embed["description"]
 
@@ -358,6 +358,26 @@ async def test_an_unknown_paper_gets_a_polite_reply_with_near_matches(tmp_path, 
     assert content.startswith("No paper matches “contrastive learnin theory”. Did you mean:")
     assert "Toward Understanding the Feature Learning Process" in content
     assert "/papers" in unknown_reply.json["data"]["content"]
+
+
+async def test_paper_lists_the_candidates_of_an_ambiguous_word_and_related_papers(
+    tmp_path, retriever
+):
+    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+        guild = standin.guilds[0]
+        ambiguous = await standin.slash(ALICE, "paper", guild=guild, title="contrastive")
+        ambiguous_reply = await interaction_reply(standin, ambiguous)
+        related = await standin.slash(ALICE, "paper", guild=guild, title="BYOL")
+        related_reply = await interaction_reply(standin, related)
+
+    content = ambiguous_reply.json["data"]["content"]
+    assert ambiguous_reply.json["data"]["flags"] & EPHEMERAL
+    assert content.startswith("“contrastive” matches 2 papers:")
+    assert "Toward Understanding the Feature Learning Process" in content
+    assert "The Mechanism of Prediction Head" in content
+    suggested = related_reply.json["data"]["content"].splitlines()
+    assert suggested[0] == "No paper matches “BYOL”. Did you mean:"
+    assert suggested[1].startswith("• The Mechanism of Prediction Head")
 
 
 async def test_about_says_whose_papers_and_how_many(tmp_path, retriever):

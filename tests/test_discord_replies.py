@@ -119,9 +119,23 @@ def test_the_paper_list_is_paged_with_page_numbers():
     papers = [_paper(f"p{n}", f"Paper {n}", year=2000 + n) for n in range(20)]
     pages = replies.paper_list_pages(papers, "Ada")
     assert len(pages) == 3
-    assert pages[0].embed.title == "Papers by Ada"
+    assert pages[0].embed.title == "Papers in Ada's list"
     assert pages[1].embed.footer.startswith("Page 2 of 3 · 20 papers")
     assert pages[1].embed.description.startswith("**Paper 8**\n2008\n\n**Paper 9**")
+
+
+def test_an_ambiguous_title_lists_the_candidates():
+    near = [_paper("a", "Contrastive *learning*"), _paper("b", "Non-contrastive learning")]
+    reply = replies.not_found_reply("contrastive", near, matched=2)
+    assert reply.ephemeral
+    assert reply.content.splitlines() == [
+        "“contrastive” matches 2 papers:",
+        "• Contrastive \\*learning\\*",
+        "• Non-contrastive learning",
+        "Pick one from the suggestions of /paper, or type more of its title.",
+    ]
+    many = replies.not_found_reply("learning", near, matched=9)
+    assert many.content.startswith("“learning” matches 9 papers; the 2 most relevant:")
 
 
 def test_an_unknown_paper_lists_the_near_matches():
@@ -178,7 +192,7 @@ def _about(status, *, record_questions=True, store_user_ids=False) -> str:
 
 def test_about_shows_when_the_corpus_was_loaded_in_each_readers_time():
     description = _about(CorpusStatus(LOADED, 7, 48))
-    assert "the papers of Zixin Wen: 7 papers, 48 sentences" in description
+    assert "the papers in Zixin Wen's list: 7 papers, 48 sentences" in description
     assert "The papers were loaded <t:1740830400:f> (<t:1740830400:R>)." in description
     assert "rejected" not in description
 
@@ -246,3 +260,14 @@ def test_matched_words_inside_a_web_address_are_not_bolded():
     description = answer_reply(Answer("q", hits=(hit,))).embed.description
     assert "https://github.com/x/disentanglement-lib.git" in description
     assert "**disentanglement**" in description
+
+
+def test_one_paper_and_one_sentence_are_singular():
+    assert "Zixin Wen's list: 1 paper, 1 sentence of abstracts" in _about(
+        CorpusStatus(LOADED, 1, 1)
+    )
+    assert replies.reload_reply(CorpusStatus(LOADED, 1, 1)).content.startswith(
+        "Reloaded the corpus: 1 paper, 1 sentence."
+    )
+    (page,) = replies.paper_list_pages([_paper("a", "Alone")], None)
+    assert page.embed.footer.startswith("1 paper · ")

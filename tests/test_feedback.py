@@ -255,7 +255,7 @@ def test_paperbot_report_prints_the_lists(run_cli, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Unanswered questions (3 asked), most frequent first:" in result.stdout
     assert "     2  what is dpo\n" in result.stdout  # the latest wording
-    assert "Answers voted not helpful (1 of 1 votes), most frequent first:" in result.stdout
+    assert "Answers voted not helpful (1 of 1 vote), most frequent first:" in result.stdout
     assert "showed: prediction-head-non-contrastive" in result.stdout
     record = json.loads(run_cli("report", "--json", PAPERBOT_DB=str(path)).stdout)
     assert record["unanswered"][0] == {
@@ -271,7 +271,23 @@ def test_paperbot_report_says_when_recording_is_off(run_cli, tmp_path):
         "report", PAPERBOT_DB=str(tmp_path / "none.sqlite3"), PAPERBOT_RECORD_QUESTIONS="off"
     )
     assert result.returncode == 0
-    assert "Recording is off" in result.stdout and "Unanswered questions: none." in result.stdout
+    assert "Recording is off" in result.stdout and "Nothing has been recorded yet" in result.stdout
+
+
+def test_paperbot_report_before_anything_was_recorded_says_what_is_recorded(run_cli, tmp_path):
+    path = tmp_path / "feedback.sqlite3"
+    result = run_cli("report", PAPERBOT_DB=str(path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Nothing has been recorded yet in {path}."
+    assert lines[1].startswith("Only questions asked in Discord are recorded")
+    assert "(paperbot chat) or with paperbot ask never are." in lines[1]
+    assert not path.exists()  # reading a report creates no database
+    # Console and CLI questions indeed leave it empty.
+    run_cli("ask", "recipe for chocolate cake", PAPERBOT_DB=str(path))
+    run_cli("chat", stdin="recipe for chocolate cake\n", PAPERBOT_DB=str(path))
+    since = run_cli("report", "--since", "1", PAPERBOT_DB=str(path))
+    assert since.stdout.startswith(f"Nothing was recorded in {path} since ")
 
 
 def test_paperbot_report_on_a_corrupt_database_exits_2_with_one_line(run_cli, tmp_path):

@@ -187,7 +187,9 @@ def test_a_hostile_paper_list_is_safe_on_every_page(paper_list, owner):
 @given(any_text, st.lists(papers(), max_size=5))
 def test_an_unknown_paper_reply_is_safe(query, near):
     check_message(replies.not_found_reply(query, near))
+    check_message(replies.not_found_reply(query, near, matched=len(near) + 2))
     render_near(query, near)
+    render_near(query, near, matched=len(near) + 2)
 
 
 @given(any_text, st.integers(min_value=0, max_value=10**20))

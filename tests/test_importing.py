@@ -164,9 +164,57 @@ def test_into_a_new_file_creates_it_and_says_the_bot_does_not_read_it(run_cli, t
     assert result.returncode == 0, result.stderr
     assert target.read_text(encoding="utf-8").startswith("# Papers that paperbot answers")
     assert "is not in the corpus the bot reads" in result.stdout
-    # compared with the bundled corpus, whose contrastive-learning paper is already there
-    assert "duplicate of contrastive-feature-learning" in result.stdout
+    assert f"PAPERBOT_CORPUS={target}" in result.stdout
+    # a separate corpus: the bundled corpus's papers are no duplicates of its own
+    assert "duplicate of contrastive-feature-learning" not in result.stdout
+    assert "  - wen2021toward (line 85): no abstract" in result.stdout
     assert len(load_corpus(target)) == 7  # the journal version is new without extra.toml
+
+
+def test_a_paper_of_the_bundled_corpus_is_new_to_a_separate_corpus(run_cli, tmp_path):
+    row = {
+        "title": "The Mechanism of Prediction Head in Non-contrastive Self-supervised Learning",
+        "abstract": "Again.",
+    }
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    result = run_cli("import", str(source), "--into", str(tmp_path / "mine"))
+    assert result.returncode == 2  # no such folder yet: a folder must exist, or name a file
+    (tmp_path / "mine").mkdir()
+    result = run_cli("import", str(source), "--into", str(tmp_path / "mine"))
+    assert result.returncode == 0, result.stderr
+    assert "Added 1 paper to" in result.stdout and "duplicate" not in result.stdout
+    (paper,) = load_corpus(tmp_path / "mine").papers
+    assert paper.title == row["title"]
+
+
+def test_into_a_folder_outside_the_served_corpus_is_checked_against_that_folder(
+    run_cli, corpus_dir
+):
+    # corpus_dir holds the bundled papers too: checked against the bundled corpus as well, its
+    # papers would collide with themselves.
+    before = (corpus_dir / "papers.toml").read_bytes()
+    result = run_cli("import", str(LIBRARY), "--into", str(corpus_dir))
+    assert result.returncode == 0, result.stderr
+    assert "Added 6 papers to" in result.stdout
+    assert "  - wen2021toward (line 85): duplicate of contrastive-feature-learning" in result.stdout
+    assert "is not in the corpus the bot reads" in result.stdout
+    assert (corpus_dir / "papers.toml").read_bytes().startswith(before)
+    assert len(load_corpus(corpus_dir)) == 6 + 2 + 6
+
+
+def test_into_a_file_of_the_served_folder_is_checked_against_the_whole_folder(run_cli, corpus_dir):
+    result = run_cli(
+        "import",
+        str(LIBRARY),
+        "--into",
+        str(corpus_dir / "more.toml"),
+        PAPERBOT_CORPUS=str(corpus_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "  - wen2021toward (line 85): duplicate of contrastive-feature-learning" in result.stdout
+    assert "not in the corpus the bot reads" not in result.stdout
+    assert len(load_corpus(corpus_dir)) == 6 + 2 + 6
 
 
 def test_jsonl_records_are_imported_with_the_corpus_fields(run_cli, corpus_dir, tmp_path):

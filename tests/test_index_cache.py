@@ -1,4 +1,4 @@
-"""The index cache: reused when valid, rebuilt with one warning when stale or damaged."""
+"""The index cache: reused when valid, rebuilt when stale (info) or damaged (one warning)."""
 
 import json
 import logging
@@ -27,8 +27,16 @@ def _answer(retriever):
     return [(h.paper.id, h.sentence, h.score) for h in answer.hits]
 
 
+def _cache_records(caplog, level=logging.WARNING):
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bot.search.index_cache" and r.levelno >= level
+    ]
+
+
 def _cache_warnings(caplog):
-    return [r.getMessage() for r in caplog.records if r.name == "bot.search.index_cache"]
+    return _cache_records(caplog, logging.WARNING)
 
 
 def test_a_cached_index_answers_exactly_like_a_fresh_one(tmp_path, bundled_corpus, caplog):
@@ -63,10 +71,12 @@ def test_an_edited_corpus_makes_the_cache_stale(tmp_path, bundled_corpus, caplog
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     rows[3]["abstract"] = "GUM improves the taste of soup."
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         edited = load_retriever(load_corpus(path), cache_dir=cache)
     assert edited.ask(QUESTION).hits[0].sentence == "GUM improves the taste of soup."
-    assert len(_cache_warnings(caplog)) == 1 and "stale" in _cache_warnings(caplog)[0]
+    assert _cache_warnings(caplog) == []  # an edit is normal: no warning
+    (rebuilt,) = _cache_records(caplog, logging.INFO)
+    assert "stale" in rebuilt and "rebuilding" in rebuilt
     caplog.clear()
     load_retriever(load_corpus(path), cache_dir=cache)
     assert _cache_warnings(caplog) == []  # rebuilt once, then reused
@@ -77,10 +87,11 @@ def test_changed_ranking_parameters_make_the_cache_stale(tmp_path, bundled_corpu
     cache = tmp_path / "cache"
     load_retriever(corpus, cache_dir=cache)
     changed = RankingParams(sentence_k1=1.7)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         retriever = load_retriever(corpus, changed, cache_dir=cache)
     assert _answer(retriever) == _answer(Retriever(corpus, changed))
-    assert "stale" in _cache_warnings(caplog)[0]
+    assert _cache_warnings(caplog) == []
+    assert "stale" in _cache_records(caplog, logging.INFO)[0]
 
 
 def _damage_truncate(path):

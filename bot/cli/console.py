@@ -1,4 +1,9 @@
-"""The interactive console: ask questions about the papers without Discord."""
+"""The interactive console: ask questions about the papers without Discord.
+
+On a terminal, the prompt has line editing and a history of this session's lines (the arrow keys,
+Ctrl-R), from the standard `readline` module; the history is kept in memory only, so nothing
+typed in the console is written anywhere. Piped input is read line by line, as it comes.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from bot.render.plain import (
     render_paper,
     render_paper_list,
 )
+from bot.render.presentation import count, owners_list
 from bot.search.lookup import find_paper
 from bot.search.retriever import Retriever
 
@@ -35,17 +41,31 @@ def run_console(
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
     stats = retriever.stats
-    owner = f" by {retriever.corpus.owner}" if retriever.corpus.owner else ""
+    owner = retriever.corpus.owner
+    whose = f" in {owners_list(owner)}" if owner else ""
     print(
-        f"paperbot: {stats.papers} papers{owner}, {stats.sentences} sentences. "
+        f"paperbot: {count(stats.papers, 'paper')}{whose}, {count(stats.sentences, 'sentence')}. "
         "Ask a question, or type :help.",
         file=stdout,
     )
+    if interactive and stdin is sys.stdin:
+        enable_line_editing()
     try:
         _loop(retriever, top, stdin, stdout, interactive)
     except KeyboardInterrupt:
         print(file=stdout)
     return 0
+
+
+def enable_line_editing() -> bool:
+    """Give `input()` line editing and an in-memory history; False where `readline` is missing
+    (Windows without pyreadline), where the prompt still works without them."""
+    try:
+        import readline
+    except ImportError:
+        return False
+    readline.set_auto_history(True)  # each line typed joins the history, in memory only
+    return True
 
 
 def _loop(retriever: Retriever, top: int, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
@@ -84,6 +104,8 @@ def _run_command(retriever: Retriever, command: str, argument: str) -> str:
     if command == "paper":
         if not argument:
             return "Usage: :paper ID_OR_TITLE"
-        found = find_paper(retriever.papers, argument)
-        return render_paper(found.paper) if found.paper else render_near(argument, found.near)
+        found = find_paper(retriever, argument)
+        if found.paper is None:
+            return render_near(argument, found.near, found.matched)
+        return render_paper(found.paper)
     return f"Unknown command :{command}. Type :help."

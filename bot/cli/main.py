@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from bot.bundled import BUNDLED_CORPUS
 from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
+from bot.render.presentation import count
 from bot.settings import Settings, exposed_mode, load_settings
 
 if TYPE_CHECKING:  # the modules behind the commands load only when a command runs
@@ -23,6 +25,7 @@ if TYPE_CHECKING:  # the modules behind the commands load only when a command ru
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
+DEFAULT_PAPERS = 10  # ranked papers per answer in JSON, unless --papers says otherwise
 
 
 Handler = Callable[[argparse.Namespace], int]
@@ -53,16 +56,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="paperbot",
+        formatter_class=_HelpFormatter,
         description="Answer questions about a researcher's papers, in Discord or a local console. "
         "With no command: run the Discord bot if DISCORD_TOKEN is set, else the local console.",
     )
-    parser.set_defaults(handler=_cmd_run, corpus=None)
+    corpus_help = "corpus file or folder"  # completed by _HelpFormatter when help is shown
+    parser.add_argument("--corpus", type=Path, metavar="PATH", help=corpus_help)
+    parser.set_defaults(handler=_cmd_run)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(
+            name, help=help_text, description=help_text, formatter_class=_HelpFormatter
+        )
+        # SUPPRESS: without --corpus after the command, the one before it (or None) stands.
         sub.add_argument(
-            "--corpus", type=Path, metavar="PATH", help="corpus file or folder (default: corpus/)"
+            "--corpus", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=corpus_help
         )
         sub.set_defaults(handler=handler)
         return sub
@@ -85,9 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--papers",
         type=_non_negative,
-        default=10,
+        default=None,
         metavar="N",
-        help="ranked papers per answer in JSON (default 10)",
+        help="the N most relevant papers with the answer (default: 10 in JSON, a few in text)",
     )
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
 
@@ -168,6 +177,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help whose --corpus line names the corpus in effect, read from the settings only when
+    help is shown (a command reads them itself, once)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.dest == "corpus":
+            return _corpus_help()
+        return super()._get_help_string(action)
+
+
+def _corpus_help() -> str:
+    """The --corpus help, naming the corpus in effect without it (the settings decide)."""
+    try:
+        path = load_settings().corpus_path
+    except PaperbotError:  # `paperbot check` reports bad settings; help is still shown
+        where = "PAPERBOT_CORPUS, else the bundled corpus"
+    else:
+        bundled = path.resolve() == BUNDLED_CORPUS.resolve()
+        where = f"the bundled corpus, {path}" if bundled else f"{path}, from PAPERBOT_CORPUS"
+    text = f"corpus file or folder, before or after the command (default: {where})"
+    return text.replace("%", "%%")  # argparse formats help strings with %
+
+
 def _positive(text: str) -> int:
     value = _whole(text)
     if value < 1:
@@ -215,9 +247,17 @@ def _live_corpus(args: argparse.Namespace, settings: Settings) -> LiveCorpus:
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.discord_token is None:
-        print("No DISCORD_TOKEN configured: opening the local console on the bundled corpus.")
+        where = _describe_corpus(args.corpus or settings.corpus_path)
+        print(f"No DISCORD_TOKEN configured: opening the local console on {where}.")
         return _cmd_chat(args, settings)
     return _serve(args, settings, force_sync=False)
+
+
+def _describe_corpus(path: Path) -> str:
+    """'the bundled corpus', or 'the corpus at PATH'."""
+    if path.resolve() == BUNDLED_CORPUS.resolve():
+        return "the bundled corpus"
+    return f"the corpus at {path}"
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -260,22 +300,27 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
+    if args.question is not None and not args.question.strip():
+        raise UsageError(
+            'the question is empty: paperbot ask "QUESTION", '
+            'for example paperbot ask "what is feature decoupling?"'
+        )
     settings = _settings()
     top = args.top or settings.top_k
+    papers = DEFAULT_PAPERS if args.papers is None else args.papers
     if args.batch is not None:
         questions = list(_read_batch(args.batch))
         retriever = _retriever(args, settings)
         for query_id, question in questions:
-            answer = retriever.ask(question, top=top, papers=args.papers)
+            answer = retriever.ask(question, top=top, papers=papers)
             print(json.dumps(answer.to_json(query_id), ensure_ascii=False))
         return 0
-    answer = _retriever(args, settings).ask(args.question, top=top, papers=args.papers)
+    answer = _retriever(args, settings).ask(args.question, top=top, papers=papers)
     if args.json:
         print(json.dumps(answer.to_json(None), ensure_ascii=False))
     else:
-        print(
-            render_answer(answer, more_hint="Run `paperbot papers` to see what the papers cover.")
-        )
+        hint = "Run `paperbot papers` to see what the papers cover."
+        print(render_answer(answer, more_hint=hint, papers=args.papers))
     return 0
 
 
@@ -323,13 +368,11 @@ def _cmd_papers(args: argparse.Namespace) -> int:
 
 def _cmd_paper(args: argparse.Namespace) -> int:
     from bot.render.plain import render_near, render_paper
-    from bot.search.documents import prepare
     from bot.search.lookup import find_paper
 
-    corpus = load_corpus(args.corpus or _settings().corpus_path)
-    found = find_paper([prepare(paper) for paper in corpus.papers], args.paper)
+    found = find_paper(_retriever(args), args.paper)
     if found.paper is None:
-        print(render_near(args.paper, found.near), file=sys.stderr)
+        print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
         return EXIT_NOT_FOUND
     print(render_paper(found.paper))
     return 0
@@ -374,7 +417,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     files = ", ".join(str(path) for path in corpus.sources)
     print(f"Corpus: {files}")
     print(f"  owner: {corpus.owner or '(not set)'}")
-    print(f"  {stats.papers} papers, {stats.sentences} sentences, {stats.vocabulary} terms")
+    print(
+        f"  {count(stats.papers, 'paper')}, {count(stats.sentences, 'sentence')}, "
+        f"{count(stats.vocabulary, 'term')}"
+    )
     print("Settings:")
     print(f"  Discord token: {'set' if settings.discord_token else 'not set (console only)'}")
     mode = exposed_mode(Path(".env"))
@@ -445,8 +491,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from bot.corpus.importing import plan_import, read_entries
     from bot.corpus.writer import append_papers
 
-    corpus_path = args.corpus or _settings().corpus_path
-    target = _import_target(args.into or corpus_path)
+    served = args.corpus or _settings().corpus_path
+    target = _import_target(args.into or served)
+    # An import is checked against the corpus its target belongs to: the served one when the
+    # target is part of it, else the target itself (a folder of its own, or one file).
+    inside = _serves(target, served)
+    corpus_path = served if inside else (args.into if args.into.is_dir() else target)
     files = _existing_corpus_files(corpus_path)
     others = [
         paper
@@ -460,25 +510,28 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if plan.added and not args.dry_run:
         append_papers(target, [added.paper for added in plan.added], others)  # first: it may fail
     _print_plan(plan, target, dry_run=args.dry_run)
-    if plan.added and not args.dry_run and not _serves(target, corpus_path):
-        print(f"Note: {target} is not in the corpus the bot reads ({corpus_path}).")
+    if plan.added and not args.dry_run and not inside:
+        print(
+            f"Note: {target} is not in the corpus the bot reads ({served}); "
+            f"to serve it, set PAPERBOT_CORPUS={corpus_path} or pass --corpus {corpus_path}."
+        )
     return 0
 
 
 def _print_plan(plan: ImportPlan, target: Path, dry_run: bool) -> None:
     if plan.added:
         verb = "Would add" if dry_run else "Added"
-        print(f"{verb} {_count(len(plan.added), 'paper')} to {target}:")
+        print(f"{verb} {count(len(plan.added), 'paper')} to {target}:")
         for added in plan.added:
             print(f"  + {added.paper.id}  ({added.label})")
     else:
         print(f"No new papers for {target}.")
     if plan.merged:
-        print(f"Merged {_count(len(plan.merged), 'duplicate entry', 'duplicate entries')}:")
+        print(f"Merged {count(len(plan.merged), 'duplicate entry', 'duplicate entries')}:")
         for merged in plan.merged:
             print(f"  = {merged.label} into {merged.into} ({merged.reason})")
     if plan.skipped:
-        print(f"Skipped {_count(len(plan.skipped), 'entry', 'entries')}:")
+        print(f"Skipped {count(len(plan.skipped), 'entry', 'entries')}:")
         for skipped in plan.skipped:
             print(f"  - {skipped.label}: {skipped.reason}")
 
@@ -501,7 +554,3 @@ def _existing_corpus_files(corpus_path: Path) -> list[Path]:
 def _serves(target: Path, corpus_path: Path) -> bool:
     corpus = corpus_path.resolve()
     return target.resolve() == corpus or target.resolve().parent == corpus
-
-
-def _count(number: int, singular: str, plural: str | None = None) -> str:
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"

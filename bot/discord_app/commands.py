@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -75,9 +76,10 @@ async def paper_command(
     interaction: discord.Interaction, title: app_commands.Range[str, 1, CHOICE_LIMIT]
 ) -> None:
     """Show one paper: its abstract, authors and links."""
-    found = find_paper(_client(interaction).live.retriever.papers, title)
+    # Off the event loop: a title not found is looked for in the abstracts too.
+    found = await asyncio.to_thread(find_paper, _client(interaction).live.retriever, title)
     if found.paper is None:
-        await respond(interaction, replies.not_found_reply(title, found.near))
+        await respond(interaction, replies.not_found_reply(title, found.near, found.matched))
     else:
         await respond(interaction, replies.paper_reply(found.paper))
 

@@ -18,7 +18,7 @@ from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
 from bot.render.pagination import paginate
-from bot.render.presentation import ELLIPSIS, byline, mark_spans, truncate
+from bot.render.presentation import ELLIPSIS, byline, count, mark_spans, owners_list, truncate
 from bot.search.answer import Answer, Hit
 from bot.search.documents import PaperText
 
@@ -284,11 +284,11 @@ def answer_reply(answer: Answer, *, ephemeral: bool = False) -> Reply:
 def paper_list_pages(papers: Sequence[PaperText], owner: str | None) -> list[Reply]:
     """Every paper (title, authors, year), as pages of one embed each; page numbers in footers."""
     entries = [_paper_entry(p) for p in papers]
-    title = fit(f"Papers by {_one_line(owner)}" if owner else "Papers", TITLE_LIMIT)
+    title = fit(f"Papers in {owners_list(_one_line(owner))}" if owner else "Papers", TITLE_LIMIT)
     pages = paginate(entries, per_page=PAPERS_PER_PAGE, max_chars=DESCRIPTION_LIMIT)
     replies = []
     for number, page in enumerate(pages, start=1):
-        footer = f"{len(papers)} papers · /paper for an abstract"
+        footer = f"{count(len(papers), 'paper')} · /paper for an abstract"
         if len(pages) > 1:
             footer = f"Page {number} of {len(pages)} · {footer}"
         description = "\n\n".join(page) or "The corpus has no papers."
@@ -319,9 +319,16 @@ def paper_reply(paper: PaperText) -> Reply:
     return Reply(embed=fit_embed(Embed(title, description, url, tuple(fields), footer)))
 
 
-def not_found_reply(query: str, near: Sequence[PaperText]) -> Reply:
-    """A polite 'no such paper', with the near matches to pick from."""
+def not_found_reply(query: str, near: Sequence[PaperText], matched: int = 0) -> Reply:
+    """A polite 'no such paper' with the near matches to pick from, or, when `matched` (> 1)
+    titles fit the query, the candidates."""
     asked = fit(_one_line(query), 200)
+    if matched > 1:
+        shown = f"; the {len(near)} most relevant" if matched > len(near) else ""
+        lines = [f"“{asked}” matches {count(matched, 'paper')}{shown}:"]
+        lines += [f"• {fit(title_line(p), 300)}" for p in near]
+        lines.append("Pick one from the suggestions of /paper, or type more of its title.")
+        return Reply(fit("\n".join(lines), CONTENT_LIMIT, str), ephemeral=True)
     if not near:
         return Reply(f"No paper matches “{asked}”. Run /papers to see them all.", ephemeral=True)
     lines = [f"No paper matches “{asked}”. Did you mean:"]
@@ -334,7 +341,9 @@ def about_reply(
     owner: str | None, status: CorpusStatus, *, record_questions: bool, store_user_ids: bool
 ) -> Reply:
     """What the bot does, what it serves since when, and what it records."""
-    whose = f"the papers of {fit(_one_line(owner), 200)}" if owner else "a set of papers"
+    whose = (
+        f"the papers in {owners_list(fit(_one_line(owner), 200))}" if owner else "a set of papers"
+    )
     papers, sentences = status.papers, status.sentences
     loaded = f"The papers were loaded {_when(status.loaded_at)}."
     if status.error is not None:
@@ -354,7 +363,8 @@ def about_reply(
             f"the owner turns this off with {switch}."
         )
     description = (
-        f"I answer questions about {whose}: {papers} papers, {sentences} sentences of abstracts. "
+        f"I answer questions about {whose}: {count(papers, 'paper')}, "
+        f"{count(sentences, 'sentence')} of abstracts. "
         "I reply with the sentences that answer best, under the papers they come from, and I "
         "say so when nothing fits.\n\n"
         "**How to ask**\n"
@@ -370,7 +380,7 @@ def about_reply(
 
 def reload_reply(status: CorpusStatus) -> Reply:
     """The outcome of /reload, for the admin who ran it."""
-    counts = f"{status.papers} papers, {status.sentences} sentences"
+    counts = f"{count(status.papers, 'paper')}, {count(status.sentences, 'sentence')}"
     if status.error is None:
         return Reply(
             f"Reloaded the corpus: {counts}. Questions are answered from it now.", ephemeral=True

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from bot.feedback.store import FeedbackReport
-from bot.render.presentation import byline, mark_spans
+from bot.render.presentation import byline, count, mark_spans
 from bot.search.answer import Answer
 from bot.search.documents import PaperText
 
@@ -21,7 +21,11 @@ def no_mark(text: str) -> str:
     return text
 
 
-def render_answer(answer: Answer, *, mark: Marker = no_mark, more_hint: str = "") -> str:
+def render_answer(
+    answer: Answer, *, mark: Marker = no_mark, more_hint: str = "", papers: int | None = None
+) -> str:
+    """The best sentences under their papers, then a few related papers' titles; `papers`
+    asks for a list of that many of the most relevant papers instead."""
     lines: list[str] = []
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
@@ -36,7 +40,15 @@ def render_answer(answer: Answer, *, mark: Marker = no_mark, more_hint: str = ""
         source = f"{hit.paper.title} — {byline(hit.paper.paper.authors, hit.paper.paper.year)}"
         lines.append(textwrap.indent(source, "   "))
         lines.append("")
-    if len(answer.papers) > 1:
+    if papers is not None:
+        ranked = answer.papers[:papers]
+        if ranked:
+            lines.append("Papers, most relevant first:")
+        lines += [
+            f"{p.rank}. {p.paper.title} — {byline(p.paper.paper.authors, p.paper.paper.year)}"
+            for p in ranked
+        ]
+    elif len(answer.papers) > 1:
         lines.append("Related papers: " + "; ".join(p.paper.title for p in answer.papers[1:4]))
     return "\n".join(lines).rstrip()
 
@@ -68,15 +80,41 @@ def render_paper(paper: PaperText) -> str:
     return "\n".join(lines)
 
 
-def render_near(query: str, near: Sequence[PaperText]) -> str:
+def render_near(query: str, near: Sequence[PaperText], matched: int = 0) -> str:
+    """No one paper for `query`: the `matched` (> 1) papers it fits, or the `near` suggestions."""
+    listed = "\n".join(f"  {p.id}: {p.title}" for p in near)
+    if matched > 1:
+        shown = f"; the {len(near)} most relevant" if matched > len(near) else ""
+        return (
+            f"{query!r} matches {count(matched, 'paper')}{shown}. "
+            f"Give more of the title, or the id:\n{listed}"
+        )
     message = f"No paper matches {query!r}."
     if near:
-        message += " Did you mean:\n" + "\n".join(f"  {p.id}: {p.title}" for p in near)
+        message += " Did you mean:\n" + listed
     return message
+
+
+ONLY_DISCORD_IS_RECORDED = (
+    "Only questions asked in Discord are recorded (those the papers did not answer, and the "
+    "votes on answers); questions asked in the console (paperbot chat) or with paperbot ask "
+    "never are."
+)
 
 
 def render_report(report: FeedbackReport, where: str, recording: bool) -> str:
     period = f"since {report.since:%Y-%m-%d %H:%M} UTC" if report.since else "so far"
+    votes = report.helpful_votes + report.unhelpful_votes
+    if report.unanswered_count == 0 and votes == 0:
+        nothing = (
+            f"Nothing was recorded in {where} {period}."
+            if report.since
+            else f"Nothing has been recorded yet in {where}."
+        )
+        lines = [nothing, ONLY_DISCORD_IS_RECORDED]
+        if not recording:
+            lines.append("Recording is off (PAPERBOT_RECORD_QUESTIONS=off): nothing is recorded.")
+        return "\n".join(lines)
     lines = [f"Feedback in {where}, {period}."]
     if not recording:
         lines.append("Recording is off (PAPERBOT_RECORD_QUESTIONS=off): nothing new is recorded.")
@@ -89,10 +127,9 @@ def render_report(report: FeedbackReport, where: str, recording: bool) -> str:
     else:
         lines.append("Unanswered questions: none.")
     lines.append("")
-    votes = report.helpful_votes + report.unhelpful_votes
     if report.unhelpful:
         lines.append(
-            f"Answers voted not helpful ({report.unhelpful_votes} of {votes} votes), "
+            f"Answers voted not helpful ({report.unhelpful_votes} of {count(votes, 'vote')}), "
             "most frequent first:"
         )
         for answer in report.unhelpful:
@@ -100,5 +137,5 @@ def render_report(report: FeedbackReport, where: str, recording: bool) -> str:
             if answer.paper_ids:
                 lines.append(f"        showed: {', '.join(answer.paper_ids)}")
     else:
-        lines.append(f"Answers voted not helpful: none ({votes} votes).")
+        lines.append(f"Answers voted not helpful: none ({count(votes, 'vote')}).")
     return "\n".join(lines)

@@ -22,6 +22,16 @@ def byline(authors: Sequence[str], year: int | None, limit: int = 3) -> str:
     return f"{names} ({year})" if names else str(year)
 
 
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """'1 paper', '2 papers'; `plural` for a word that does not just take an s."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def owners_list(owner: str) -> str:
+    """Whose list of papers it is, as in "Ada's list" (its owner need not have written them)."""
+    return f"{owner}'s list"
+
+
 def truncate(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
     if len(text) <= limit:

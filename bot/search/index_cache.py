@@ -4,8 +4,9 @@ One `.npz` file per corpus location, written by numpy and read back with `allow_
 (plain arrays, never pickled objects), holding both BM25 indexes, the cleaned titles and
 abstracts as UTF-8 bytes, where each sentence stands in its abstract, and a key over everything
 the index depends on: the corpus's titles and abstracts, the analyzer, the BM25 format and the
-ranking parameters that shape the index. A stale, truncated or corrupt file is ignored with one
-warning and rebuilt; a file that cannot be written only costs the next start its speed.
+ranking parameters that shape the index. A stale file (the corpus was edited) is rebuilt, which
+is only logged at info level; a truncated or corrupt file is ignored with one warning and
+rebuilt; a file that cannot be written only costs the next start its speed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class _Unusable(Exception):
     """The file is there but cannot give this corpus's index; the message says why."""
 
 
+class _Stale(_Unusable):
+    """The file is the index of an earlier version of the corpus or of the ranking settings."""
+
+
 def load_retriever(
     corpus: Corpus, params: RankingParams | None = None, cache_dir: Path | None = None
 ) -> Retriever:
@@ -50,6 +55,9 @@ def load_retriever(
         parts = _read(path, key, corpus)
     except (FileNotFoundError, NotADirectoryError):
         parts = None  # nothing cached yet (writing it says what is wrong with the folder)
+    except _Stale as stale:
+        log.info("Index cache %s %s; rebuilding it.", path, stale)  # normal after an edit
+        parts = None
     except _Unusable as problem:
         log.warning("Index cache %s %s; rebuilding it.", path, problem)
         parts = None
@@ -88,7 +96,7 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
         raise _Unusable(f"is unreadable ({exc.__class__.__name__})") from None
     try:
         if _text(arrays["key"]) != key:
-            raise _Unusable("is stale (the corpus or the ranking settings changed)")
+            raise _Stale("is stale (the corpus or the ranking settings changed)")
         titles = _text(arrays["titles"]).split(_SEPARATOR)
         abstracts = _text(arrays["abstracts"]).split(_SEPARATOR)
         if not len(titles) == len(abstracts) == len(corpus.papers):

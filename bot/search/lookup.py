@@ -1,55 +1,100 @@
-"""Finding a paper by id or title, the way a person types it: exact, prefix, or close enough."""
+"""Finding a paper by id or title, the way a person types it: exact, prefix, or close enough.
+
+When no one paper is meant, the lookup says why: several titles match (the candidates, most
+relevant first), or none does (the papers related to what was typed, by the retriever's ranking
+of titles and abstracts, and titles spelt alike). Nothing unrelated is ever suggested.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.search.documents import PaperText
+from bot.text.stopwords import ENGLISH_STOPWORDS
+
+if TYPE_CHECKING:
+    from bot.search.retriever import Retriever
 
 _ACCEPT = 75  # a fuzzy score this high, clearly ahead of the next one, is taken as the paper
 _CLEAR_LEAD = 15
 _SUGGEST = 50
+_ALIKE_WORD = 80  # a typed word this close to a title word (0-100) is that word misspelt
 _WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class Lookup:
+    """The paper a query names; else `near`: the candidates (when `matched` titles match the
+    query, more than one) or the suggestions related to it (when `matched` is 0; maybe none)."""
+
     paper: PaperText | None
     near: tuple[PaperText, ...] = ()
+    matched: int = 0
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.matched > 1
 
 
 def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def find_paper(papers: Sequence[PaperText], query: str, suggestions: int = 5) -> Lookup:
+def find_paper(retriever: Retriever, query: str, suggestions: int = 5) -> Lookup:
+    papers = retriever.papers
     wanted = _key(query)
     if not wanted:
         return Lookup(None, tuple(papers[:suggestions]))
     for paper in papers:
         if wanted in (_key(paper.id), _key(paper.title), _key(paper.paper.title)):
             return Lookup(paper)
-    prefixed = [
-        p for p in papers if _key(p.title).startswith(wanted) or _key(p.id).startswith(wanted)
-    ]
-    if len(prefixed) == 1:
-        return Lookup(prefixed[0])
     words = set(_WORDS.findall(wanted))
-    containing = [p for p in papers if words <= set(_WORDS.findall(_key(f"{p.title} {p.id}")))]
-    if len(containing) == 1:
-        return Lookup(containing[0])
-    ranked = rank_titles(papers, query, limit=max(suggestions, 2))
-    if ranked:
-        best_score = ranked[0][1]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    matching = [
+        p
+        for p in papers
+        if _key(p.title).startswith(wanted)
+        or _key(p.id).startswith(wanted)
+        or (words and words <= set(_WORDS.findall(_key(f"{p.title} {p.id}"))))
+    ]
+    if len(matching) == 1:
+        return Lookup(matching[0])
+    relevant = _by_relevance(retriever, query, len(papers))
+    if matching:
+        order = {paper.id: place for place, paper in enumerate(relevant)}
+        matching.sort(key=lambda p: order.get(p.id, len(order)))  # stable: then corpus order
+        return Lookup(None, tuple(matching[:suggestions]), matched=len(matching))
+    alike = [
+        (paper, score)
+        for paper, score in rank_titles(papers, query, limit=max(suggestions, 2))
+        if _shares_a_word(wanted, paper)
+    ]
+    if alike:
+        (best, best_score), runner_up = alike[0], alike[1][1] if len(alike) > 1 else 0.0
         if best_score >= _ACCEPT and best_score - runner_up >= _CLEAR_LEAD:
-            return Lookup(ranked[0][0])
-    near = prefixed or containing or [paper for paper, score in ranked if score >= _SUGGEST]
+            return Lookup(best)
+    near = relevant + [p for p, score in alike if score >= _SUGGEST and p not in relevant]
     return Lookup(None, tuple(near[:suggestions]))
+
+
+def _by_relevance(retriever: Retriever, query: str, limit: int) -> list[PaperText]:
+    """The papers whose title or abstract shares terms with `query`, most relevant first."""
+    return [ranked.paper for ranked in retriever.ask(query, top=1, papers=limit).papers]
+
+
+def _shares_a_word(wanted: str, paper: PaperText) -> bool:
+    """Whether a word of `wanted` (not a stop word) is, or is a misspelling of, a title word."""
+    typed = [w for w in _WORDS.findall(wanted) if w not in ENGLISH_STOPWORDS]
+    title = set(_WORDS.findall(_key(f"{paper.title} {paper.id}"))) - ENGLISH_STOPWORDS
+    return any(word in title or _misspelt(word, title) for word in typed)
+
+
+def _misspelt(word: str, title: set[str]) -> bool:
+    return len(word) >= 4 and any(fuzz.ratio(word, other) >= _ALIKE_WORD for other in title)
 
 
 def rank_titles(
