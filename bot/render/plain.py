@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from bot.feedback.store import FeedbackReport
-from bot.render.presentation import byline, mark_spans
+from bot.render.presentation import byline, mark_spans, paper_facts, source_numbers
 from bot.search.answer import Answer
 from bot.search.documents import PaperText
 
@@ -23,18 +23,26 @@ def no_mark(text: str) -> str:
 
 def render_answer(answer: Answer, *, mark: Marker = no_mark, more_hint: str = "") -> str:
     lines: list[str] = []
+    for paper in answer.following:
+        lines.append(f"Following up on: {paper.title} — {' · '.join(paper_facts(paper.paper))}")
+    if answer.following:
+        lines.append("")
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
     if not answer.hits:
+        if answer.following:
+            lines.append("No sentence of it answers that more closely.")
+            return "\n".join(lines)
         lines.append("Nothing in the papers answers that.")
         if more_hint:
             lines.append(more_hint)
         return "\n".join(lines)
+    sources = source_numbers([hit.paper.id for hit in answer.hits])
     for hit in answer.hits:
         quote = mark_spans(hit.sentence, hit.highlights, mark)
         lines.append(f"{hit.rank}. “{quote}”")
         source = f"{hit.paper.title} — {byline(hit.paper.paper.authors, hit.paper.paper.year)}"
-        lines.append(textwrap.indent(source, "   "))
+        lines.append(textwrap.indent(f"[{sources[hit.paper.id]}] {source}", "   "))
         lines.append("")
     if len(answer.papers) > 1:
         lines.append("Related papers: " + "; ".join(p.paper.title for p in answer.papers[1:4]))

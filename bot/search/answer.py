@@ -64,4 +64,5 @@ class Answer:
                 }
                 for ranked in self.papers
             ],
+            "following": [paper.id for paper in self.following],
         }
