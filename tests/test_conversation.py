@@ -110,6 +110,15 @@ def test_a_pronoun_with_another_papers_topic_switches_when_the_followed_paper_la
     assert resolve(small, "do they predict contacts?", turns).about == ("folding",)
 
 
+@pytest.mark.parametrize(
+    "question", ["which papers are from 2023?", "how many papers are there?", "list all the papers"]
+)
+def test_a_question_about_the_papers_in_general_stands_alone(small, question):
+    turns = after(small, "how are residue contacts predicted?")
+    assert not resolve(small, question, turns).is_follow_up
+    assert resolve(small, "what are their papers about?", turns).about == ("folding",)
+
+
 def test_a_topic_inside_the_followed_paper_stays_with_it(small):
     turns = after(small, "how are residue contacts predicted?")
     assert resolve(small, "protein family sequences", turns).about == ("folding",)

@@ -6,13 +6,19 @@ import argparse
 import functools
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
 from bot.settings import Settings, exposed_mode, load_settings
+
+if TYPE_CHECKING:
+    from bot.evaluation.scoring import ConversationReport, ConversationTurn
+    from bot.search.answer import Answer
+    from bot.search.retriever import Retriever
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -247,7 +253,7 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     from bot.render.plain import render_answer
-    from bot.search.conversation import answer_in_conversation, turn_of
+    from bot.search.conversation import Turn, answer_in_conversation, turn_of
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
@@ -256,7 +262,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.batch is not None:
         questions = list(_read_batch(args.batch))
         retriever = _retriever(args, settings)
-        turns: dict[str, list] = {}  # conversation -> its turns so far, in file order
+        turns: dict[str, list[Turn]] = {}  # conversation -> its turns so far, in file order
         for query_id, question, conversation in questions:
             earlier = turns.setdefault(conversation, []) if conversation is not None else []
             answer = answer_in_conversation(
@@ -275,7 +281,9 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _answer_json(answer, query_id: str | int | None, render) -> dict:
+def _answer_json(
+    answer: Answer, query_id: str | int | None, render: Callable[[Answer], str]
+) -> dict[str, object]:
     """The answer's JSON object, with "text": the answer as the console prints it."""
     return {**answer.to_json(query_id), "text": render(answer)}
 
@@ -371,13 +379,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_conversations(retriever, turns):
+def _evaluate_conversations(
+    retriever: Retriever, turns: Sequence[ConversationTurn]
+) -> ConversationReport:
     """Each turn answered as `ask --batch` answers it, scored on the text the console prints."""
     from bot.evaluation.scoring import evaluate_conversations
     from bot.render.plain import render_answer
     from bot.search.conversation import answer_in_conversation, turn_of
 
-    def ask(question, earlier):
+    def ask(question: str, earlier: Sequence[Answer]) -> Answer:
         return answer_in_conversation(retriever, question, [turn_of(a) for a in earlier])
 
     return evaluate_conversations(ask, turns, render_answer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -49,7 +49,7 @@ def answer_more_id(answer: Answer, top: int) -> str | None:
 
 
 class MoreButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=(
         rf"{_PREFIX}:(?P<shown>[0-9]{{1,2}}):(?P<top>[1-5]):(?P<about>[^:]*):(?P<question>.+)"
     ),
@@ -69,7 +69,7 @@ class MoreButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button,
+        item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
     ) -> MoreButton:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
@@ -68,7 +69,7 @@ class ConversationReport:
     right: int
     failures: tuple[str, ...]  # "id: why"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "turns": self.turns,
             "scored": self.scored,
@@ -191,7 +192,7 @@ def _dev_question(path: Path, number: int, record: dict) -> DevQuestion:
     return DevQuestion(str(record.get("id", number)), question, tuple(titles), phrase or None)
 
 
-def _conversation_turn(path: Path, number: int, record: dict) -> ConversationTurn:
+def _conversation_turn(path: Path, number: int, record: dict[str, Any]) -> ConversationTurn:
     question = record.get("question", record.get("text"))
     if not isinstance(question, str):
         raise EvaluationInputError(f"{path}:{number}: needs 'question' text")

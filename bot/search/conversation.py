@@ -54,6 +54,13 @@ _POINTING_BACK = re.compile(
 )
 
 
+# A question for a list of papers ("which papers are from 2023?", "how many papers ...") is about
+# the whole corpus, not about the previous answer.
+_ASKS_FOR_PAPERS = re.compile(
+    r"\b(?:papers|articles|publications|how many|list (?:all|every|the))\b", re.IGNORECASE
+)
+
+
 class CorpusKnowledge(Protocol):
     """What resolving a follow-up asks of the corpus (`Retriever` provides it)."""
 
@@ -127,6 +134,8 @@ def resolve(knowledge: CorpusKnowledge, question: str, turns: Sequence[Turn]) ->
     content = [term for term in weights if term not in about_words]
     if content and not knowledge.is_answerable(content):
         return FollowUp(question, note="its own words are not in the papers")
+    if _ASKS_FOR_PAPERS.search(question) and not points_back(question):
+        return FollowUp(question, note="it asks about the papers, not one answer")
     topic = {
         term: weights[term]
         for term in content
