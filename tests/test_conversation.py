@@ -79,6 +79,8 @@ def after(small: Retriever, question: str) -> tuple[Turn, ...]:
         "what is the main result?",
         "where is the code?",
         "what did the paper find",
+        "what are the limitations?",
+        "What assumptions are made?",
     ],
 )
 def test_a_question_pointing_back_or_without_a_topic_follows_up(small, question):
