@@ -36,7 +36,7 @@ ABOUT_A_PAPER = (
     "contribution contributions propose proposed claim claims conclude conclusion "
     "tell explain describe summary summarize summarise say says mean means idea "
     "more else detail details about one ones "
-    "assume assumes assumption assumptions make makes use uses used role "
+    "assume assumes assumption assumptions make makes made use uses used role "
     "limitation limitations weakness weaknesses drawback drawbacks future"
 )
 # A term in more than this share of the papers says nothing about which paper is meant.
