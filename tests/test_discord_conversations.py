@@ -4,6 +4,7 @@ answer threads, the "More" button (also after a restart) and command mentions.""
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from bot.discord_app.more import MAX_PASSAGES, more_custom_id
 from tests.discord_harness import (
@@ -87,6 +88,7 @@ async def test_a_reply_to_an_answer_follows_up_on_it_and_each_person_has_their_o
         )
         again_answer = await _answer_to(standin, again)
         await settle(bot)
+        database = bot.client.feedback.path
 
     assert "Following up on" not in _description(gum_answer)
     assert _description(bob_answer).startswith(f"Following up on: **{PRUNING}** — ")
@@ -96,6 +98,11 @@ async def test_a_reply_to_an_answer_follows_up_on_it_and_each_person_has_their_o
     for alone in (dm_answer, plain_answer):
         assert "Following up on" not in _description(alone)
     assert _description(again_answer).startswith(f"Following up on: **{PRUNING}**")
+    # Only the questions that stood alone and found nothing are recorded as unanswered; the
+    # follow-ups named their paper.
+    with sqlite3.connect(database) as db:
+        unanswered = db.execute("SELECT question FROM unanswered").fetchall()
+    assert unanswered == [("who wrote it?",), ("who wrote it?",)]
 
 
 async def test_a_dm_is_one_conversation_per_person(tmp_path, retriever):

@@ -276,8 +276,9 @@ class PaperClient(discord.Client):
         return view if view.children else None
 
     async def record_answer(self, answer: Answer, user_id: int) -> None:
-        """Record `answer`'s question if nothing answered it (after the answer was sent)."""
-        if self.feedback.enabled and not answer.found:
+        """Record `answer`'s question if nothing answered it (after the answer was sent); a
+        follow-up that named its paper did answer."""
+        if self.feedback.enabled and not answer.found and not answer.following:
             await self._record(self.feedback.record_answer, answer, user_id)
 
     async def record_vote(self, ballot: Ballot, helpful: bool, user_id: int) -> None:
