@@ -8,8 +8,11 @@ nothing is left that narrows the papers down. A question whose own words point t
 ("what about the pruning paper?") starts afresh, and a question the papers cannot answer ("who
 won the world cup?") stays unanswered, whatever came before.
 
-The corpus is asked, through `CorpusKnowledge`, which terms it knows and how many papers hold
-them: a word is generic or distinctive in *this* corpus, not by a list.
+The words that ask about a paper are a short list (`ABOUT_A_PAPER`); whether the words left name
+a topic is asked of the corpus, through `CorpusKnowledge`: which terms it knows, and how many
+papers hold them ("learning" names no topic where every paper is about learning).
+
+`answer_in_conversation` is the one entry point the front ends call.
 """
 
 from __future__ import annotations
