@@ -70,6 +70,9 @@ class Settings:
     store_user_ids: bool = False
     index_cache: Path | None = None  # folder for built indexes; None: build at every start
     watch_corpus: bool = True  # the Discord bot reloads the corpus when its files change
+    # Open a thread on each answer to a mention and answer every message in it as a follow-up
+    # (needs the privileged Message Content intent).
+    answer_threads: bool = False
 
     def database_path(self) -> Path:
         """The SQLite file for unanswered questions and votes."""
@@ -109,6 +112,10 @@ SETTINGS_KEYS = {
     "PAPERBOT_STORE_USER_IDS": "store who asked or voted with each record: on or off (default off)",
     "PAPERBOT_INDEX_CACHE": "folder for the built index, or off (default ~/.cache/paperbot)",
     "PAPERBOT_WATCH_CORPUS": "reload the corpus when its files change: on or off (default on)",
+    "PAPERBOT_ANSWER_THREADS": (
+        "open a thread on each answer to a mention and answer every message in it: on or off "
+        "(default off; needs the Message Content intent)"
+    ),
 }
 
 
@@ -144,6 +151,7 @@ def load_settings(
         store_user_ids=_switch(get("PAPERBOT_STORE_USER_IDS"), "PAPERBOT_STORE_USER_IDS", False),
         index_cache=_index_cache(get("PAPERBOT_INDEX_CACHE"), values),
         watch_corpus=_switch(get("PAPERBOT_WATCH_CORPUS"), "PAPERBOT_WATCH_CORPUS", True),
+        answer_threads=_switch(get("PAPERBOT_ANSWER_THREADS"), "PAPERBOT_ANSWER_THREADS", False),
     )
 
 

@@ -52,6 +52,13 @@ HEARTBEAT_INTERVAL_MS = 41250
 INTERACTION_WINDOW = 3.0  # seconds Discord waits for an interaction's first response
 _BACKLOG = 1000  # dispatched events a session keeps for replay on RESUME
 
+# Gateway intent and application flags around message text (the privileged Message Content).
+MESSAGE_CONTENT_INTENT = 1 << 15
+GATEWAY_MESSAGE_CONTENT = 1 << 18  # application flag: the intent is enabled
+GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # the same, for unverified bots
+# Close code for an IDENTIFY asking for a privileged intent the application was not granted.
+DISALLOWED_INTENTS = 4014
+
 # Discord's JSON error codes that a client has to handle.
 UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060
 
@@ -326,6 +333,7 @@ class GatewaySession:
         self.received: list[dict] = []  # every frame the client sent, parsed
         self.heartbeats: list[float] = []  # the loop's clock at each heartbeat received
         self.identified = asyncio.Event()  # set by IDENTIFY or a successful RESUME
+        self.intents = 0  # what IDENTIFY asked for
         self.resumed = False
         self.closed = asyncio.Event()
 
@@ -389,7 +397,10 @@ class GatewaySession:
                 "guilds": [{"id": g.id, "unavailable": True} for g in standin.guilds],
                 "session_id": self.session_id,
                 "resume_gateway_url": standin.gateway_url,
-                "application": {"id": str(standin.application_id), "flags": 0},
+                "application": {
+                    "id": str(standin.application_id),
+                    "flags": standin.application_flags,
+                },
                 "private_channels": [],
                 "relationships": [],
                 "presences": [],
@@ -407,6 +418,14 @@ class GatewaySession:
         elif op == 2:  # identify
             if frame["d"].get("token") != self.standin.token:
                 await self.close(4004)
+                return
+            self.intents = int(frame["d"].get("intents") or 0)
+            granted = GATEWAY_MESSAGE_CONTENT | GATEWAY_MESSAGE_CONTENT_LIMITED
+            if (
+                self.intents & MESSAGE_CONTENT_INTENT
+                and not self.standin.application_flags & granted
+            ):
+                await self.close(DISALLOWED_INTENTS)
                 return
             self.state = _Session()
             self.state.connection = self
@@ -444,8 +463,10 @@ class StandIn:
         guilds: tuple[Guild, ...] | None = None,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         interaction_window: float = INTERACTION_WINDOW,
+        application_flags: int = 0,
     ) -> None:
         self.token = token
+        self.application_flags = application_flags
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_window = interaction_window
         self.application_id = application_id
@@ -455,6 +476,7 @@ class StandIn:
         self.requests: list[Recorded] = []
         self.commands: dict[str | None, list[dict]] = {}  # None: global, else a guild id
         self.messages: dict[str, dict] = {}  # every message the bot created, by id
+        self.threads: dict[str, dict] = {}  # every thread the bot opened, by id
         self.originals: dict[str, dict] = {}  # interaction token -> its original response
         self.interactions: dict[str, dict] = {}  # interaction token -> the interaction sent
         self.followups: dict[str, list[dict]] = {}  # interaction token -> follow-ups created
@@ -617,17 +639,29 @@ class StandIn:
         dm_channel_id: str | None = None,
         mentions: list[dict] = (),  # type: ignore[assignment]
         via: GatewaySession | None = None,
+        reply_to: dict | None = None,
+        thread_id: str | None = None,
     ) -> dict:
-        """A MESSAGE_CREATE in `guild`'s channel, or in a DM channel when `guild` is None.
+        """A MESSAGE_CREATE in `guild`'s channel (or its thread `thread_id`), or in a DM channel
+        when `guild` is None.
 
-        `via` sends it in that connection's session (default: the latest connection)."""
+        `reply_to`: the message this one replies to, pinging its author (Discord's default).
+        The text is delivered as Discord delivers it: without the Message Content intent, a
+        server message arrives with empty content unless it mentions the bot in its text or
+        replies to one of the bot's messages (a reply to an interaction's response does not
+        count). `via` sends it in that connection's session
+        (default: the latest connection). Returns the message as written."""
+        mentions = list(mentions)
+        if reply_to is not None and reply_to["author"] not in mentions:
+            mentions.append(reply_to["author"])
         if guild is not None:
             message = message_payload(
-                channel_id=guild.channel_id,
+                channel_id=thread_id or guild.channel_id,
                 guild_id=guild.id,
                 author=author,
                 content=content,
                 mentions=[{**u, "member": member_payload(u, with_user=False)} for u in mentions],
+                message_reference=_reference(reply_to),
             )
             message["member"] = member_payload(author, with_user=False)
         else:
@@ -635,9 +669,22 @@ class StandIn:
                 channel_id=dm_channel_id or snowflake(),
                 author=author,
                 content=content,
-                mentions=list(mentions),
+                mentions=mentions,
+                message_reference=_reference(reply_to),
             )
-        await (via or self.session).dispatch("MESSAGE_CREATE", message)
+        if reply_to is not None:
+            message["referenced_message"] = reply_to
+        session = via or self.session
+        delivered = message
+        if guild is not None and not session.intents & MESSAGE_CONTENT_INTENT:
+            # A reply's ping of an interaction's response is no mention of the bot; a mention
+            # written in the text is.
+            bot_id = self.bot_user["id"]
+            pinged = reply_to is not None and reply_to.get("webhook_id") is None
+            named = f"<@{bot_id}>" in content or f"<@!{bot_id}>" in content
+            if not (named or (pinged and reply_to["author"]["id"] == bot_id)):
+                delivered = {**message, "content": ""}
+        await session.dispatch("MESSAGE_CREATE", delivered)
         return message
 
     def replies_to(self, message: dict) -> list[dict]:
@@ -857,6 +904,7 @@ class StandIn:
             ),
             ("POST", rf"/webhooks/{app}/([^/]+)", self._followup),
             ("POST", r"/channels/(\d+)/messages", self._channel_message),
+            ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self._start_thread),
             ("POST", r"/channels/(\d+)/typing", lambda r, _: json_response(None, status=204)),
         ]
 
@@ -885,9 +933,10 @@ class StandIn:
         if nonce is not None and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
             return json_response(self._nonces[(channel_id, nonce)])
         guild = next((g for g in self.guilds if g.channel_id == channel_id), None)
+        thread = self.threads.get(channel_id)
         message = message_payload(
             channel_id=channel_id,
-            guild_id=guild.id if guild else None,
+            guild_id=guild.id if guild else (thread["guild_id"] if thread else None),
             author=self.bot_user,
             message_reference=body.get("message_reference"),
         )
@@ -897,6 +946,33 @@ class StandIn:
             message["nonce"] = nonce
             self._nonces[(channel_id, nonce)] = message
         return json_response(message)
+
+    def _start_thread(self, record: Recorded, channel_id: str, message_id: str) -> web.Response:
+        """A public thread on a message, as Discord starts one (its id is the message's)."""
+        guild = next((g for g in self.guilds if g.channel_id == channel_id), None)
+        if guild is None or message_id not in self.messages or message_id in self.threads:
+            return error_response(400, "400: cannot start a thread here", 160004)
+        body = record.json or {}
+        self.threads[message_id] = thread = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": guild.id,
+            "parent_id": channel_id,
+            "owner_id": self.bot_user["id"],
+            "name": body.get("name", ""),
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": TIMESTAMP,
+                "locked": False,
+            },
+        }
+        return json_response(thread, status=201)
 
     def _application(self) -> dict:
         return {
@@ -908,7 +984,7 @@ class StandIn:
             "bot_require_code_grant": False,
             "owner": self.owner,
             "verify_key": "0" * 64,
-            "flags": 0,
+            "flags": self.application_flags,
             "team": None,
             "summary": "",
         }
@@ -982,6 +1058,16 @@ class StandIn:
 
 
 _MESSAGE_KEYS = ("content", "embeds", "components")
+
+
+def _reference(message: dict | None) -> dict | None:
+    """A message_reference to `message` (a reply), or None."""
+    if message is None:
+        return None
+    reference = {"message_id": message["id"], "channel_id": message["channel_id"]}
+    if message.get("guild_id"):
+        reference["guild_id"] = message["guild_id"]
+    return reference
 
 
 def _message_fields(body: dict | None) -> dict:

@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+from tests.conftest import REPO
+
 HIT_KEYS = {"rank", "paper_id", "title", "authors", "sentence", "score"}
 PAPER_KEYS = {"rank", "paper_id", "title", "score"}
 
@@ -11,7 +13,7 @@ def _json_lines(text):
 
 
 def _assert_contract(record, top, papers):
-    assert set(record) == {"id", "question", "hits", "papers"}
+    assert set(record) == {"id", "question", "hits", "papers", "following", "text"}
     assert len(record["hits"]) <= top and len(record["papers"]) <= papers
     for expected_rank, hit in enumerate(record["hits"], start=1):
         assert set(hit) == HIT_KEYS
@@ -445,3 +447,49 @@ def test_chat_paper_lists_candidates_and_suggests_only_related_papers(run_cli):
     assert "'contrastive' matches 2 papers. Give more of the title, or the id:" in out
     assert "No paper matches 'qwertyuiop'.\n\n" in out
     assert "No paper matches 'BYOL'. Did you mean:\n  prediction-head-non-contrastive:" in out
+
+
+def test_batch_lines_of_one_conversation_follow_up_on_each_other(run_cli, tmp_path):
+    rows = [
+        {"id": "1", "conversation": "c", "question": "what is GUM?"},
+        {"id": "2", "conversation": "c", "question": "who are the authors?"},
+        {"id": "3", "question": "who are the authors?"},
+        {"id": "4", "conversation": "d", "question": "who are the authors?"},
+        {"id": "5", "conversation": 7, "question": "what is the prediction head for?"},
+        {"id": "6", "conversation": 7, "question": "and how about the pruning one?"},
+    ]
+    batch = tmp_path / "talk.jsonl"
+    batch.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = run_cli("ask", "--batch", str(batch))
+    assert result.returncode == 0, result.stderr
+    answers = {a["id"]: a for a in _json_lines(result.stdout)}
+    for answer in answers.values():
+        _assert_contract(answer, top=3, papers=10)
+    assert answers["2"]["following"] == ["structured-pruning-glms"]
+    assert answers["2"]["papers"][0]["paper_id"] == "structured-pruning-glms"
+    assert answers["2"]["text"].startswith("Following up on: What Matters In The Structured")
+    assert "Michael Santacroce, Zixin Wen, Yelong Shen, Yuanzhi Li" in answers["2"]["text"]
+    # Alone, or in another conversation, the same words follow up on nothing.
+    assert answers["3"]["following"] == [] == answers["4"]["following"]
+    assert answers["6"]["following"] == []
+    assert answers["6"]["hits"][0]["paper_id"] == "structured-pruning-glms"
+
+
+def test_batch_conversation_must_be_a_string_or_number(run_cli, tmp_path):
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"question": "q", "conversation": [1]}\n')
+    result = run_cli("ask", "--batch", str(batch))
+    assert result.returncode == 2
+    assert "bad.jsonl:1: 'conversation' must be a string or a number" in result.stderr
+
+
+def test_chat_follows_up_until_new_and_shows_more_passages(run_cli):
+    script = "what is GUM?\nwhat do they say about neurons?\n:more\n:new\n:more\n"
+    result = run_cli("chat", "--corpus", str(REPO / "corpus"), stdin=script)
+    assert result.returncode == 0, result.stderr
+    first, *following = result.stdout.split("Following up on:")
+    assert "1. “" in first and "   [1] What Matters In The Structured Pruning" in first
+    assert following[0].startswith(" What Matters In The Structured Pruning")
+    after_more = result.stdout.split("Following up on:")[2]  # :more repeats what it follows
+    assert "4. “" in after_more
+    assert "Ask a question first" in result.stdout.split("New conversation")[1]

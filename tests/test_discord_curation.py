@@ -95,8 +95,9 @@ async def test_an_answer_has_vote_buttons_and_a_click_records_the_vote(tmp_path,
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         message = await _ask(standin, ALICE, FOUND)
         buttons = _buttons(message)
-        assert sorted(buttons) == ["Helpful", "Not helpful"]
-        assert all(button["custom_id"].startswith("paperbot:vote:") for button in buttons.values())
+        assert sorted(buttons) == ["Helpful", "More", "Not helpful"]
+        assert buttons["Helpful"]["custom_id"].startswith("paperbot:vote:")
+        assert buttons["Not helpful"]["custom_id"].startswith("paperbot:vote:")
         thanks = await _click(standin, BOB, message, "Helpful")
         alice = await _click(standin, ALICE, message, "Not helpful")
         again = await _click(standin, ALICE, message, "Helpful")
@@ -137,7 +138,7 @@ async def test_mention_dm_and_context_menu_answers_have_vote_buttons_too(tmp_pat
         database = bot.client.feedback.path
 
     for reply in (mention_reply, dm_reply, menu_reply):
-        assert sorted(_buttons(message_of(reply))) == ["Helpful", "Not helpful"]
+        assert sorted(_buttons(message_of(reply))) == ["Helpful", "More", "Not helpful"]
     assert thanks.startswith("Thanks")
     assert _rows(database, "SELECT question, helpful, user_id FROM votes") == [
         (FOUND, 0, BOB["id"])  # PAPERBOT_STORE_USER_IDS=on
@@ -161,7 +162,7 @@ async def test_an_unanswered_question_has_no_buttons_and_is_recorded(tmp_path, r
     ]
 
 
-async def test_with_recording_off_nothing_is_recorded_and_answers_have_no_buttons(
+async def test_with_recording_off_nothing_is_recorded_and_answers_have_no_vote_buttons(
     tmp_path, retriever
 ):
     database = tmp_path / "votes.sqlite3"
@@ -173,7 +174,7 @@ async def test_with_recording_off_nothing_is_recorded_and_answers_have_no_button
         nothing = await _ask(standin, ALICE, NOT_FOUND)
         await settle(bot)
     assert found["embeds"] and FEATURE_LEARNING in found["embeds"][0]["description"]
-    assert not found.get("components") and not nothing.get("components")
+    assert list(_buttons(found)) == ["More"] and not nothing.get("components")
     assert not database.exists()
 
 

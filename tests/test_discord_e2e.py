@@ -132,14 +132,16 @@ async def test_ask_is_answered_with_the_right_paper(tmp_path, retriever):
         assert callback.json["type"] == DEFERRED_CHANNEL_MESSAGE
         assert not callback.json.get("data", {}).get("flags", 0) & EPHEMERAL
         reply = await interaction_reply(standin, interaction)
+        papers_id = standin.command("papers")["id"]
 
     (embed,) = message_of(reply)["embeds"]
     assert embed["title"] == "what is feature decoupling?"
     first_paper = embed["description"].split("\n")[0]
-    assert FEATURE_LEARNING in first_paper
+    assert first_paper.startswith("[1] ") and FEATURE_LEARNING in first_paper
     assert "**feature decoupling**" in embed["description"]
     assert embed["description"].count("\n> ") == 3  # the default answer size
-    assert "/papers" in embed["footer"]["text"]
+    # Commands named in the answer are clickable mentions, with the ids the sync returned.
+    assert f"</papers:{papers_id}> for every paper" in embed["description"]
 
 
 async def test_ask_private_is_ephemeral_and_top_sets_the_snippets(tmp_path, retriever):

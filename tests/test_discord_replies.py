@@ -66,11 +66,60 @@ def test_an_answer_groups_snippets_under_their_paper_with_bold_terms():
     embed = replies.answer_reply(answer).embed
     assert embed.title == "what is feature decoupling?"
     assert embed.description == (
-        "**[Paper A](https://example.org/a)**\nX, Y (2020)\n"
+        "[1] **[Paper A](https://example.org/a)**\nX, Y (2020)\n"
         "> **feature decoupling** works.\n> a second **feature**.\n\n"
-        "**Paper B**\n> other words."
+        "[2] **Paper B**\n> other words.\n\n"
+        "/paper for a whole abstract · /papers for every paper"
     )
-    assert "/papers" in embed.footer
+    assert embed.footer == replies.ANSWER_FOOTER
+
+
+def test_commands_named_in_replies_are_mentions_once_their_ids_are_known():
+    ids = {"ask": 111111111111111111, "paper": 222222222222222222, "papers": 333333333333333333}
+    answer = Answer(question="q", hits=(_hit(_paper(), "One sentence."),))
+    assert replies.answer_reply(answer, commands=ids).embed.description.endswith(
+        "</paper:222222222222222222> for a whole abstract · </papers:333333333333333333> "
+        "for every paper"
+    )
+    assert (
+        "</papers:333333333333333333>"
+        in replies.answer_reply(Answer("q"), commands=ids).embed.description
+    )
+    assert "</ask:111111111111111111>" in replies.mention_hint("bot", commands=ids).content
+    assert "</papers:333333333333333333>" in replies.not_found_reply("x", (), commands=ids).content
+    assert replies.command_mention("reload", ids) == "/reload"
+
+
+def test_a_follow_up_names_the_paper_it_followed_with_its_facts():
+    paper = _paper(
+        "a",
+        "Paper A",
+        url="https://example.org/a",
+        authors=("W", "X", "Y", "Z"),
+        year=2021,
+        venue="ICML 2021",
+        arxiv="2101.00001",
+    )
+    found = Answer(question="what next?", hits=(_hit(paper, "One sentence."),), following=(paper,))
+    description = replies.answer_reply(found).embed.description
+    assert description.startswith(
+        "Following up on: **[Paper A](https://example.org/a)** — W, X, Y, Z (2021) · ICML 2021 "
+        "· arXiv 2101.00001\n\n[1] "
+    )
+    nothing = replies.answer_reply(Answer(question="who?", following=(paper,))).embed
+    assert "Following up on: **[Paper A]" in nothing.description
+    assert "No sentence of it answers that more closely." in nothing.description
+
+
+def test_more_passages_are_private_and_say_when_there_are_none():
+    answer = Answer(question="q", hits=(_hit(_paper(), "One sentence.", rank=4),))
+    more = replies.more_reply(answer)
+    assert (
+        more.ephemeral and more.embed.footer == "" and "> One sentence." in more.embed.description
+    )
+    assert replies.more_reply(Answer(question="q")) == replies.Reply(
+        replies.NO_MORE, ephemeral=True
+    )
 
 
 def test_nothing_relevant_is_a_helpful_reply_with_the_correction():

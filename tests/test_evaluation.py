@@ -259,3 +259,32 @@ def test_eval_command_on_dev_questions(run_cli, tmp_path):
         "no_answer": 1.0,
         "failures": [],
     }
+
+
+def test_eval_command_scores_conversations_on_their_last_turns(run_cli, tmp_path):
+    talk = tmp_path / "talk.jsonl"
+    rows = [
+        {"id": "a1", "conversation": "a", "question": "what is GUM?"},
+        {
+            "id": "a2",
+            "conversation": "a",
+            "question": "who wrote it?",
+            "expect": {"title": "What Matters In The Structured Pruning", "must": ["Yelong Shen"]},
+        },
+        {"id": "b1", "conversation": "b", "question": "What is BYOL?"},
+        {
+            "id": "b2",
+            "conversation": "b",
+            "question": "how to bake bread",
+            "expect": {"none": True},
+        },
+        {"id": "c", "question": "who wrote it?", "expect": {"title": "Faster WIND"}},
+        {"id": "d", "question": "what is BYOL?", "expect": {"phrase": "no such words"}},
+    ]
+    talk.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    figures = json.loads(run_cli("eval", "--queries", str(talk), "--json").stdout)
+    assert figures["turns"] == 6 and figures["scored"] == 4 and figures["right"] == 2
+    assert [f.split(":")[0] for f in figures["failures"]] == ["c", "d"]
+    assert "lacks phrase 'no such words'" in figures["failures"][1]
+    table = run_cli("eval", "--queries", str(talk)).stdout
+    assert "answers right  2/4" in table

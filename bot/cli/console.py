@@ -11,6 +11,7 @@ import sys
 from typing import TextIO
 
 from bot.render.plain import (
+    Marker,
     ansi_bold,
     no_mark,
     render_answer,
@@ -19,10 +20,16 @@ from bot.render.plain import (
     render_paper_list,
 )
 from bot.render.presentation import count, owners_list
+from bot.search.answer import Answer
+from bot.search.conversation import answer_in_conversation, more_passages, turn_of
+from bot.search.conversation_memory import Conversations
 from bot.search.lookup import find_paper
 from bot.search.retriever import Retriever
 
 HELP = """Type a question and press Enter, for example: what is feature decoupling?
+Each question follows up on the answers before it ("who wrote it?"), until :new.
+  :more        the next passages for the last question
+  :new         start a new conversation (the next question stands alone)
   :papers      list the papers
   :paper X     show a paper's abstract (by id or title)
   :help        this help
@@ -68,8 +75,47 @@ def enable_line_editing() -> bool:
     return True
 
 
+class _Conversation:
+    """The console's one conversation: its turns, and the last answer for :more."""
+
+    def __init__(self, retriever: Retriever, top: int) -> None:
+        self.retriever = retriever
+        self.top = top
+        self.memory = Conversations(capacity=1)
+        self.last: Answer | None = None
+        self.shown = 0  # passages of the last question shown so far
+
+    def ask(self, question: str) -> Answer:
+        answer = answer_in_conversation(
+            self.retriever, question, self.memory.turns(_KEY), top=self.top
+        )
+        self.memory.add(_KEY, turn_of(answer))
+        self.last, self.shown = answer, len(answer.hits)
+        return answer
+
+    def more(self) -> Answer | None:
+        """The next passages of the last question; None when there is no last question."""
+        if self.last is None:
+            return None
+        question = self.last.searched_for or self.last.question
+        about = [paper.id for paper in self.last.following]
+        answer = more_passages(
+            self.retriever, question, about=about, shown=self.shown, top=self.top
+        )
+        self.shown += len(answer.hits)
+        return answer
+
+    def new(self) -> None:
+        self.memory.end(_KEY)
+        self.last, self.shown = None, 0
+
+
+_KEY = "console"
+
+
 def _loop(retriever: Retriever, top: int, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
     mark = ansi_bold if interactive else no_mark
+    conversation = _Conversation(retriever, top)
     while (line := _read_line(stdin, stdout, interactive)) is not None:
         line = line.strip()
         if not line:
@@ -78,11 +124,26 @@ def _loop(retriever: Retriever, top: int, stdin: TextIO, stdout: TextIO, interac
             command, _, argument = line[1:].partition(" ")
             if command in ("quit", "q", "exit"):
                 return
-            print(_run_command(retriever, command, argument.strip()), file=stdout)
+            if command == "new":
+                conversation.new()
+                print("New conversation: the next question stands alone.", file=stdout)
+            elif command == "more":
+                print(_more(conversation, mark), file=stdout)
+            else:
+                print(_run_command(retriever, command, argument.strip()), file=stdout)
         else:
-            answer = retriever.ask(line, top=top)
+            answer = conversation.ask(line)
             print(render_answer(answer, mark=mark, more_hint=_MORE_HINT), file=stdout)
         print(file=stdout)
+
+
+def _more(conversation: _Conversation, mark: Marker) -> str:
+    answer = conversation.more()
+    if answer is None:
+        return "Ask a question first; :more then shows more passages for it."
+    if not answer.hits:
+        return "No more passages for that question."
+    return render_answer(answer, mark=mark)
 
 
 def _read_line(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # the modules behind the commands load only when a command ru
     from bot.corpus.importing import ImportPlan
     from bot.feedback.store import FeedbackReport
     from bot.search.live_corpus import LiveCorpus
+if TYPE_CHECKING:
+    from bot.evaluation.scoring import ConversationReport, ConversationTurn
+    from bot.search.answer import Answer
     from bot.search.retriever import Retriever
 
 EXIT_NOT_FOUND = 1
@@ -82,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         "--batch",
         type=Path,
         metavar="FILE",
-        help="JSON Lines ({id|_id, question|text}) or one question per line",
+        help="JSON Lines ({id|_id, question|text, conversation}) or one question per line",
     )
     ask.add_argument(
         "--top",
@@ -158,8 +161,9 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="FILE",
-        help="BEIR queries.jsonl (SciFact evidence in 'metadata' is used), or dev questions "
-        "({id, question, titles, phrase})",
+        help="BEIR queries.jsonl (SciFact evidence in 'metadata' is used), dev questions "
+        "({id, question, titles, phrase}), or conversations ({id, conversation, question, "
+        "expect})",
     )
     evaluate.add_argument(
         "--qrels", type=Path, metavar="FILE", help="BEIR qrels TSV with a header (BEIR queries)"
@@ -297,6 +301,7 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     from bot.render.plain import render_answer
+    from bot.search.conversation import Turn, answer_in_conversation, turn_of
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
@@ -311,32 +316,47 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.batch is not None:
         questions = list(_read_batch(args.batch))
         retriever = _retriever(args, settings)
-        for query_id, question in questions:
-            answer = retriever.ask(question, top=top, papers=papers)
-            print(json.dumps(answer.to_json(query_id), ensure_ascii=False))
+        turns: dict[str, list[Turn]] = {}  # conversation -> its turns so far, in file order
+        for query_id, question, conversation in questions:
+            earlier = turns.setdefault(conversation, []) if conversation is not None else []
+            answer = answer_in_conversation(retriever, question, earlier, top=top, papers=papers)
+            earlier.append(turn_of(answer))
+            print(json.dumps(_answer_json(answer, query_id, render_answer), ensure_ascii=False))
         return 0
     answer = _retriever(args, settings).ask(args.question, top=top, papers=papers)
     if args.json:
-        print(json.dumps(answer.to_json(None), ensure_ascii=False))
+        print(json.dumps(_answer_json(answer, None, render_answer), ensure_ascii=False))
     else:
         hint = "Run `paperbot papers` to see what the papers cover."
         print(render_answer(answer, more_hint=hint, papers=args.papers))
     return 0
 
 
-def _read_batch(path: Path) -> Iterator[tuple[str | int, str]]:
-    """(id, question) per non-blank line: a JSON object, or the line itself as the question."""
+def _answer_json(
+    answer: Answer, query_id: str | int | None, render: Callable[[Answer], str]
+) -> dict[str, object]:
+    """The answer's JSON object, with "text": the answer as the console prints it."""
+    return {**answer.to_json(query_id), "text": render(answer)}
+
+
+def _read_batch(path: Path) -> Iterator[tuple[str | int, str, str | None]]:
+    """(id, question, conversation) per non-blank line: a JSON object, or the line itself as the
+    question. Lines with the same "conversation" value are one conversation."""
     for number, line in enumerate(read_utf8(path, UsageError).splitlines(), start=1):
         if not line.strip():
             continue
         if not line.lstrip().startswith("{"):
-            yield number, line.strip()
+            yield number, line.strip(), None
             continue
         record = json_object(line, f"{path}:{number}", UsageError)
         question = record.get("question", record.get("text"))
         if not isinstance(question, str):
             raise UsageError(f"{path}:{number}: needs a 'question' or 'text' string")
-        yield record.get("id", record.get("_id", number)), question
+        conversation = record.get("conversation")
+        if conversation is not None and not isinstance(conversation, (str, int)):
+            raise UsageError(f"{path}:{number}: 'conversation' must be a string or a number")
+        key = None if conversation is None else str(conversation)
+        yield record.get("id", record.get("_id", number)), question, key
 
 
 def _cmd_papers(args: argparse.Namespace) -> int:
@@ -383,15 +403,19 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     queries = evaluation.read_queries(args.queries)
     is_dev = isinstance(queries[0], evaluation.DevQuestion)
-    if not is_dev and args.qrels is None:
+    is_conversation = isinstance(queries[0], evaluation.ConversationTurn)
+    if not is_dev and not is_conversation and args.qrels is None:
         raise UsageError("BEIR queries need --qrels FILE")
-    qrels = evaluation.read_qrels(args.qrels) if not is_dev else None
+    qrels = evaluation.read_qrels(args.qrels) if args.qrels and not is_dev else None
     sentences = evaluation.read_sentence_lists(args.sentences) if args.sentences else None
     retriever = _retriever(args)
     # read_queries returns one kind of query, so the first one tells which (casts: mypy cannot
     # narrow a list by its first item); qrels were read above for every benchmark.
-    report: evaluation.DevReport | evaluation.BenchmarkReport
-    if is_dev:
+    report: evaluation.DevReport | evaluation.BenchmarkReport | ConversationReport
+    if is_conversation:
+        turns = cast("list[ConversationTurn]", queries)
+        report = _evaluate_conversations(retriever, turns)
+    elif is_dev:
         dev_questions = cast("list[evaluation.DevQuestion]", queries)
         report = evaluation.evaluate_dev(lambda q: retriever.ask(q, top=3), dev_questions)
     else:
@@ -407,6 +431,20 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     else:
         print(evaluation.render_table(report.rows()))
     return 0
+
+
+def _evaluate_conversations(
+    retriever: Retriever, turns: Sequence[ConversationTurn]
+) -> ConversationReport:
+    """Each turn answered as `ask --batch` answers it, scored on the text the console prints."""
+    from bot.evaluation.scoring import evaluate_conversations
+    from bot.render.plain import render_answer
+    from bot.search.conversation import answer_in_conversation, turn_of
+
+    def ask(question: str, earlier: Sequence[Answer]) -> Answer:
+        return answer_in_conversation(retriever, question, [turn_of(a) for a in earlier])
+
+    return evaluate_conversations(ask, turns, render_answer)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,10 +24,14 @@ from bot.discord_app.messages import (
     message_fields,
     respond_quietly,
 )
+from bot.discord_app.more import MoreButton, answer_more_id, more_button
 from bot.discord_app.sync import sync_commands
-from bot.discord_app.votes import VoteButton, vote_view
+from bot.discord_app.votes import VoteButton
 from bot.feedback.store import FeedbackStore
+from bot.render.presentation import truncate
 from bot.search.answer import Answer
+from bot.search.conversation import Turn, answer_in_conversation, more_passages, turn_of
+from bot.search.conversation_memory import Conversations
 from bot.search.live_corpus import CorpusStatus, LiveCorpus
 from bot.settings import Settings
 
@@ -35,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # Mentions and DMs carry their text without the privileged Message Content intent.
 INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
+THREAD_NAME_LIMIT = 100  # Discord's limit for a thread's name
+ANSWER_THREAD_DAYS = 7.0  # an answer thread is followed this long after its last message
 _ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 # A mention's reply that Discord refused with a 5xx that discord.py does not retry itself (503) is
 # sent again after these pauses (seconds). The same nonce goes with every try (discord.py asks
@@ -94,8 +100,11 @@ class PaperClient(discord.Client):
         # paperbot never joins voice: no warning at every start about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
+        intents = discord.Intents(INTENTS.value)
+        # Answer threads read every message in them: that takes the Message Content intent.
+        intents.message_content = settings.answer_threads
         super().__init__(
-            intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
+            intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options
         )
         self.live = live
         self.settings = settings
@@ -113,7 +122,13 @@ class PaperClient(discord.Client):
         )
         for command in COMMANDS:
             self.tree.add_command(command)
-        self.add_dynamic_items(VoteButton)
+        self.add_dynamic_items(VoteButton, MoreButton)
+        # Conversations, in memory only: each person's turns per place (a DM, an answer thread),
+        # the turn of each answer sent (a reply to it follows up on it), and the answer threads.
+        self.conversations = Conversations()
+        self.answers = Conversations()
+        self.answer_threads = Conversations(max_age=ANSWER_THREAD_DAYS * 86400)
+        self.command_ids: dict[str, int] = {}  # slash command name -> id, once synced
         self.stopping = False  # set on SIGTERM/SIGINT: new questions are no longer taken
         # One search at a time, off the event loop. A search is mostly Python holding the GIL:
         # with several search threads the loop waited its turn behind all of them (stalls of
@@ -146,13 +161,22 @@ class PaperClient(discord.Client):
 
     async def setup_hook(self) -> None:
         # Runs once per start, after login and before the gateway: never again on a reconnect.
-        await sync_commands(
+        outcome = await sync_commands(
             self.tree,
             application_id=self.application_id,
             guild_ids=self.settings.guild_ids,
             state_dir=self.settings.state_dir,
             force=self.force_sync,
         )
+        self.command_ids = outcome.ids
+        if self.settings.answer_threads and not self._may_read_messages():
+            log.warning(
+                "PAPERBOT_ANSWER_THREADS is on, but the Message Content intent is not enabled "
+                "for this application (Developer Portal, Bot page): in answer threads, only "
+                "messages that mention the bot are answered"
+            )
+            # Discord refuses a connection that asks for an intent it has not granted.
+            self._connection._intents.message_content = False
         if self.settings.watch_corpus and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
 
@@ -180,19 +204,80 @@ class PaperClient(discord.Client):
         search = functools.partial(retriever.ask, question, top=top or self.settings.top_k)
         return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
+    def _may_read_messages(self) -> bool:
+        flags = self.application_flags
+        return flags.gateway_message_content or flags.gateway_message_content_limited
+
+    @property
+    def reads_messages(self) -> bool:
+        """Whether Discord delivers the text of messages that do not mention the bot."""
+        return self._connection._intents.message_content
+
+    async def converse(
+        self, question: str, turns: Sequence[Turn], top: int | None = None
+    ) -> Answer:
+        """`question` answered with its conversation's `turns`, off the event loop."""
+        retriever = self.live.retriever
+        search = functools.partial(
+            answer_in_conversation, retriever, question, turns, top=top or self.settings.top_k
+        )
+        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
+
+    async def more(self, question: str, about: Sequence[str], shown: int, top: int) -> Answer:
+        """The passages of `question` after the first `shown`, off the event loop."""
+        search = functools.partial(
+            more_passages, self.live.retriever, question, about=about, shown=shown, top=top
+        )
+        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
+
+    def remember(self, key: Hashable, answer: Answer, message: discord.Message | None) -> Turn:
+        """`answer` as the latest turn of conversation `key` and, once sent, of its message."""
+        turn = turn_of(answer)
+        self.conversations.add(key, turn)
+        if message is not None:
+            self.answers.add(message.id, turn)
+        return turn
+
+    def context(
+        self, user_id: int, place_id: int, *, in_dm: bool, replied_to: int | None = None
+    ) -> tuple[Hashable, tuple[Turn, ...]]:
+        """The conversation a question from `user_id` in `place_id` belongs to, and its turns.
+
+        A reply to one of the bot's answers follows up on that answer; in a DM or an answer
+        thread, on the person's own questions there before (in a thread, first on the answer
+        that opened it); elsewhere a question stands alone. One person's turns never go into
+        another's context.
+        """
+        key = (user_id, place_id)
+        if replied_to is not None and (replied := self.answers.turns(replied_to)):
+            return key, replied
+        if in_dm:
+            return key, self.conversations.turns(key)
+        if opening := self.answer_threads.turns(place_id):
+            return key, self.conversations.turns(key) or opening
+        return key, ()
+
     async def reload_corpus(self) -> CorpusStatus:
         """Read and index the corpus again in a worker thread; the old index serves meanwhile."""
         return await asyncio.to_thread(self.live.reload)
 
-    def vote_view(self, answer: Answer) -> discord.ui.View | None:
-        """The vote buttons for `answer`: none when it found nothing or nothing is recorded."""
-        if not answer.found or not self.feedback.enabled:
-            return None
-        return vote_view(self.ballots.open(answer))
+    def answer_view(self, answer: Answer, top: int | None = None) -> discord.ui.View | None:
+        """The buttons under `answer`: "More" when more passages may follow, and the vote
+        buttons when it found something and votes are recorded; None without any."""
+        view = discord.ui.View(timeout=None)
+        if answer.found and self.feedback.enabled:
+            key = self.ballots.open(answer)
+            view.add_item(VoteButton(key, helpful=True))
+            view.add_item(VoteButton(key, helpful=False))
+        more_id = answer_more_id(answer, top or self.settings.top_k)
+        if more_id is not None:
+            view.add_item(more_button(more_id))
+        return view if view.children else None
 
     async def record_answer(self, answer: Answer, user_id: int) -> None:
-        """Record `answer`'s question if nothing answered it (after the answer was sent)."""
-        if self.feedback.enabled and not answer.found:
+        """Record `answer`'s question if nothing answered it (after the answer was sent); a
+        follow-up that named its paper did answer."""
+        if self.feedback.enabled and not answer.found and not answer.following:
             await self._record(self.feedback.record_answer, answer, user_id)
 
     async def record_vote(self, ballot: Ballot, helpful: bool, user_id: int) -> None:
@@ -231,38 +316,82 @@ class PaperClient(discord.Client):
         if question is None or not self.take_reply():
             return
         answer = view = None
+        name = self.user.display_name if self.user else "paperbot"
+        reference = message.reference
+        key, turns = self.context(
+            message.author.id,
+            message.channel.id,
+            in_dm=message.guild is None,
+            replied_to=reference.message_id if reference else None,
+        )
         try:
-            if not question:
-                reply = replies.mention_hint(self.user.display_name if self.user else "paperbot")
+            if not question and self._replies_to_me(message):
+                reply = replies.unread_reply_hint(name)
+            elif not question:
+                reply = replies.mention_hint(name, commands=self.command_ids)
             else:
                 self.cooldown.check(message.author.id)
-                answer = await self.ask(question, None)
-                reply, view = replies.answer_reply(answer), self.vote_view(answer)
+                answer = await self.converse(question, turns)
+                reply = replies.answer_reply(answer, commands=self.command_ids)
+                view = self.answer_view(answer)
         except Exception as exc:
             if not isinstance(exc, OnCooldown):
                 log.exception("Error answering message %s", message.id)
             reply = replies.error_reply(exc)
         fields = message_fields(reply)
-        await self._reply(message, fields if view is None else {**fields, "view": view})
+        sent = await self._reply(message, fields if view is None else {**fields, "view": view})
         if answer is not None:
+            turn = self.remember(key, answer, sent)
+            if sent is not None and self._opens_thread(message):
+                await self._open_thread(sent, question, turn)
             await self.record_answer(answer, message.author.id)
 
-    async def _reply(self, message: discord.Message, fields: dict[str, Any]) -> None:
-        """Reply once, retrying what Discord failed with a 5xx; a failure past that is logged."""
+    def _opens_thread(self, message: discord.Message) -> bool:
+        """An answer to a mention in a server's text channel opens a thread, if set so."""
+        return (
+            self.settings.answer_threads
+            and isinstance(message.channel, discord.TextChannel)
+            and message.type is discord.MessageType.default
+        )
+
+    async def _open_thread(self, answer: discord.Message, question: str, turn: Turn) -> None:
+        """A thread on `answer`, where every message follows up on it."""
+        try:
+            thread = await answer.create_thread(
+                name=truncate(question, THREAD_NAME_LIMIT) or "Follow-ups"
+            )
+        except _DISCORD_FAILURES as exc:
+            log.warning("Could not open a thread on answer %s: %s", answer.id, exc)
+            return
+        self.answer_threads.add(thread.id, turn)
+
+    def _replies_to_me(self, message: discord.Message) -> bool:
+        resolved = message.reference.resolved if message.reference else None
+        return (
+            isinstance(resolved, discord.Message)
+            and self.user is not None
+            and (resolved.author.id == self.user.id)
+        )
+
+    async def _reply(
+        self, message: discord.Message, fields: dict[str, Any]
+    ) -> discord.Message | None:
+        """Reply once, retrying what Discord failed with a 5xx; a failure past that is logged.
+        The reply sent, or None."""
         nonce = secrets.randbits(63)
         for pause in (*REPLY_RETRY_DELAYS, None):
             try:
-                await message.reply(**fields, nonce=nonce)
-                return
+                return await message.reply(**fields, nonce=nonce)
             except discord.DiscordServerError as exc:
                 if pause is None or exc.status in _RETRIED_BY_DISCORD_PY:
                     log.error("Could not reply to message %s: %s", message.id, exc)
-                    return
+                    return None
                 log.warning("Discord failed a reply (%s); trying again in %g s", exc, pause)
                 await asyncio.sleep(pause)
             except _DISCORD_FAILURES as exc:
                 log.error("Could not reply to message %s: %s", message.id, exc)
-                return
+                return None
+        return None
 
     def _question_in(self, message: discord.Message) -> str | None:
         """The question a message asks the bot ("" for a bare mention), or None to ignore it."""
@@ -271,6 +400,9 @@ class PaperClient(discord.Client):
             return None
         if message.type not in _ANSWERED_TYPES:
             return None
-        if message.guild is not None and not any(user.id == me.id for user in message.mentions):
+        mentioned = any(user.id == me.id for user in message.mentions)
+        # In an answer thread every message is a follow-up, when Discord lets the bot read it.
+        in_answer_thread = self.reads_messages and self.answer_threads.turns(message.channel.id)
+        if message.guild is not None and not mentioned and not in_answer_thread:
             return None
         return replies.strip_mentions(message.content, me.id)

@@ -50,9 +50,13 @@ async def _answer(
     """Search (the interaction is deferred), reply with the answer and its vote buttons, then
     record the question if nothing answered it."""
     client = _client(interaction)
-    answer = await client.ask(question, top)
-    reply = replies.answer_reply(answer, ephemeral=private)
-    await respond(interaction, reply, view=client.vote_view(answer))
+    key, turns = client.context(
+        interaction.user.id, interaction.channel_id or 0, in_dm=interaction.guild_id is None
+    )
+    answer = await client.converse(question, turns, top)
+    reply = replies.answer_reply(answer, ephemeral=private, commands=client.command_ids)
+    sent = await respond(interaction, reply, view=client.answer_view(answer, top))
+    client.remember(key, answer, None if private else sent)
     await client.record_answer(answer, interaction.user.id)
 
 
@@ -79,7 +83,10 @@ async def paper_command(
     # Off the event loop: a title not found is looked for in the abstracts too.
     found = await asyncio.to_thread(find_paper, _client(interaction).live.retriever, title)
     if found.paper is None:
-        await respond(interaction, replies.not_found_reply(title, found.near, found.matched))
+        reply = replies.not_found_reply(
+            title, found.near, found.matched, commands=_client(interaction).command_ids
+        )
+        await respond(interaction, reply)
     else:
         await respond(interaction, replies.paper_reply(found.paper))
 
@@ -107,6 +114,7 @@ async def about_command(interaction: discord.Interaction) -> None:
         client.live.status,
         record_questions=client.feedback.enabled,
         store_user_ids=client.feedback.store_user_ids,
+        commands=client.command_ids,
     )
     await respond(interaction, reply)
 

@@ -55,12 +55,13 @@ def _deferred(interaction: discord.Interaction) -> bool:
 
 async def respond(
     interaction: discord.Interaction, reply: Reply, *, view: discord.ui.View | None = None
-) -> None:
-    """Answer an interaction: the first response, or the deferred one's message once it is done."""
+) -> discord.Message | None:
+    """Answer an interaction: the first response, or the deferred one's message once it is done.
+    The message, when Discord returned it (a deferred answer, a follow-up)."""
     fields = message_fields(reply)
     extra: dict[str, Any] = {} if view is None else {"view": view}
     if _deferred(interaction):
-        await interaction.edit_original_response(**fields, **extra)
+        return await interaction.edit_original_response(**fields, **extra)
     elif not interaction.response.is_done():
         try:
             await interaction.response.send_message(
@@ -71,7 +72,10 @@ async def respond(
                 raise
             log.info("Interaction %s was already answered (a retried request)", interaction.id)
     else:
-        await interaction.followup.send(**_without_none(fields), ephemeral=reply.ephemeral, **extra)
+        return await interaction.followup.send(
+            **_without_none(fields), ephemeral=reply.ephemeral, **extra, wait=True
+        )
+    return None
 
 
 async def respond_quietly(interaction: discord.Interaction, reply: Reply) -> None:

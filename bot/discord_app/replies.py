@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -18,7 +18,16 @@ from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
 from bot.render.pagination import paginate
-from bot.render.presentation import ELLIPSIS, byline, count, mark_spans, owners_list, truncate
+from bot.render.presentation import (
+    ELLIPSIS,
+    byline,
+    count,
+    mark_spans,
+    owners_list,
+    paper_facts,
+    source_numbers,
+    truncate,
+)
 from bot.search.answer import Answer, Hit
 from bot.search.documents import PaperText
 
@@ -40,10 +49,19 @@ _QUOTE_LIMIT = 700  # one snippet, before the description's budget cuts it furth
 _HEADER_LIMIT = 300  # a paper's title in an answer or a list
 _URL_LIMIT = 512  # longer urls are not linked: they would eat the room for the text
 
-MORE_FOOTER = "More: /ask with top:5 · /paper for a whole abstract · /papers for every paper"
-NOTHING_FOUND = (
-    "Nothing in the papers answers that. Try other words, or run /papers to see what they cover."
+ANSWER_FOOTER = "Reply to this answer to ask a follow-up about its papers"
+MORE_LABEL = "More"
+NO_MORE = "No more passages for that question."
+MORE_EXPIRED = (
+    "That question is too long to look up again from its button: ask it again for more passages."
 )
+REPLY_UNREAD = (
+    "I could not read your reply: Discord only shows me replies that mention me. Write "
+    "“{mention} …” in your reply to ask a follow-up."
+)
+# Slash commands named in replies; with their ids known they become clickable mentions.
+CommandIds = Mapping[str, int]
+_NO_IDS: CommandIds = {}
 APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again."
 NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
 NO_TEXT = "That message has no text to search the papers for."
@@ -253,32 +271,78 @@ def strip_mentions(content: str, user_id: int) -> str:
     return _one_line(re.sub(rf"<@!?{user_id}>", " ", content))
 
 
+def command_mention(name: str, ids: CommandIds = _NO_IDS) -> str:
+    """`</name:id>` (Discord shows a clickable command) once the id is known, else `/name`."""
+    command_id = ids.get(name)
+    return f"</{name}:{command_id}>" if command_id else f"/{name}"
+
+
+def nothing_found(ids: CommandIds = _NO_IDS) -> str:
+    return (
+        "Nothing in the papers answers that. Try other words, or run "
+        f"{command_mention('papers', ids)} to see what they cover."
+    )
+
+
+def _commands_line(ids: CommandIds) -> str:
+    return (
+        f"{command_mention('paper', ids)} for a whole abstract · "
+        f"{command_mention('papers', ids)} for every paper"
+    )
+
+
+def _following_line(paper: PaperText) -> str:
+    """A followed paper: its title (linked) and facts, so a wrong guess is plain to see."""
+    facts = fit(_one_line(" · ".join(paper_facts(paper.paper))), 600)
+    return f"Following up on: {_paper_heading(paper)} — {facts}"
+
+
 # --- Replies ---------------------------------------------------------------------------------
 
 
-def answer_reply(answer: Answer, *, ephemeral: bool = False) -> Reply:
-    """The best snippets grouped under their papers, or a helpful 'nothing found'."""
+def answer_reply(
+    answer: Answer, *, ephemeral: bool = False, commands: CommandIds = _NO_IDS
+) -> Reply:
+    """The best snippets grouped under their numbered papers, or a helpful 'nothing found'; a
+    follow-up first names the papers it followed up on."""
     title = fit(_one_line(answer.question), TITLE_LIMIT)
-    lead = ""
+    lead = "".join(_following_line(paper) + "\n" for paper in answer.following[:3])
     if answer.searched_for:
-        lead = f"Searched for: {fit(_one_line(answer.searched_for), 500)}\n\n"
+        lead += f"Searched for: {fit(_one_line(answer.searched_for), 500)}\n"
+    lead += "\n" if lead else ""
     if not answer.hits:
-        embed = Embed(title=title, description=lead + NOTHING_FOUND)
+        text = "No sentence of it answers that more closely." if answer.following else ""
+        embed = Embed(title=title, description=lead + (text or nothing_found(commands)))
         return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
 
     groups: dict[str, list[Hit]] = {}
     for hit in answer.hits:
         groups.setdefault(hit.paper.id, []).append(hit)
-    headers = {paper_id: _paper_entry(hits[0].paper) for paper_id, hits in groups.items()}
-    fixed = len(lead) + sum(len(header) + 3 for header in headers.values())
+    numbers = source_numbers(list(groups))
+    headers = {
+        paper_id: f"[{numbers[paper_id]}] {_paper_entry(hits[0].paper)}"
+        for paper_id, hits in groups.items()
+    }
+    closing = "\n\n" + _commands_line(commands)
+    fixed = len(lead) + len(closing) + sum(len(header) + 3 for header in headers.values())
     per_quote = (DESCRIPTION_LIMIT - fixed) // len(answer.hits) - 1
     per_quote = max(40, min(_QUOTE_LIMIT, per_quote))
     sections = [
         "\n".join([headers[pid], *(_quote(hit, per_quote) for hit in hits)])
         for pid, hits in groups.items()
     ]
-    embed = Embed(title=title, description=lead + "\n\n".join(sections), footer=MORE_FOOTER)
+    description = lead + "\n\n".join(sections) + closing
+    embed = Embed(title=title, description=description, footer=ANSWER_FOOTER)
     return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
+
+
+def more_reply(answer: Answer, *, commands: CommandIds = _NO_IDS) -> Reply:
+    """The next passages of a question, for the person who pressed "More" (only they see it)."""
+    if not answer.hits:
+        return Reply(NO_MORE, ephemeral=True)
+    reply = answer_reply(answer, ephemeral=True, commands=commands)
+    assert reply.embed is not None
+    return replace(reply, embed=replace(reply.embed, footer=""))  # nothing to reply to
 
 
 def paper_list_pages(papers: Sequence[PaperText], owner: str | None) -> list[Reply]:
@@ -319,28 +383,40 @@ def paper_reply(paper: PaperText) -> Reply:
     return Reply(embed=fit_embed(Embed(title, description, url, tuple(fields), footer)))
 
 
-def not_found_reply(query: str, near: Sequence[PaperText], matched: int = 0) -> Reply:
+def not_found_reply(
+    query: str, near: Sequence[PaperText], matched: int = 0, *, commands: CommandIds = _NO_IDS
+) -> Reply:
     """A polite 'no such paper' with the near matches to pick from, or, when `matched` (> 1)
     titles fit the query, the candidates."""
     asked = fit(_one_line(query), 200)
+    papers = command_mention("papers", commands)
     if matched > 1:
         shown = f"; the {len(near)} most relevant" if matched > len(near) else ""
         lines = [f"“{asked}” matches {count(matched, 'paper')}{shown}:"]
         lines += [f"• {fit(title_line(p), 300)}" for p in near]
-        lines.append("Pick one from the suggestions of /paper, or type more of its title.")
+        paper_ = command_mention("paper", commands)
+        lines.append(f"Pick one from the suggestions of {paper_}, or type more of its title.")
         return Reply(fit("\n".join(lines), CONTENT_LIMIT, str), ephemeral=True)
     if not near:
-        return Reply(f"No paper matches “{asked}”. Run /papers to see them all.", ephemeral=True)
+        return Reply(f"No paper matches “{asked}”. Run {papers} to see them all.", ephemeral=True)
     lines = [f"No paper matches “{asked}”. Did you mean:"]
     lines += [f"• {fit(title_line(p), 300)}" for p in near]
-    lines.append("Pick one from the suggestions of /paper, or run /papers.")
+    lines.append(
+        f"Pick one from the suggestions of {command_mention('paper', commands)}, or run {papers}."
+    )
     return Reply(fit("\n".join(lines), CONTENT_LIMIT, str), ephemeral=True)
 
 
 def about_reply(
-    owner: str | None, status: CorpusStatus, *, record_questions: bool, store_user_ids: bool
+    owner: str | None,
+    status: CorpusStatus,
+    *,
+    record_questions: bool,
+    store_user_ids: bool,
+    commands: CommandIds = _NO_IDS,
 ) -> Reply:
     """What the bot does, what it serves since when, and what it records."""
+    ask, papers_, paper_ = (command_mention(name, commands) for name in ("ask", "papers", "paper"))
     whose = (
         f"the papers in {owners_list(fit(_one_line(owner), 200))}" if owner else "a set of papers"
     )
@@ -368,10 +444,11 @@ def about_reply(
         "I reply with the sentences that answer best, under the papers they come from, and I "
         "say so when nothing fits.\n\n"
         "**How to ask**\n"
-        "• /ask with your question (add private:True to see the answer alone)\n"
+        f"• {ask} with your question (add private:True to see the answer alone)\n"
         "• mention me with a question, or send me a direct message\n"
+        "• reply to one of my answers to ask a follow-up (“who wrote it?”)\n"
         "• on any message: Apps → Search papers\n"
-        "• /papers lists the papers, /paper shows one paper's abstract\n\n"
+        f"• {papers_} lists the papers, {paper_} shows one paper's abstract\n\n"
         f"**The papers**\n{loaded}\n\n"
         f"**What is recorded**\n{recorded}"
     )
@@ -404,9 +481,16 @@ def _when(moment: datetime) -> str:
     return f"<t:{seconds}:f> (<t:{seconds}:R>)"
 
 
-def mention_hint(bot_name: str) -> Reply:
+def mention_hint(bot_name: str, *, commands: CommandIds = _NO_IDS) -> Reply:
     mention = fit("@" + _one_line(bot_name), 81)  # escaped whole: a bot named "here" is no @here
-    return Reply(f"Ask me a question after the mention (“{mention} what is …?”), or use /ask.")
+    ask = command_mention("ask", commands)
+    return Reply(f"Ask me a question after the mention (“{mention} what is …?”), or use {ask}.")
+
+
+def unread_reply_hint(bot_name: str) -> Reply:
+    """For a reply to an answer that Discord delivered without its text."""
+    mention = fit("@" + _one_line(bot_name), 81)
+    return Reply(REPLY_UNREAD.format(mention=mention))
 
 
 def cooldown_reply(error: OnCooldown) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import discord
@@ -14,6 +15,12 @@ from bot.discord_app.sync_state import command_digest, last_synced, remember_syn
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SyncOutcome:
+    synced: bool  # a sync happened (else the commands were unchanged, or the sync failed)
+    ids: dict[str, int] = field(default_factory=dict)  # command name -> id, for mentions
+
+
 async def sync_commands(
     tree: app_commands.CommandTree,
     *,
@@ -21,14 +28,16 @@ async def sync_commands(
     guild_ids: Sequence[int],
     state_dir: Path,
     force: bool,
-) -> bool:
-    """Sync to `guild_ids` (at once, for development) or globally; True when a sync happened."""
+) -> SyncOutcome:
+    """Sync to `guild_ids` (at once, for development) or globally; the commands' ids, from the
+    sync or, when nothing changed, read back from Discord (none if that fails)."""
     payloads = [command.to_dict(tree) for command in tree.get_commands()]
     digest = command_digest(payloads, application_id, guild_ids)
     if not force and last_synced(state_dir) == digest:
         log.info("Slash commands unchanged since the last sync; not syncing")
-        return False
+        return SyncOutcome(False, await _registered_ids(tree, guild_ids))
     failed = False
+    ids: dict[str, int] = {}
     targets: Sequence[int | None] = guild_ids or [None]  # None: a global sync
     for guild_id in targets:
         try:
@@ -43,16 +52,38 @@ async def sync_commands(
                 tree.copy_global_to(guild=guild)
                 synced = await tree.sync(guild=guild)
                 log.info("Synced %d commands to server %s", len(synced), guild_id)
+            ids = ids or _ids_of(synced)
         except discord.HTTPException as exc:
             failed = True
             log.error("%s", _sync_failure(guild_id, exc))
     if failed:
-        return False  # not remembered: the next start tries again
+        return SyncOutcome(False, ids)  # not remembered: the next start tries again
     try:
         remember_synced(state_dir, digest)
     except OSError as exc:
         log.warning("Could not remember the command sync in %s: %s", state_dir, exc)
-    return True
+    return SyncOutcome(True, ids)
+
+
+async def _registered_ids(
+    tree: app_commands.CommandTree, guild_ids: Sequence[int]
+) -> dict[str, int]:
+    """The ids of the commands registered before; replies name commands as plain text without."""
+    guild = discord.Object(guild_ids[0]) if guild_ids else None
+    try:
+        return _ids_of(await tree.fetch_commands(guild=guild))
+    except discord.HTTPException as exc:
+        log.info("Could not read the commands' ids (%s); replies name them as plain text", exc)
+        return {}
+
+
+def _ids_of(commands: Sequence[app_commands.AppCommand]) -> dict[str, int]:
+    """Slash commands' ids by name (context-menu commands cannot be mentioned)."""
+    return {
+        command.name: command.id
+        for command in commands
+        if command.type is discord.AppCommandType.chat_input
+    }
 
 
 def _sync_failure(guild_id: int | None, error: discord.HTTPException) -> str:

@@ -43,6 +43,49 @@ class DevQuestion:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    """What a scored turn's answer must be: its top paper, words in its text, or no answer."""
+
+    title: str | None = None  # the top paper's title contains this
+    phrase: str | None = None  # the answer's text contains this
+    must: tuple[str, ...] = ()  # the answer's text contains each of these
+    none: bool = False  # the papers have no answer
+
+
+@dataclass(frozen=True)
+class ConversationTurn:
+    """One question of a conversation file; turns of one `conversation` are asked in order."""
+
+    id: str
+    conversation: str | None  # None: the question stands alone
+    question: str
+    expect: Expectation | None = None
+
+
+@dataclass(frozen=True)
+class ConversationReport:
+    turns: int
+    scored: int
+    right: int
+    failures: tuple[str, ...]  # "id: why"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "turns": self.turns,
+            "scored": self.scored,
+            "right": self.right,
+            "failures": list(self.failures),
+        }
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("turns asked", str(self.turns)),
+            ("answers right", f"{self.right}/{self.scored}"),
+            ("failures", "; ".join(self.failures) or "none"),
+        ]
+
+
+@dataclass(frozen=True)
 class BenchmarkReport:
     queries: int
     ndcg_at_10: float
@@ -126,11 +169,16 @@ def _json_lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     return json_objects(read_utf8(path, EvaluationInputError), path, EvaluationInputError)
 
 
-def read_queries(path: Path) -> list[BenchmarkQuery] | list[DevQuestion]:
-    """BEIR queries (`_id`, `text`, optional SciFact `metadata`) or dev questions (`titles`)."""
+def read_queries(
+    path: Path,
+) -> list[BenchmarkQuery] | list[DevQuestion] | list[ConversationTurn]:
+    """BEIR queries (`_id`, `text`, optional SciFact `metadata`), dev questions (`titles`), or
+    conversations (`conversation`, and `expect` on the turns to score)."""
     records = list(_json_lines(path))
     if not records:
         raise EvaluationInputError(f"{path}: no queries")
+    if any("conversation" in record or "expect" in record for _, record in records):
+        return [_conversation_turn(path, number, record) for number, record in records]
     if all("titles" in record for _, record in records):
         return [_dev_question(path, number, record) for number, record in records]
     return [_benchmark_query(path, number, record) for number, record in records]
@@ -143,6 +191,33 @@ def _dev_question(path: Path, number: int, record: dict[str, Any]) -> DevQuestio
         raise EvaluationInputError(f"{path}:{number}: needs 'question' text and a 'titles' list")
     phrase = record.get("phrase")
     return DevQuestion(str(record.get("id", number)), question, tuple(titles), phrase or None)
+
+
+def _conversation_turn(path: Path, number: int, record: dict[str, Any]) -> ConversationTurn:
+    question = record.get("question", record.get("text"))
+    if not isinstance(question, str):
+        raise EvaluationInputError(f"{path}:{number}: needs 'question' text")
+    conversation = record.get("conversation")
+    expect = record.get("expect")
+    if expect is not None and not isinstance(expect, dict):
+        raise EvaluationInputError(f"{path}:{number}: 'expect' must be an object")
+    expectation = None
+    if expect is not None:
+        must = expect.get("must", [])
+        if not isinstance(must, list) or not all(isinstance(m, str) for m in must):
+            raise EvaluationInputError(f"{path}:{number}: 'must' must be a list of strings")
+        expectation = Expectation(
+            title=expect.get("title") or None,
+            phrase=expect.get("phrase") or None,
+            must=tuple(must),
+            none=bool(expect.get("none")),
+        )
+    return ConversationTurn(
+        id=str(record.get("id", number)),
+        conversation=None if conversation is None else str(conversation),
+        question=question,
+        expect=expectation,
+    )
 
 
 def _benchmark_query(path: Path, number: int, record: dict[str, Any]) -> BenchmarkQuery:
@@ -317,3 +392,50 @@ def progress_bar(items: Sequence[_Item]) -> Iterable[_Item]:
 def render_table(rows: Sequence[tuple[str, str]]) -> str:
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+AskInConversation = Callable[[str, Sequence[Answer]], Answer]
+
+
+def evaluate_conversations(
+    ask: AskInConversation, turns: Sequence[ConversationTurn], text: Callable[[Answer], str]
+) -> ConversationReport:
+    """Ask every turn in file order, each with the earlier answers of its conversation, and
+    score the turns that carry an expectation (`text` is the answer as a person reads it)."""
+    earlier: dict[str, list[Answer]] = {}
+    scored = right = 0
+    failures: list[str] = []
+    for turn in turns:
+        history = earlier.setdefault(turn.conversation, []) if turn.conversation else []
+        answer = ask(turn.question, tuple(history))
+        history.append(answer)
+        if turn.expect is None:
+            continue
+        scored += 1
+        why = _unmet(turn.expect, answer, text(answer))
+        if why:
+            failures.append(f"{turn.id}: {'; '.join(why)}")
+        else:
+            right += 1
+    return ConversationReport(len(turns), scored, right, tuple(failures))
+
+
+def _unmet(expect: Expectation, answer: Answer, text: str) -> list[str]:
+    """What `answer` fails of `expect` (compared without case and runs of spaces)."""
+    shown = _loose(text)
+    why = [f"lacks {wanted!r}" for wanted in expect.must if _loose(wanted) not in shown]
+    if expect.phrase and _loose(expect.phrase) not in shown:
+        why.append(f"lacks phrase {expect.phrase!r}")
+    if expect.title:
+        top = answer.hits[0].paper if answer.hits else None
+        top = top or (answer.papers[0].paper if answer.papers else None)
+        top_title = top.paper.title if top else ""
+        if _loose(expect.title) not in _loose(top_title):
+            why.append(f"top is {top_title[:40]!r}")
+    if expect.none and (answer.hits or answer.papers):
+        why.append("answered a question the papers cannot")
+    return why
+
+
+def _loose(text: str) -> str:
+    return " ".join(text.casefold().split())

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from bot.feedback.store import FeedbackReport
-from bot.render.presentation import byline, count, mark_spans
+from bot.render.presentation import byline, count, mark_spans, paper_facts, source_numbers
 from bot.search.answer import Answer
 from bot.search.documents import PaperText
 
@@ -27,18 +27,26 @@ def render_answer(
     """The best sentences under their papers, then a few related papers' titles; `papers`
     asks for a list of that many of the most relevant papers instead."""
     lines: list[str] = []
+    for paper in answer.following:
+        lines.append(f"Following up on: {paper.title} — {' · '.join(paper_facts(paper.paper))}")
+    if answer.following:
+        lines.append("")
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
     if not answer.hits:
+        if answer.following:
+            lines.append("No sentence of it answers that more closely.")
+            return "\n".join(lines)
         lines.append("Nothing in the papers answers that.")
         if more_hint:
             lines.append(more_hint)
         return "\n".join(lines)
+    sources = source_numbers([hit.paper.id for hit in answer.hits])
     for hit in answer.hits:
         quote = mark_spans(hit.sentence, hit.highlights, mark)
         lines.append(f"{hit.rank}. “{quote}”")
         source = f"{hit.paper.title} — {byline(hit.paper.paper.authors, hit.paper.paper.year)}"
-        lines.append(textwrap.indent(source, "   "))
+        lines.append(textwrap.indent(f"[{sources[hit.paper.id]}] {source}", "   "))
         lines.append("")
     if papers is not None:
         ranked = answer.papers[:papers]

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.corpus.papers import Paper
 
 ELLIPSIS = "…"
 
@@ -30,6 +34,21 @@ def count(number: int, singular: str, plural: str | None = None) -> str:
 def owners_list(owner: str) -> str:
     """Whose list of papers it is, as in "Ada's list" (its owner need not have written them)."""
     return f"{owner}'s list"
+
+
+def paper_facts(paper: Paper) -> list[str]:
+    """A paper's facts worth a line: every author with the year, the venue, its arXiv id."""
+    parts = [byline(paper.authors, paper.year, limit=len(paper.authors))]
+    if paper.venue:
+        parts.append(paper.venue)
+    if paper.arxiv:
+        parts.append(f"arXiv {paper.arxiv}")
+    return [part for part in parts if part]
+
+
+def source_numbers(paper_ids: Sequence[str]) -> dict[str, int]:
+    """Each paper's source number ([1], [2] ...), in the order the papers first appear."""
+    return {paper_id: number for number, paper_id in enumerate(dict.fromkeys(paper_ids), 1)}
 
 
 def truncate(text: str, limit: int) -> str:

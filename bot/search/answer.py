@@ -32,6 +32,8 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     papers: tuple[RankedPaper, ...] = ()
     searched_for: str | None = None  # the question as searched, when typos were corrected
+    # A follow-up's papers: the question was read as being about these (see search.conversation).
+    following: tuple[PaperText, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -62,4 +64,5 @@ class Answer:
                 }
                 for ranked in self.papers
             ],
+            "following": [paper.id for paper in self.following],
         }

@@ -99,6 +99,11 @@ class BM25Index:
         number = self._terms.get(term)
         return 0.0 if number is None else float(self._idf[number])
 
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold `term` (0 for a term none has)."""
+        number = self._terms.get(term)
+        return 0 if number is None else self._doc_freq(number)
+
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """One score per document (zero where no query term occurs)."""
         return self._dense_scores(self._term_numbers(query))

@@ -82,8 +82,8 @@ class LiveCorpus:
     def status(self) -> CorpusStatus:
         return self._served.status
 
-    def ask(self, question: str, **options: int) -> Answer:
-        return self.retriever.ask(question, **options)
+    def ask(self, question: str, top: int = 3, papers: int = 10) -> Answer:
+        return self.retriever.ask(question, top=top, papers=papers)
 
     def reload(self) -> CorpusStatus:
         """Read and index the corpus again; on success serve it, else keep the old index.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,19 +150,29 @@ class Retriever:
         with self._analyzer_lock:
             return self._analyzer.query_weights(text, self.params.joined_form_weight)
 
-    def ask(self, question: str, top: int = 3, papers: int = 10) -> Answer:
-        """The `top` best sentences and `papers` best papers for `question` (empty if none fit)."""
-        weights = self.analyse(question)
-        searched_for = None
-        if any(term not in self._paper_index for term in weights):
-            corrected = self.spelling().correct(question)
-            if corrected != question:
-                searched_for, weights = corrected, self.analyse(corrected)
+    def ask(
+        self,
+        question: str,
+        top: int = 3,
+        papers: int = 10,
+        *,
+        only: Collection[str] | None = None,
+    ) -> Answer:
+        """The `top` best sentences and `papers` best papers for `question` (empty if none fit).
+
+        `only`: paper ids; when given, hits and papers come from those papers alone.
+        """
+        weights, searched_for = self.search_terms(question)
         terms = list(weights)
-        if not self._is_answerable(terms):
+        if not self.is_answerable(terms):
             return Answer(question=question, searched_for=searched_for)
         own = self._sentence_index.weighted_scores(weights)
         paper_scores = self._paper_index.weighted_scores(weights)
+        if only is not None:
+            wanted = set(only)
+            allowed = np.fromiter((p.id in wanted for p in self.papers), float, len(self.papers))
+            paper_scores *= allowed
+            own *= allowed[self._sentence_paper]
         combined = self._paper_share * paper_scores
         combined = combined[self._sentence_paper]
         combined += own * self._position_boost
@@ -177,6 +187,28 @@ class Retriever:
         )
         return Answer(question=question, hits=hits, papers=ranked, searched_for=searched_for)
 
+    def search_terms(self, question: str) -> tuple[dict[str, float], str | None]:
+        """The weighted terms `ask` searches for, and the corrected question when typos were."""
+        weights = self.analyse(question)
+        if any(term not in self._paper_index for term in weights):
+            corrected = self.spelling().correct(question)
+            if corrected != question:
+                return self.analyse(corrected), corrected
+        return weights, None
+
+    def is_known(self, term: str) -> bool:
+        """Whether some paper holds `term` (an analysed term)."""
+        return term in self._paper_index
+
+    def paper_share(self, term: str) -> float:
+        """The share of the papers that hold `term`: 0 for an unknown term, 1 for one in all."""
+        return self._paper_index.document_frequency(term) / max(len(self.papers), 1)
+
+    def paper_scores(self, weights: Mapping[str, float]) -> dict[str, float]:
+        """Each paper that matches `weights` (paper id -> its BM25 score, above zero)."""
+        scores = self._paper_index.weighted_scores(weights)
+        return {self.papers[i].id: float(scores[i]) for i in np.flatnonzero(scores > 0)}
+
     def spelling(self) -> SpellingCorrector:
         with self._corrector_lock:
             if self._corrector is None:
@@ -184,7 +216,8 @@ class Retriever:
                 self._corrector = SpellingCorrector(texts)
             return self._corrector
 
-    def _is_answerable(self, terms: Sequence[str]) -> bool:
+    def is_answerable(self, terms: Sequence[str]) -> bool:
+        """Whether enough of a question's terms occur in the corpus for any answer to fit."""
         if not terms:
             return False
         distinct = set(terms)

@@ -1,0 +1,204 @@
+"""Follow-up questions: which papers a question asked in a conversation is about.
+
+"Who wrote it?" after an answer about one paper is about that paper. A question is read with its
+conversation when it points back (a pronoun such as "it" or "they", "this paper", "that one") or
+has no topic of its own: once the words that ask *about* a paper (who wrote it, where it was
+published, its code, its main result) and the words nearly every paper uses are set aside,
+nothing is left that narrows the papers down. A question whose own words point to another paper
+("what about the pruning paper?") starts afresh, and a question the papers cannot answer ("who
+won the world cup?") stays unanswered, whatever came before.
+
+The words that ask about a paper are a short list (`ABOUT_A_PAPER`); whether the words left name
+a topic is asked of the corpus, through `CorpusKnowledge`: which terms it knows, and how many
+papers hold them ("learning" names no topic where every paper is about learning).
+
+`answer_in_conversation` is the one entry point the front ends call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from bot.search.answer import Answer, RankedPaper
+
+if TYPE_CHECKING:
+    from bot.search.retriever import Retriever
+
+# Words that ask about a paper rather than about what it says: its people, where and when it
+# appeared, where to find it, what it found. They never name a topic.
+ABOUT_A_PAPER = (
+    "author authors wrote write written writes writer writers who "
+    "publish published publication venue conference journal year appear appeared "
+    "arxiv doi link links url pdf code github repository repo website page "
+    "cite citation citations bibtex reference "
+    "paper papers article work study "
+    "main key result results finding findings find found show shows shown "
+    "contribution contributions propose proposed claim claims conclude conclusion "
+    "tell explain describe summary summarize summarise say says mean means idea "
+    "more else detail details about one ones "
+    "assume assumes assumption assumptions make makes made use uses used role "
+    "limitation limitations weakness weaknesses drawback drawbacks future"
+)
+# A term in more than this share of the papers says nothing about which paper is meant.
+GENERIC_SHARE = 0.5
+# A question's topic stays with the conversation's papers when they score at least this share
+# of the best paper's score for it.
+STAYS_SHARE = 0.5
+# A paper shown beside the top one is in the conversation too when its paper score is this close.
+NEAR_TOP_SHARE = 0.8
+
+_POINTING_BACK = re.compile(
+    r"\b(?:it|its|it's|they|them|their|theirs|"
+    r"(?:this|that|these|those|the same)\s+(?:one|ones|paper|papers|work|study|article|"
+    r"method|model|approach|result|results|authors?)|the\s+(?:paper|authors?|article|study))\b"
+    r"|\b(?:this|that|these|those)\s*[?.!]*$",
+    re.IGNORECASE,
+)
+
+
+# A question for a list of papers ("which papers are from 2023?", "how many papers ...") is about
+# the whole corpus, not about the previous answer.
+_ASKS_FOR_PAPERS = re.compile(
+    r"\b(?:papers|articles|publications|how many|list (?:all|every|the))\b", re.IGNORECASE
+)
+
+
+class CorpusKnowledge(Protocol):
+    """What resolving a follow-up asks of the corpus (`Retriever` provides it)."""
+
+    def search_terms(self, question: str) -> tuple[dict[str, float], str | None]: ...
+
+    def analyse(self, text: str) -> dict[str, float]: ...
+
+    def is_known(self, term: str) -> bool: ...
+
+    def is_answerable(self, terms: Sequence[str]) -> bool: ...
+
+    def paper_share(self, term: str) -> float: ...
+
+    def paper_scores(self, weights: Mapping[str, float]) -> dict[str, float]: ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered question of a conversation, as much as a follow-up needs of it."""
+
+    question: str
+    focus: tuple[str, ...]  # the ids of the papers the answer was about, best first
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How to answer a question in its conversation.
+
+    `about` is empty for a question that stands alone; else the ids of the papers it follows up
+    on, and the search is kept to them.
+    """
+
+    question_to_search: str
+    about: tuple[str, ...] = ()
+    note: str | None = None  # why, in a few words (for logs and tests)
+
+    @property
+    def is_follow_up(self) -> bool:
+        return bool(self.about)
+
+
+def focus_of(answer: Answer, about: Sequence[str] = ()) -> tuple[str, ...]:
+    """The papers a later follow-up on `answer` is about: the top snippet's paper, and others
+    shown whose paper score is close to the top paper's; a follow-up's own papers otherwise."""
+    if not answer.hits:
+        return tuple(about) if about else tuple(p.paper.id for p in answer.papers[:1])
+    scores = {ranked.paper.id: ranked.score for ranked in answer.papers}
+    top = answer.hits[0].paper.id
+    best = scores.get(top, 0.0)
+    shown = dict.fromkeys(hit.paper.id for hit in answer.hits)
+    return tuple(
+        paper_id
+        for paper_id in shown
+        if paper_id == top or (best > 0 and scores.get(paper_id, 0.0) >= NEAR_TOP_SHARE * best)
+    )
+
+
+def points_back(question: str) -> bool:
+    """Whether the question refers to something said before ("it", "they", "that paper")."""
+    return _POINTING_BACK.search(question) is not None
+
+
+def resolve(knowledge: CorpusKnowledge, question: str, turns: Sequence[Turn]) -> FollowUp:
+    """How to answer `question` after `turns` (oldest first)."""
+    previous = next((turn.focus for turn in reversed(turns) if turn.focus), ())
+    alone = FollowUp(question)
+    if not previous:
+        return alone
+    weights, _ = knowledge.search_terms(question)
+    about_words = set(knowledge.analyse(ABOUT_A_PAPER))
+    content = [term for term in weights if term not in about_words]
+    if content and not knowledge.is_answerable(content):
+        return FollowUp(question, note="its own words are not in the papers")
+    if _ASKS_FOR_PAPERS.search(question) and not points_back(question):
+        return FollowUp(question, note="it asks about the papers, not one answer")
+    topic = {
+        term: weights[term]
+        for term in content
+        if knowledge.is_known(term) and knowledge.paper_share(term) <= GENERIC_SHARE
+    }
+    scores = knowledge.paper_scores(topic) if topic else {}
+    best = max(scores.values(), default=0.0)
+    staying = max((scores.get(paper_id, 0.0) for paper_id in previous), default=0.0)
+    if points_back(question) and (staying > 0 or not topic):
+        return FollowUp(question, previous, "it refers to the previous answer")
+    if not topic:
+        return FollowUp(question, previous, "it has no topic of its own")
+    if best > 0 and staying >= STAYS_SHARE * best:
+        return FollowUp(question, previous, "its topic is in the previous answer's papers")
+    return FollowUp(question, note="its topic is in other papers")
+
+
+def answer_in_conversation(
+    retriever: Retriever,
+    question: str,
+    turns: Sequence[Turn] = (),
+    *,
+    top: int = 3,
+    papers: int = 10,
+) -> Answer:
+    """`question` answered with its conversation: a follow-up searches its papers alone, and the
+    answer names them (`Answer.following`) even when none of its sentences fits the question."""
+    follow_up = resolve(retriever, question, turns)
+    return _answer(retriever, follow_up.question_to_search, follow_up.about, top, papers)
+
+
+def more_passages(
+    retriever: Retriever,
+    question: str,
+    *,
+    about: Sequence[str] = (),
+    shown: int,
+    top: int = 3,
+) -> Answer:
+    """The `top` passages that come after the first `shown` of the same question's answer."""
+    answer = _answer(retriever, question, tuple(about), shown + top, top)
+    return replace(answer, hits=answer.hits[shown:])
+
+
+def turn_of(answer: Answer) -> Turn:
+    """What a conversation remembers of `answer`."""
+    return Turn(answer.question, focus_of(answer, [paper.id for paper in answer.following]))
+
+
+def _answer(
+    retriever: Retriever, question: str, about: tuple[str, ...], top: int, papers: int
+) -> Answer:
+    if not about:
+        return retriever.ask(question, top=top, papers=papers)
+    answer = retriever.ask(question, top=top, papers=papers, only=about)
+    following = tuple(p for p in map(retriever.paper, about) if p is not None)
+    ranked = answer.papers or tuple(
+        RankedPaper(rank=rank, paper=paper, score=0.0)
+        for rank, paper in enumerate(following[:papers], start=1)
+    )
+    return replace(answer, papers=ranked, following=following)
