@@ -14,6 +14,7 @@ from bot.render.plain import (
     render_paper_list,
 )
 from bot.search.lookup import find_paper
+from bot.search.questions import answer_question
 from bot.search.retriever import Retriever
 
 HELP = """Type a question and press Enter, for example: what is feature decoupling?
@@ -60,7 +61,7 @@ def _loop(retriever: Retriever, top: int, stdin: TextIO, stdout: TextIO, interac
                 return
             print(_run_command(retriever, command, argument.strip()), file=stdout)
         else:
-            answer = retriever.ask(line, top=top)
+            answer = answer_question(retriever, line, top=top)
             print(render_answer(answer, mark=mark, more_hint=_MORE_HINT), file=stdout)
         print(file=stdout)
 

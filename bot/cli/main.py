@@ -245,7 +245,8 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from bot.render.plain import render_answer
+    from bot.render.plain import answer_json, render_answer
+    from bot.search.questions import answer_question
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
@@ -255,12 +256,12 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         questions = list(_read_batch(args.batch))
         retriever = _retriever(args, settings)
         for query_id, question in questions:
-            answer = retriever.ask(question, top=top, papers=args.papers)
-            print(json.dumps(answer.to_json(query_id), ensure_ascii=False))
+            answer = answer_question(retriever, question, top=top, papers=args.papers)
+            print(json.dumps(answer_json(answer, query_id), ensure_ascii=False))
         return 0
-    answer = _retriever(args, settings).ask(args.question, top=top, papers=args.papers)
+    answer = answer_question(_retriever(args, settings), args.question, top=top, papers=args.papers)
     if args.json:
-        print(json.dumps(answer.to_json(None), ensure_ascii=False))
+        print(json.dumps(answer_json(answer, None), ensure_ascii=False))
     else:
         print(
             render_answer(answer, more_hint="Run `paperbot papers` to see what the papers cover.")
@@ -326,6 +327,7 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluation import scoring as evaluation
+    from bot.search.questions import answer_question
 
     queries = evaluation.read_queries(args.queries)
     is_dev = isinstance(queries[0], evaluation.DevQuestion)
@@ -335,10 +337,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     sentences = evaluation.read_sentence_lists(args.sentences) if args.sentences else None
     retriever = _retriever(args)
     if is_dev:
-        report = evaluation.evaluate_dev(lambda q: retriever.ask(q, top=3), queries)
+        report = evaluation.evaluate_dev(lambda q: answer_question(retriever, q, top=3), queries)
     else:
         report = evaluation.evaluate_benchmark(
-            lambda q: retriever.ask(q, top=10, papers=100),
+            lambda q: answer_question(retriever, q, top=10, papers=100),
             queries,
             qrels,
             sentences,

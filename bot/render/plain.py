@@ -5,8 +5,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 
+from typing import Any
+
 from bot.feedback.store import FeedbackReport
-from bot.render.presentation import byline, mark_spans
+from bot.render.citation import cite
+from bot.render.presentation import byline, mark_spans, paper_links, published
 from bot.search.answer import Answer
 from bot.search.documents import PaperText
 
@@ -22,11 +25,16 @@ def no_mark(text: str) -> str:
 
 
 def render_answer(answer: Answer, *, mark: Marker = no_mark, more_hint: str = "") -> str:
+    """The answer as the console prints it (and as `ask --json` gives it in "text")."""
+    if answer.kind == "papers":
+        return _render_listing(answer)
+    if answer.kind == "paper":
+        return _render_fact(answer)
     lines: list[str] = []
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
     if not answer.hits:
-        lines.append("Nothing in the papers answers that.")
+        lines.append(answer.message or "Nothing in the papers answers that.")
         if more_hint:
             lines.append(more_hint)
         return "\n".join(lines)
@@ -35,9 +43,73 @@ def render_answer(answer: Answer, *, mark: Marker = no_mark, more_hint: str = ""
         lines.append(f"{hit.rank}. “{quote}”")
         source = f"{hit.paper.title} — {byline(hit.paper.paper.authors, hit.paper.paper.year)}"
         lines.append(textwrap.indent(source, "   "))
+        if links := links_line(hit.paper):
+            lines.append(f"   {links}")
         lines.append("")
-    if len(answer.papers) > 1:
-        lines.append("Related papers: " + "; ".join(p.paper.title for p in answer.papers[1:4]))
+    if related := answer.related[:3]:
+        lines.append("Related papers: " + "; ".join(p.paper.title for p in related))
+    return "\n".join(lines).rstrip()
+
+
+def answer_json(answer: Answer, query_id: str | int | None = None) -> dict[str, Any]:
+    """`Answer.to_json` with "text": the answer exactly as the console prints it."""
+    return answer.to_json(query_id, text=render_answer(answer))
+
+
+def links_line(paper: PaperText) -> str:
+    """'arXiv: https://arxiv.org/abs/… · Code: https://…', or '' for a paper with no links."""
+    return " · ".join(f"{label}: {url}" for label, url in paper_links(paper.paper))
+
+
+def _render_listing(answer: Answer) -> str:
+    count = len(answer.papers)
+    what = answer.understood.describe()
+    noun = "paper" if count == 1 else "papers"
+    lines = [f"{count} {noun} {what}:" if what else f"{count} {noun} here:", ""]
+    for ranked in answer.papers:
+        paper = ranked.paper
+        lines.append(f"{ranked.rank}. {paper.title}")
+        lines += [f"   {line}" for line in _paper_facts(paper)]
+    return "\n".join(lines).rstrip()
+
+
+def _paper_facts(paper: PaperText) -> list[str]:
+    """The byline with where and when, and the links, for a list entry."""
+    record = paper.paper
+    where = published(record)
+    names = byline(record.authors, None)
+    first = " — ".join(part for part in (names, where) if part)
+    return [line for line in (first, links_line(paper)) if line]
+
+
+_FACT_LABELS = {"arxiv": "arXiv", "doi": "DOI", "code": "Code"}
+
+
+def _render_fact(answer: Answer) -> str:
+    paper = answer.papers[0].paper
+    record = paper.paper
+    fact = answer.understood.fact
+    lines = [paper.title]
+    if fact == "authors":
+        lines.append("Authors: " + (", ".join(record.authors) or "not given in the corpus"))
+    elif fact in ("venue", "year"):
+        where = published(record)
+        lines.append(f"Published: {where}" if where else "The corpus gives no venue or year.")
+        if not record.venue and record.arxiv:
+            lines.append(f"An arXiv preprint: arXiv:{record.arxiv}")
+    elif fact in ("bibtex", "apa"):
+        lines += ["", cite(record, "apa" if fact == "apa" else "bibtex"), ""]
+    elif fact in _FACT_LABELS:
+        links = dict(paper_links(record))
+        label = _FACT_LABELS[fact]
+        wanted = links.get("Code" if fact == "code" else label)
+        lines.append(
+            f"{label}: {wanted}" if wanted else f"The corpus gives no {label} link for it."
+        )
+    if fact != "authors":
+        lines.append(byline(record.authors, record.year, limit=len(record.authors)))
+    if links := links_line(paper):
+        lines.append(f"Links: {links}")
     return "\n".join(lines).rstrip()
 
 
@@ -46,6 +118,10 @@ def render_paper_list(papers: Sequence[PaperText]) -> str:
     for paper in papers:
         lines.append(f"{paper.id}: {paper.title}")
         lines.append(f"    {byline(paper.paper.authors, paper.paper.year)}")
+        if record_where := paper.paper.venue:
+            lines.append(f"    {record_where}")
+        if links := links_line(paper):
+            lines.append(f"    {links}")
     return "\n".join(lines)
 
 
@@ -54,16 +130,7 @@ def render_paper(paper: PaperText) -> str:
     lines = [paper.title, byline(record.authors, record.year, limit=len(record.authors))]
     if record.venue:
         lines.append(record.venue)
-    lines += [
-        f"{label}: {value}"
-        for label, value in (
-            ("Link", record.url),
-            ("Code", record.code_url),
-            ("DOI", record.doi),
-            ("arXiv", record.arxiv),
-        )
-        if value
-    ]
+    lines += [f"{label}: {url}" for label, url in paper_links(record)]
     lines += [f"Id: {paper.id}", "", textwrap.fill(paper.abstract, width=100)]
     return "\n".join(lines)
 

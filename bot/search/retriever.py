@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,7 @@ from bot.corpus.papers import Corpus
 from bot.search.answer import Answer, Hit, RankedPaper
 from bot.search.bm25 import BM25Index, top_positive
 from bot.search.documents import PaperText, prepare, stacked_bounds
+from bot.search.facets import Catalogue
 from bot.text.analysis import Analyzer
 from bot.text.spelling import SpellingCorrector
 
@@ -136,6 +137,7 @@ class Retriever:
         self._analyzer_lock = threading.Lock()
         self._corrector: SpellingCorrector | None = None  # built on the first unknown word
         self._corrector_lock = threading.Lock()
+        self._catalogue: Catalogue | None = None  # built on the first question
 
     @property
     def stats(self) -> CorpusStats:
@@ -150,8 +152,18 @@ class Retriever:
         with self._analyzer_lock:
             return self._analyzer.query_weights(text, self.params.joined_form_weight)
 
-    def ask(self, question: str, top: int = 3, papers: int = 10) -> Answer:
-        """The `top` best sentences and `papers` best papers for `question` (empty if none fit)."""
+    def ask(
+        self,
+        question: str,
+        top: int = 3,
+        papers: int = 10,
+        *,
+        only: Collection[str] | None = None,
+    ) -> Answer:
+        """The `top` best sentences and `papers` best papers for `question` (empty if none fit).
+
+        `only`: paper ids; sentences and papers of other papers are left out.
+        """
         weights = self.analyse(question)
         searched_for = None
         if any(term not in self._paper_index for term in weights):
@@ -167,6 +179,10 @@ class Retriever:
         combined = combined[self._sentence_paper]
         combined += own * self._position_boost
         combined += self._neighbour_scores(own)
+        if only is not None:
+            kept = np.fromiter((p.id in only for p in self.papers), bool, len(self.papers))
+            paper_scores = np.where(kept, paper_scores, 0.0)
+            combined = np.where(kept[self._sentence_paper], combined, 0.0)
         hits = tuple(
             self._hit(rank, index, score, terms)
             for rank, (index, score) in enumerate(top_positive(combined, top), start=1)
@@ -183,6 +199,13 @@ class Retriever:
                 texts = (text for paper in self.papers for text in (paper.title, paper.abstract))
                 self._corrector = SpellingCorrector(texts)
             return self._corrector
+
+    def catalogue(self) -> Catalogue:
+        """The corpus's authors, venues and years, arranged to be found in questions."""
+        with self._corrector_lock:
+            if self._catalogue is None:
+                self._catalogue = Catalogue.of(self.papers)
+            return self._catalogue
 
     def _is_answerable(self, terms: Sequence[str]) -> bool:
         if not terms:

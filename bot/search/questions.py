@@ -1,0 +1,149 @@
+"""Answering a question, whatever it asks: the one entry point of every front end.
+
+A question about the papers themselves (who wrote what, when, where, how to cite it, how many) is
+answered from the corpus's metadata (`bot.search.facets`); every other question is searched in the
+abstracts' sentences as before. Filters and a topic go together: "Yuanzhi Li's papers on
+self-supervised learning" lists the papers by Yuanzhi Li that the topic search finds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.search.answer import Answer, RankedPaper, Understood
+from bot.search.documents import PaperText
+from bot.search.facets import Facets, fold, paper_year, parse
+from bot.search.retriever import Retriever
+
+# A paper is about a list's topic when it scores at least this share of the best paper's score.
+TOPIC_SHARE = 0.5
+_WORDS = re.compile(r"\w+")
+
+
+def answer_question(
+    retriever: Retriever,
+    question: str,
+    *,
+    top: int = 3,
+    papers: int = 10,
+    about: Sequence[str] = (),
+) -> Answer:
+    """The answer to `question`: passages, a list of papers, one paper's fact, or none.
+
+    `about`: ids of the papers a conversation is about, used when the question asks about "the
+    paper" or a fact without naming a paper of its own.
+    """
+    facets = parse(question, retriever.catalogue())
+    if facets.unknown_people and not facets.authors and (facets.wants_list or facets.person_cue):
+        names = " and ".join(facets.unknown_people)
+        return _none(question, facets, f"No papers by {names} here.")
+    if facets.unknown_venues and not facets.venues and facets.wants_list:
+        venue = " or ".join(facets.unknown_venues)
+        return _none(question, facets, f"No papers at {venue} here.")
+    if facets.fact is not None:
+        paper = _the_paper(retriever, facets, about)
+        if paper is not None:
+            understood = _understood(facets, topic=False)
+            ranked = (RankedPaper(1, paper, 0.0),)
+            return Answer(question, papers=ranked, kind="paper", understood=understood)
+    listing = facets.count or (
+        facets.filters
+        and (
+            facets.authors
+            or facets.venues
+            or facets.wants_list
+            or facets.who_is
+            or not facets.topic
+        )
+    )
+    if listing:
+        return _listing(retriever, question, facets)
+    only = about if about and facets.one_paper else None
+    return retriever.ask(question, top=top, papers=papers, only=only)
+
+
+def _none(question: str, facets: Facets, message: str) -> Answer:
+    return Answer(question, kind="none", understood=_understood(facets), message=message)
+
+
+def _understood(facets: Facets, *, topic: bool = True) -> Understood:
+    return Understood(
+        authors=facets.authors,
+        venues=facets.venues,
+        years=facets.years.describe() if facets.years else None,
+        order=facets.order,
+        topic=(facets.topic or None) if topic else None,
+        fact=facets.fact if facets.fact != "cite" else ("apa" if facets.apa else "bibtex"),
+        count=facets.count,
+    )
+
+
+def _filtered(retriever: Retriever, facets: Facets) -> list[PaperText]:
+    matching = [p for p in retriever.papers if facets.matches(p.paper)]
+    if facets.order and matching:
+        dated = [p for p in matching if paper_year(p.paper) is not None]
+        if dated:
+            pick = max if facets.order == "latest" else min
+            wanted = pick(paper_year(p.paper) for p in dated)
+            matching = [p for p in dated if paper_year(p.paper) == wanted]
+    return matching
+
+
+def _about_topic(
+    retriever: Retriever, topic: str, candidates: Sequence[PaperText]
+) -> list[tuple[PaperText, float]]:
+    """The candidates the topic search finds, best first, close enough to the best."""
+    found = retriever.ask(topic, top=1, papers=len(candidates), only={p.id for p in candidates})
+    if not found.papers:
+        return []
+    best = found.papers[0].score
+    return [(r.paper, r.score) for r in found.papers if r.score >= TOPIC_SHARE * best]
+
+
+def _listing(retriever: Retriever, question: str, facets: Facets) -> Answer:
+    matching = _filtered(retriever, facets)
+    understood = _understood(facets)
+    if not matching:
+        what = understood.describe() or "like that"
+        return Answer(question, kind="none", understood=understood, message=f"No papers {what} here.")
+    scored: list[tuple[PaperText, float | None]] = [(p, None) for p in matching]
+    if facets.topic and not facets.count:
+        scored = list(_about_topic(retriever, facets.topic, matching))
+        if not scored:
+            filters = Understood(
+                authors=understood.authors,
+                venues=understood.venues,
+                years=understood.years,
+                order=understood.order,
+            ).describe()
+            message = f"None of the papers {filters} is about “{facets.topic}”."
+            if not filters:
+                message = f"No paper here is about “{facets.topic}”."
+            return Answer(question, kind="none", understood=understood, message=message)
+    ranked = tuple(
+        RankedPaper(rank, paper, score if score is not None else 0.0)
+        for rank, (paper, score) in enumerate(scored, start=1)
+    )
+    return Answer(question, papers=ranked, kind="papers", understood=understood)
+
+
+def _the_paper(retriever: Retriever, facets: Facets, about: Sequence[str]) -> PaperText | None:
+    """The one paper a fact question is about: named by filters, by its title or topic words,
+    or else the paper the conversation is about."""
+    candidates = _filtered(retriever, facets) if facets.filters else list(retriever.papers)
+    if facets.topic:
+        words = set(_WORDS.findall(fold(facets.topic)))
+        titled = [p for p in candidates if words <= set(_WORDS.findall(fold(p.title)))]
+        if len(titled) == 1:
+            return titled[0]
+        found = _about_topic(retriever, facets.topic, candidates)
+        if found:
+            return found[0][0]
+    if facets.filters and len(candidates) == 1:
+        return candidates[0]
+    for paper_id in about:
+        paper = retriever.paper(paper_id)
+        if paper is not None:
+            return paper
+    return None
