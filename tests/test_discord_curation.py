@@ -462,11 +462,11 @@ class HeldRetriever(Retriever):
         self.searching = threading.Event()
         self.gate = threading.Event()
 
-    def ask(self, question, top=3, papers=10):
+    def ask(self, question, top=3, papers=10, **options):
         self.searching.set()
         if not self.gate.wait(30):  # never hang the suite
             raise TimeoutError("the test never opened the gate")
-        return super().ask(question, top=top, papers=papers)
+        return super().ask(question, top=top, papers=papers, **options)
 
 
 async def test_while_a_search_is_held_other_interactions_and_heartbeats_go_on(

@@ -102,9 +102,7 @@ def load_corpus(path: Path | str = BUNDLED_CORPUS) -> Corpus:
     if not papers:
         raise CorpusError(f"{path}: the corpus has no papers")
     check_unique_ids(papers)
-    return Corpus(
-        papers=tuple(papers), owner=owner, sources=tuple(files), warnings=tuple(warnings)
-    )
+    return Corpus(papers=tuple(papers), owner=owner, sources=tuple(files), warnings=tuple(warnings))
 
 
 def unknown_key_warnings(file: Path, text: str) -> list[str]:

@@ -29,6 +29,7 @@ from bot.discord_app.votes import VoteButton, vote_view
 from bot.feedback.store import FeedbackStore
 from bot.search.answer import Answer
 from bot.search.live_corpus import CorpusStatus, LiveCorpus
+from bot.search.questions import answer_question
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,9 @@ class PaperClient(discord.Client):
         """The answer from the index served now, computed off the event loop (the gateway stays
         responsive). A reload meanwhile does not touch it: the question keeps the index it took."""
         retriever = self.live.retriever
-        search = functools.partial(retriever.ask, question, top=top or self.settings.top_k)
+        search = functools.partial(
+            answer_question, retriever, question, top=top or self.settings.top_k
+        )
         return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
     async def reload_corpus(self) -> CorpusStatus:

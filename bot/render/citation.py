@@ -21,7 +21,7 @@ Style = Literal["bibtex", "apa"]
 STYLES: tuple[Style, ...] = ("bibtex", "apa")
 # Title words a key skips, as Google Scholar's keys do ("What Matters In ..." -> "matters").
 _KEY_SKIPS = frozenset(
-    "a an the on of in for to and or what how why is are do does can toward towards".split()
+    "a an the on of in for to and or what how why is are do does can toward towards".split()  # noqa: SIM905
 )
 _JOURNAL = re.compile(r"\b(journal|transactions|letters|review|magazine)\b", re.IGNORECASE)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
-
 from typing import Any
 
 from bot.feedback.store import FeedbackReport

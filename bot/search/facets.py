@@ -36,12 +36,12 @@ FRAME_WORDS = frozenset(
     citation bibtex year years later earlier older newer since latest newest oldest earliest
     recent please research researcher researchers people person involved together also known
     one ones entry reference apa style format page pdf repository repo github source
-    implementation released release come came out whose""".split()
+    implementation released release come came out whose""".split()  # noqa: SIM905
 )
 LIST_WORDS = frozenset(
     """paper papers publication publications works work worked article articles list wrote
     written write co-author co-authored coauthored authored published appeared anything
-    everything""".split()
+    everything""".split()  # noqa: SIM905
 )
 PERSON_CUES = frozenset({"by", "with", "and", "did", "does", "from"})
 
@@ -75,8 +75,12 @@ _FACTS: tuple[tuple[Fact, re.Pattern[str]], ...] = (
     ("link", re.compile(r"\b(links?|url|pdf|where can i (read|find))\b")),
 )
 # "the WIND paper", "this paper", "the paper on X": the question is about one paper.
-_ONE_PAPER = re.compile(r"\b(the|this|that|its?)\b(?:\s+[\w\-'’]+){0,6}?\s+paper\b|\bpaper (on|about)\b")
-_COUNT = re.compile(r"\bhow many\b")
+_ONE_PAPER = re.compile(
+    r"\b(the|this|that|its?)\b(?:\s+[\w\-'’]+){0,6}?\s+paper\b|\bpaper (on|about)\b"
+)
+_COUNT = re.compile(
+    r"\bhow many (papers|publications|articles)\b|\bnumber of (papers|publications|articles)\b"
+)
 _WHO_IS = re.compile(r"\bwho(?: is|'s|’s)\b")
 
 
@@ -291,14 +295,18 @@ def _years(
         if not match:
             continue
         first = int(match.group(1))
-        years = {
-            "range": lambda: YearRange(first, int(match.group(2))),
-            "from": lambda: YearRange(first, None),
-            "after": lambda: YearRange(first + 1, None),
-            "before": lambda: YearRange(None, first - 1),
-            "to": lambda: YearRange(None, first),
-            "in": lambda: YearRange(first, first),
-        }[rule]()
+        if rule == "range":
+            years = YearRange(first, int(match.group(2)))
+        elif rule == "from":
+            years = YearRange(first, None)
+        elif rule == "after":
+            years = YearRange(first + 1, None)
+        elif rule == "before":
+            years = YearRange(None, first - 1)
+        elif rule == "to":
+            years = YearRange(None, first)
+        else:
+            years = YearRange(first, first)
         _use_span(words, match.start(), match.end(), used)
         break
     order: Literal["latest", "oldest"] | None = None
@@ -327,10 +335,10 @@ def _venues(
             continue
         name = catalogue.venues.get(token.word)
         if name is None and len(token.word) >= 5:
-            name = next(
-                (v for k, v in catalogue.venues.items() if Levenshtein.distance(k, token.word) <= 1),
-                None,
-            )
+            close = [
+                v for k, v in catalogue.venues.items() if Levenshtein.distance(k, token.word) <= 1
+            ]
+            name = close[0] if len(close) == 1 else None
         if name is not None:
             used.add(i)
             if name not in known:
@@ -379,8 +387,10 @@ def _people(
                 known.extend(n for n in names if n not in known)
     unknown: list[str] = []
     for i, token in enumerate(words):
-        if token.word in PERSON_CUES or token.possessive or (
-            token.word == "is" and i > 0 and words[i - 1].word == "who"
+        if (
+            token.word in PERSON_CUES
+            or token.possessive
+            or (token.word == "is" and i > 0 and words[i - 1].word == "who")
         ):
             cue = cue or token.word in ("by", "with") or token.possessive
     for name in _unknown_names(words, catalogue, used):
@@ -432,7 +442,8 @@ def _unknown_names(words: Sequence[Token], catalogue: Catalogue, used: set[int])
                 if start - 1 in used:
                     break
                 start -= 1
-            yield " ".join(w.text.removesuffix("'s").removesuffix("’s") for w in words[start : i + 1])
+            parts = words[start : i + 1]
+            yield " ".join(w.text.removesuffix("'s").removesuffix("’s") for w in parts)
 
 
 def _name_after(
@@ -452,10 +463,81 @@ def _name_after(
 
 def _is_name_word(token: Token, catalogue: Catalogue) -> bool:
     word = token.word
-    if word in ENGLISH_STOPWORDS or word in FRAME_WORDS or word.isdigit() or word in catalogue.venues:
+    if word in ENGLISH_STOPWORDS or word in FRAME_WORDS or word in catalogue.venues:
         return False
-    if not token.text[:1].isalpha():
+    if not token.text[:1].isalpha() or word in catalogue.vocabulary:
         return False
-    return token.capitalised and word not in catalogue.vocabulary or (
-        word not in catalogue.vocabulary and word not in english_words()
-    )
+    return token.capitalised or word not in english_words()
+
+
+# --- filters chosen by hand (/papers author: venue: year:, paperbot papers --author ...) ---------
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The papers that pass filters given one by one, and the filters as understood."""
+
+    papers: tuple[PaperText, ...]
+    described: str  # "by Yuanzhi Li, at NeurIPS, from 2022"
+
+
+def choose(
+    catalogue: Catalogue,
+    *,
+    author: str | None = None,
+    venue: str | None = None,
+    year: int | None = None,
+) -> Chosen:
+    """The papers by `author` (a name, a last name, a close spelling), at `venue` ('NeurIPS' or
+    'NeurIPS 2022') and of `year`; a name or venue the corpus does not have matches nothing."""
+    authors: tuple[str, ...] = ()
+    described: list[str] = []
+    matches = list(catalogue.papers)
+    if author and author.strip():
+        authors = find_author(catalogue, author)
+        shown = " or ".join(authors) if authors else " ".join(author.split())
+        described.append(f"by {shown}")
+        matches = [p for p in matches if any(a in p.paper.authors for a in authors)]
+    if venue and venue.strip():
+        wanted = fold(" ".join(venue.split()))
+        described.append(f"at {' '.join(venue.split())}")
+        matches = [
+            p
+            for p in matches
+            if p.paper.venue and wanted in (fold(p.paper.venue), fold(venue_series(p.paper.venue)))
+        ]
+    if year is not None:
+        described.append(f"from {year}")
+        matches = [p for p in matches if paper_year(p.paper) == year]
+    return Chosen(tuple(matches), ", ".join(described))
+
+
+def find_author(catalogue: Catalogue, typed: str) -> tuple[str, ...]:
+    """The corpus names `typed` stands for: the full name, a last name, or a close spelling."""
+    key = " ".join(fold(typed).split())
+    if key in catalogue.authors:
+        return (catalogue.authors[key],)
+    if key in catalogue.last_names:
+        return catalogue.last_names[key]
+    name = _full_name(key, catalogue) if " " in key else None
+    return (name,) if name else ()
+
+
+def author_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[str]:
+    """Autocomplete: the names containing what was typed, the most prolific first."""
+    counts = {name: len(catalogue.papers_by(name)) for name in catalogue.authors.values()}
+    ordered = sorted(counts, key=lambda name: (-counts[name], name))
+    key = " ".join(fold(typed).split())
+    if not key:
+        return ordered[:limit]
+    hits = [name for name in ordered if key in fold(name)]
+    near = [name for name in find_author(catalogue, typed) if name not in hits]
+    return (hits + near)[:limit]
+
+
+def venue_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[str]:
+    """Autocomplete: venue names ('NeurIPS') and venues with their year ('NeurIPS 2022')."""
+    full = sorted({p.paper.venue for p in catalogue.papers if p.paper.venue})
+    names = sorted(set(catalogue.venues.values()) - set(full))
+    key = fold(typed.strip())
+    return [v for v in names + full if key in fold(v)][:limit]

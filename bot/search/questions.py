@@ -34,14 +34,22 @@ def answer_question(
     `about`: ids of the papers a conversation is about, used when the question asks about "the
     paper" or a fact without naming a paper of its own.
     """
-    facets = parse(question, retriever.catalogue())
-    if facets.unknown_people and not facets.authors and (facets.wants_list or facets.person_cue):
+    catalogue = retriever.catalogue()
+    facets = parse(question, catalogue)
+    if (
+        catalogue.authors
+        and facets.unknown_people
+        and not facets.authors
+        and (facets.wants_list or facets.person_cue)
+    ):
         names = " and ".join(facets.unknown_people)
         return _none(question, facets, f"No papers by {names} here.")
     if facets.unknown_venues and not facets.venues and facets.wants_list:
         venue = " or ".join(facets.unknown_venues)
         return _none(question, facets, f"No papers at {venue} here.")
-    if facets.fact is not None:
+    if facets.fact is not None and (
+        facets.one_paper or facets.filters or about or _titled(retriever.papers, facets.topic)
+    ):
         paper = _the_paper(retriever, facets, about)
         if paper is not None:
             understood = _understood(facets, topic=False)
@@ -106,7 +114,8 @@ def _listing(retriever: Retriever, question: str, facets: Facets) -> Answer:
     understood = _understood(facets)
     if not matching:
         what = understood.describe() or "like that"
-        return Answer(question, kind="none", understood=understood, message=f"No papers {what} here.")
+        message = f"No papers {what} here."
+        return Answer(question, kind="none", understood=understood, message=message)
     scored: list[tuple[PaperText, float | None]] = [(p, None) for p in matching]
     if facets.topic and not facets.count:
         scored = list(_about_topic(retriever, facets.topic, matching))
@@ -128,13 +137,20 @@ def _listing(retriever: Retriever, question: str, facets: Facets) -> Answer:
     return Answer(question, papers=ranked, kind="papers", understood=understood)
 
 
+def _titled(papers: Sequence[PaperText], topic: str) -> list[PaperText]:
+    """The papers whose title has every word of `topic` ("Faster WIND")."""
+    words = set(_WORDS.findall(fold(topic)))
+    if not words:
+        return []
+    return [p for p in papers if words <= set(_WORDS.findall(fold(p.title)))]
+
+
 def _the_paper(retriever: Retriever, facets: Facets, about: Sequence[str]) -> PaperText | None:
     """The one paper a fact question is about: named by filters, by its title or topic words,
     or else the paper the conversation is about."""
     candidates = _filtered(retriever, facets) if facets.filters else list(retriever.papers)
     if facets.topic:
-        words = set(_WORDS.findall(fold(facets.topic)))
-        titled = [p for p in candidates if words <= set(_WORDS.findall(fold(p.title)))]
+        titled = _titled(candidates, facets.topic)
         if len(titled) == 1:
             return titled[0]
         found = _about_topic(retriever, facets.topic, candidates)
