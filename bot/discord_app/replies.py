@@ -322,10 +322,7 @@ def answer_reply(answer: Answer, *, ephemeral: bool = False) -> Reply:
 
 
 def _listing_embed(title: str, answer: Answer) -> Embed:
-    count = len(answer.papers)
-    what = answer.understood.describe()
-    noun = "paper" if count == 1 else "papers"
-    head = escape(f"{count} {noun} {what}:" if what else f"{count} {noun} here:")
+    head = escape(answer.understood.heading(len(answer.papers)))
     entries = "\n\n".join(_listed_entry(ranked.paper) for ranked in answer.papers)
     footer = "/paper for an abstract · /cite for a citation"
     return Embed(title=title, description=f"{head}\n\n{entries}", footer=footer)

@@ -61,10 +61,7 @@ def links_line(paper: PaperText) -> str:
 
 
 def _render_listing(answer: Answer) -> str:
-    count = len(answer.papers)
-    what = answer.understood.describe()
-    noun = "paper" if count == 1 else "papers"
-    lines = [f"{count} {noun} {what}:" if what else f"{count} {noun} here:", ""]
+    lines = [answer.understood.heading(len(answer.papers)), ""]
     for ranked in answer.papers:
         paper = ranked.paper
         lines.append(f"{ranked.rank}. {paper.title}")

@@ -36,7 +36,7 @@ class RankedPaper:
 class Understood:
     """What a question was understood to ask about the papers themselves, to say back to it."""
 
-    authors: tuple[str, ...] = ()  # corpus author names
+    authors: tuple[str, ...] = ()  # each person named: "Yuanzhi Li", "Lena Okafor or Priya Okafor"
     venues: tuple[str, ...] = ()  # venue names as the corpus writes them ("NeurIPS")
     years: str | None = None  # "2022", "2024 or later", "before 2023"
     order: Literal["latest", "oldest"] | None = None
@@ -51,8 +51,6 @@ class Understood:
     def describe(self) -> str:
         """'by Yuanzhi Li, at NeurIPS, 2022, about self-supervised learning' (what was used)."""
         parts = []
-        if self.order:
-            parts.append(f"the {self.order}")
         if self.authors:
             parts.append("by " + " and ".join(self.authors))
         if self.venues:
@@ -61,7 +59,17 @@ class Understood:
             parts.append(f"from {self.years}" if self.years[:1].isdigit() else self.years)
         if self.topic:
             parts.append(f"about “{self.topic}”")
+        if self.order:
+            parts.append(f"the {self.order}")
         return ", ".join(parts)
+
+    def heading(self, count: int) -> str:
+        """'4 papers by Yuanzhi Li:', '1 paper, the oldest:', '6 papers here:'."""
+        noun = "paper" if count == 1 else "papers"
+        what = self.describe()
+        if not what:
+            return f"{count} {noun} here:"
+        return f"{count} {noun}{', ' if what.startswith('the ') else ' '}{what}:"
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,8 @@ class Facets:
     """What a question names: the filters, the fact asked, and the topic left over."""
 
     authors: tuple[str, ...] = ()  # corpus names
+    # Each person named, as the corpus names they may be ("Okafor": Lena or Priya Okafor).
+    author_groups: tuple[tuple[str, ...], ...] = ()
     unknown_people: tuple[str, ...] = ()  # names asked for that no paper has
     venues: tuple[str, ...] = ()
     unknown_venues: tuple[str, ...] = ()
@@ -215,8 +217,8 @@ class Facets:
         return bool(self.authors or self.venues or self.years or self.order)
 
     def matches(self, paper: Paper) -> bool:
-        """Whether `paper` passes every filter (authors: all of them; venues: any)."""
-        if any(name not in paper.authors for name in self.authors):
+        """Whether `paper` passes every filter (every person named; any venue named)."""
+        if any(not set(group) & set(paper.authors) for group in self.author_groups):
             return False
         if self.venues and not (
             paper.venue and fold(venue_series(paper.venue)) in {fold(v) for v in self.venues}
@@ -233,7 +235,8 @@ def parse(question: str, catalogue: Catalogue) -> Facets:
 
     years, order = _years(question, words, used) if catalogue.has_years else (None, None)
     venues, unknown_venues = _venues(words, catalogue, used)
-    authors, unknown_people, person_cue = _people(words, catalogue, used)
+    groups, unknown_people, person_cue = _people(words, catalogue, used)
+    authors = list(dict.fromkeys(name for group in groups for name in group))
 
     fact: Fact | None = None
     for name, pattern in _FACTS:
@@ -250,6 +253,7 @@ def parse(question: str, catalogue: Catalogue) -> Facets:
     )
     return Facets(
         authors=tuple(authors),
+        author_groups=tuple(groups),
         unknown_people=tuple(unknown_people),
         venues=tuple(venues),
         unknown_venues=tuple(unknown_venues),
@@ -353,6 +357,8 @@ def _looks_like_venue(words: Sequence[Token], i: int, catalogue: Catalogue) -> b
     token = words[i]
     if not catalogue.venues or sum(ch.isupper() for ch in token.text) < 2 or len(token.word) < 3:
         return False
+    if token.word in FRAME_WORDS:
+        return False
     if token.word in catalogue.vocabulary or token.word in catalogue.authors:
         return False
     before = words[i - 1].word if i > 0 else ""
@@ -365,8 +371,8 @@ def _looks_like_venue(words: Sequence[Token], i: int, catalogue: Catalogue) -> b
 
 def _people(
     words: Sequence[Token], catalogue: Catalogue, used: set[int]
-) -> tuple[list[str], list[str], bool]:
-    known: list[str] = []
+) -> tuple[list[tuple[str, ...]], list[str], bool]:
+    known: list[tuple[str, ...]] = []
     cue = False
     if catalogue.authors:
         for size in (3, 2):
@@ -377,14 +383,14 @@ def _people(
                 name = _full_name(" ".join(words[j].word for j in span), catalogue)
                 if name is not None:
                     used.update(span)
-                    known.append(name)
+                    known.append((name,))
         for i, token in enumerate(words):
-            if i in used:
+            if i in used or not _names_a_person(words, i):
                 continue
-            names = catalogue.last_names.get(token.word)
-            if names and _names_a_person(words, i):
+            names = catalogue.last_names.get(token.word) or _close_last_name(token, catalogue)
+            if names:
                 used.add(i)
-                known.extend(n for n in names if n not in known)
+                known.append(names)
     unknown: list[str] = []
     for i, token in enumerate(words):
         if (
@@ -396,6 +402,14 @@ def _people(
     for name in _unknown_names(words, catalogue, used):
         unknown.append(name)
     return list(dict.fromkeys(known)), unknown, cue or bool(known)
+
+
+def _close_last_name(token: Token, catalogue: Catalogue) -> tuple[str, ...]:
+    """The people whose last name is one letter off a capitalised word ("Quirogaa")."""
+    if len(token.word) < 6 or not token.capitalised or token.word in english_words():
+        return ()
+    close = [last for last in catalogue.last_names if Levenshtein.distance(last, token.word) <= 1]
+    return catalogue.last_names[close[0]] if len(close) == 1 else ()
 
 
 def _full_name(window: str, catalogue: Catalogue) -> str | None:

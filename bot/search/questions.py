@@ -77,7 +77,7 @@ def _none(question: str, facets: Facets, message: str) -> Answer:
 
 def _understood(facets: Facets, *, topic: bool = True) -> Understood:
     return Understood(
-        authors=facets.authors,
+        authors=tuple(" or ".join(group) for group in facets.author_groups),
         venues=facets.venues,
         years=facets.years.describe() if facets.years else None,
         order=facets.order,
