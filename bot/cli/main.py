@@ -80,8 +80,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
 
-    papers = command("papers", _cmd_papers, "list the papers")
+    papers = command("papers", _cmd_papers, "list the papers, or those by an author, venue, year")
+    papers.add_argument(
+        "--author", metavar="NAME", help="only the papers by NAME (a last name works)"
+    )
+    papers.add_argument(
+        "--venue", metavar="VENUE", help="only the papers at VENUE (NeurIPS, or NeurIPS 2022)"
+    )
+    papers.add_argument("--year", type=_whole, metavar="YEAR", help="only the papers of YEAR")
     papers.add_argument("--json", action="store_true", help="print a JSON array")
+
+    cite = command("cite", _cmd_cite, "print a paper's citation, from its corpus fields")
+    cite.add_argument("paper", metavar="ID_OR_TITLE", help="an id, a title, a title prefix")
+    cite.add_argument(
+        "--style", choices=("bibtex", "apa"), default="bibtex", help="bibtex (default) or apa"
+    )
 
     paper = command("paper", _cmd_paper, "show one paper: its abstract, authors and links")
     paper.add_argument("paper", metavar="ID_OR_TITLE", help="an id, a title, a title prefix")
@@ -138,8 +151,9 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="FILE",
-        help="BEIR queries.jsonl (SciFact evidence in 'metadata' is used), or dev questions "
-        "({id, question, titles, phrase})",
+        help="BEIR queries.jsonl (SciFact evidence in 'metadata' is used), dev questions "
+        "({id, question, titles, phrase}) or fact questions ({id, question, must, must_not, "
+        "title})",
     )
     evaluate.add_argument(
         "--qrels", type=Path, metavar="FILE", help="BEIR qrels TSV with a header (BEIR queries)"
@@ -287,9 +301,16 @@ def _read_batch(path: Path) -> Iterator[tuple[str | int, str]]:
 def _cmd_papers(args: argparse.Namespace) -> int:
     from bot.render.plain import render_paper_list
     from bot.search.documents import prepare
+    from bot.search.facets import Catalogue, choose
 
     corpus = load_corpus(args.corpus or _settings().corpus_path)
     papers = [prepare(paper) for paper in corpus.papers]
+    if args.author is not None or args.venue is not None or args.year is not None:
+        chosen = choose(Catalogue.of(papers), author=args.author, venue=args.venue, year=args.year)
+        papers = list(chosen.papers)
+        if not papers and not args.json:
+            print(f"No papers {chosen.described} here.", file=sys.stderr)
+            return EXIT_NOT_FOUND
     if args.json:
         records = [
             {
@@ -308,6 +329,21 @@ def _cmd_papers(args: argparse.Namespace) -> int:
         print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
         print(render_paper_list(papers))
+    return 0
+
+
+def _cmd_cite(args: argparse.Namespace) -> int:
+    from bot.render.citation import cite
+    from bot.render.plain import render_near
+    from bot.search.documents import prepare
+    from bot.search.lookup import find_paper
+
+    corpus = load_corpus(args.corpus or _settings().corpus_path)
+    found = find_paper([prepare(paper) for paper in corpus.papers], args.paper)
+    if found.paper is None:
+        print(render_near(args.paper, found.near), file=sys.stderr)
+        return EXIT_NOT_FOUND
+    print(cite(found.paper.paper, args.style))
     return 0
 
 
@@ -330,13 +366,19 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from bot.search.questions import answer_question
 
     queries = evaluation.read_queries(args.queries)
-    is_dev = isinstance(queries[0], evaluation.DevQuestion)
+    is_dev = isinstance(queries[0], evaluation.DevQuestion | evaluation.FactQuestion)
     if not is_dev and args.qrels is None:
         raise UsageError("BEIR queries need --qrels FILE")
     qrels = evaluation.read_qrels(args.qrels) if not is_dev else None
     sentences = evaluation.read_sentence_lists(args.sentences) if args.sentences else None
     retriever = _retriever(args)
-    if is_dev:
+    if isinstance(queries[0], evaluation.FactQuestion):
+        from bot.render.plain import render_answer
+
+        report = evaluation.evaluate_facts(
+            lambda q: render_answer(answer_question(retriever, q)), queries
+        )
+    elif is_dev:
         report = evaluation.evaluate_dev(lambda q: answer_question(retriever, q, top=3), queries)
     else:
         report = evaluation.evaluate_benchmark(
@@ -359,6 +401,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     corpus = retriever.corpus
     stats = retriever.stats
     files = ", ".join(str(path) for path in corpus.sources)
+    for warning in corpus.warnings:
+        print(f"paperbot: warning: {warning}", file=sys.stderr)
     print(f"Corpus: {files}")
     print(f"  owner: {corpus.owner or '(not set)'}")
     print(f"  {stats.papers} papers, {stats.sentences} sentences, {stats.vocabulary} terms")
