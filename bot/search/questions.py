@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from itertools import zip_longest
 
-from bot.search.answer import Answer, RankedPaper, Understood
+from bot.search.answer import Answer, Hit, RankedPaper, Understood
 from bot.search.documents import PaperText
 from bot.search.facets import Facets, fold, paper_year, parse
 from bot.search.retriever import Retriever
@@ -19,6 +21,13 @@ from bot.search.retriever import Retriever
 # A paper is about a list's topic when it scores at least this share of the best paper's score.
 TOPIC_SHARE = 0.5
 _WORDS = re.compile(r"\w+")
+_VERSUS = re.compile(
+    r"(?P<a>[^,;:?!.]+?)\s+(?:vs\.?|versus|compared (?:to|with)|against)\s+(?P<b>[^,;:?!.]+)",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(
+    r"\bdifferences? between\s+(?P<a>[^,;:?!.]+?)\s+and\s+(?P<b>[^,;:?!.]+)", re.IGNORECASE
+)
 
 
 def answer_question(
@@ -68,7 +77,47 @@ def answer_question(
     if listing:
         return _listing(retriever, question, facets)
     only = about if about and facets.one_paper else None
-    return retriever.ask(question, top=top, papers=papers, only=only)
+    answer = retriever.ask(question, top=top, papers=papers, only=only)
+    sides = two_topics(answer.searched_for or question)
+    if sides is None or not answer.hits:
+        return answer
+    return _each_side(retriever, answer, sides, top, only)
+
+
+def two_topics(question: str) -> tuple[str, str] | None:
+    """The two things a question sets side by side ("contrastive vs non-contrastive learning",
+    "the difference between X and Y"), or None."""
+    match = _BETWEEN.search(question)
+    if match is None:
+        match = _VERSUS.search(question)
+    if match is None:
+        return None
+    first, second = (" ".join(side.split()) for side in match.group("a", "b"))
+    if not _WORDS.search(first) or not _WORDS.search(second):
+        return None
+    return first, second
+
+
+def _each_side(
+    retriever: Retriever,
+    answer: Answer,
+    sides: tuple[str, str],
+    top: int,
+    only: Sequence[str] | None,
+) -> Answer:
+    """The answer with its passages taken in turn from each side's own best ones."""
+    found = [retriever.ask(side, top=top, papers=0, only=only).hits for side in sides]
+    if not all(found):
+        return answer
+    hits: list[Hit] = []
+    seen: set[tuple[str, str]] = set()
+    for pair in zip_longest(*found):
+        for hit in pair:
+            if hit is not None and (hit.paper.id, hit.sentence) not in seen:
+                seen.add((hit.paper.id, hit.sentence))
+                hits.append(hit)
+    chosen = tuple(replace(hit, rank=rank) for rank, hit in enumerate(hits[:top], start=1))
+    return replace(answer, hits=chosen)
 
 
 def _none(question: str, facets: Facets, message: str) -> Answer:
