@@ -22,7 +22,7 @@ from bot.search.retriever import Retriever
 TOPIC_SHARE = 0.5
 _WORDS = re.compile(r"\w+")
 _VERSUS = re.compile(
-    r"(?P<a>[^,;:?!.]+?)\s+(?:vs\.?|versus|compared (?:to|with)|against)\s+(?P<b>[^,;:?!.]+)",
+    r"(?P<a>[^,;:?!.]+?)\s+(?:vs\.?|versus|compared (?:to|with))\s+(?P<b>[^,;:?!.]+)",
     re.IGNORECASE,
 )
 _BETWEEN = re.compile(

@@ -22,8 +22,10 @@ from bot.text.stopwords import ENGLISH_STOPWORDS
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_WORD_LENGTH = 4
 MIN_CORPUS_COUNT = 2  # a corpus word seen at least this often may be a correction
-# Stop words win a tie with any corpus word at the same distance: counted as this often.
+# Stop words win a tie with any corpus word at the same distance: counted as this often; the
+# question words win a tie with other stop words ("wich" is "which", not "with").
 _FRAME_WORD_COUNT = 10**12
+_QUESTION_WORDS = ("what", "which", "who", "whom", "whose", "where", "when", "why", "how")
 
 
 def words_of(text: str) -> list[str]:
@@ -48,6 +50,8 @@ class SpellingCorrector:
         for word in ENGLISH_STOPWORDS:
             if word.isalpha() and len(word) >= 3:
                 self._symspell.create_dictionary_entry(word, _FRAME_WORD_COUNT)
+        for word in _QUESTION_WORDS:
+            self._symspell.create_dictionary_entry(word, 10 * _FRAME_WORD_COUNT)
 
     def correct(self, question: str) -> str:
         """`question` with each misspelt word replaced; unchanged when nothing needs it."""
