@@ -169,7 +169,7 @@ def test_a_venue_the_papers_never_name_is_said_so(facts):
     assert answer.kind == "none" and render_answer(answer) == "No papers at CVPR here."
 
 
-# --- counts and one paper's facts ------------------------------------------------------------------
+# --- counts and one paper's facts -----------------------------------------------------------------
 
 
 def test_how_many_papers(facts):
@@ -226,7 +226,7 @@ def test_the_paper_a_conversation_is_about_answers_a_fact_that_names_none(facts)
     assert "Authors: Mateo Quiroga, Priya Okafor" in render_answer(answer)
 
 
-# --- content questions stay content questions -------------------------------------------------------
+# --- content questions stay content questions -----------------------------------------------------
 
 
 def test_content_questions_are_answered_with_passages(facts):
@@ -280,7 +280,7 @@ def test_links_go_with_every_paper_shown(facts):
     assert "arXiv: https://arxiv.org/abs/2103.00002" in passages
 
 
-# --- filters chosen one by one (/papers, paperbot papers) --------------------------------------------
+# --- filters chosen one by one (/papers, paperbot papers) -----------------------------------------
 
 
 def test_choose_by_author_venue_and_year(facts):
@@ -312,7 +312,7 @@ def test_autocomplete_of_authors_and_venues(facts):
     assert venue_choices(catalogue, "2023") == ["OceanConf 2023"]
 
 
-# --- the bundled papers -------------------------------------------------------------------------------
+# --- the bundled papers ---------------------------------------------------------------------------
 
 
 def test_the_bundled_papers_facts_come_from_the_corpus(retriever):
