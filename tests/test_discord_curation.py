@@ -382,7 +382,10 @@ async def test_a_broken_corpus_via_reload_is_reported_and_the_old_index_keeps_se
             about_fixed = await _about(standin, owned_guild)
 
     reason = f"{replies.escape(str(path))}, paper 8: missing 'abstract'"  # the path as text
-    assert rejected.startswith(f"The corpus was not reloaded: {reason}\n")
+    line = BROKEN.count("\n", 0, BROKEN.rindex("[[papers]]")) + 1  # its [[papers]] line
+    assert rejected.startswith(
+        f"The corpus was not reloaded: {reason} (paper 'no-abstract', line {line})\n"
+    )
     assert "I keep answering from the corpus loaded <t:" in rejected
     assert "Why Zebras Have Stripes" in _first_paper(zebras)
     assert "was rejected, so I still answer from them" in about

@@ -23,7 +23,7 @@ CORPUS_SUFFIXES = (".toml", ".jsonl")
 PAPER_KEYS = frozenset(
     {"id", "title", "abstract", "authors", "year", "venue", "url", "code_url", "doi", "arxiv"}
 )
-_TABLE_HEADER = re.compile(r"^\s*\[\[\s*papers\s*\]\]", re.MULTILINE)
+_TABLE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*papers[ \t]*\]\]", re.MULTILINE)
 
 
 class CorpusError(PaperbotError):
