@@ -100,8 +100,7 @@ def apa_name(author: str) -> str:
 def apa(paper: Paper) -> str:
     names = [apa_name(a) for a in paper.authors]
     if len(names) > 20:  # APA 7: the first 19, an ellipsis, the last
-        names = [*names[:19], "…", names[-1]]
-        who = ", ".join(names)
+        who = ", ".join(names[:19]) + ", … " + names[-1]
     elif len(names) > 1:
         who = ", ".join(names[:-1]) + ", & " + names[-1]
     else:
