@@ -141,4 +141,7 @@ async def test_answers_carry_masked_links_lists_and_facts(tmp_path, retriever):
 
     (embed,) = mention.json["embeds"]
     assert "The Mechanism of Prediction Head" in embed["description"]
-    assert "https://arxiv.org/abs/2205.06226" in embed["description"]
+    assert (
+        "**arXiv:** [arxiv.org/abs/2205.06226](https://arxiv.org/abs/2205.06226)"
+        in embed["description"]
+    )

@@ -70,6 +70,11 @@ def test_a_last_name_shared_by_two_people_lists_the_papers_of_either(facts):
     assert "by Lena Okafor or Priya Okafor" in render_answer(answer)
 
 
+def test_a_first_name_after_by_or_with_a_possessive_names_the_person(facts):
+    assert listed(facts, "papers by mateo") == {TIDAL, KELP}
+    assert listed(facts, "Jonas's papers") == {SANDBAR}
+
+
 def test_a_misspelt_last_name_is_found(facts):
     assert listed(facts, "papers by Quirogaa") == {TIDAL, KELP}
 

@@ -348,11 +348,12 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
     elif fact in _FACT_NAMES:
         name = _FACT_NAMES[fact]
         wanted = dict(paper_links(record)).get(name)
-        lines.append(
-            f"**{name}:** {_link(escape(wanted), wanted) if _linkable(wanted) else escape(wanted)}"
-            if wanted
-            else f"No {name} link is given for it."
-        )
+        if wanted:
+            # Shown without its scheme, so that the label is no address and the link stays masked.
+            label = escape(wanted.split("://", 1)[-1])
+            lines.append(f"**{name}:** {_link(label, wanted)}")
+        else:
+            lines.append(f"No {name} link is given for it.")
     if links := links_text(paper):
         lines.append(links)
     return Embed(title=title, description="\n".join(lines), footer=fit(f"id: {paper.id}", 200, str))

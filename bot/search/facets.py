@@ -159,6 +159,7 @@ class Catalogue:
     papers: tuple[PaperText, ...]
     authors: dict[str, str]  # folded full name -> name as written
     last_names: dict[str, tuple[str, ...]]  # folded last name -> full names
+    first_names: dict[str, tuple[str, ...]]  # folded first name -> full names
     venues: dict[str, str]  # folded venue name (without year) -> as written
     has_years: bool
     vocabulary: frozenset[str] = field(repr=False)
@@ -167,6 +168,7 @@ class Catalogue:
     def of(cls, papers: Sequence[PaperText]) -> Catalogue:
         authors: dict[str, str] = {}
         last: dict[str, list[str]] = {}
+        first: dict[str, list[str]] = {}
         venues: dict[str, str] = {}
         for text in papers:
             for name in text.paper.authors:
@@ -174,6 +176,8 @@ class Catalogue:
                 if key and key not in authors:
                     authors[key] = name
                     last.setdefault(key.split()[-1], []).append(name)
+                    if len(key.split()) > 1:
+                        first.setdefault(key.split()[0], []).append(name)
             if text.paper.venue:
                 series = venue_series(text.paper.venue)
                 venues.setdefault(fold(series), series)
@@ -182,6 +186,7 @@ class Catalogue:
             papers=tuple(papers),
             authors=authors,
             last_names={k: tuple(v) for k, v in last.items()},
+            first_names={k: tuple(v) for k, v in first.items()},
             venues=venues,
             has_years=any(paper_year(p.paper) is not None for p in papers),
             vocabulary=words,
@@ -388,6 +393,8 @@ def _people(
             if i in used or not _names_a_person(words, i):
                 continue
             names = catalogue.last_names.get(token.word) or _close_last_name(token, catalogue)
+            if not names and _after_cue(words, i) and len(token.word) >= 3:
+                names = catalogue.first_names.get(token.word, ())  # "papers by Yuanzhi"
             if names:
                 used.add(i)
                 known.append(names)
@@ -402,6 +409,11 @@ def _people(
     for name in _unknown_names(words, catalogue, used):
         unknown.append(name)
     return list(dict.fromkeys(known)), unknown, cue or bool(known)
+
+
+def _after_cue(words: Sequence[Token], i: int) -> bool:
+    """Written where a name goes: after 'by'/'with', or with a possessive ("Yuanzhi's")."""
+    return words[i].possessive or (i > 0 and words[i - 1].word in PERSON_CUES)
 
 
 def _close_last_name(token: Token, catalogue: Catalogue) -> tuple[str, ...]:
