@@ -167,7 +167,9 @@ def _listing(retriever: Retriever, question: str, facets: Facets) -> Answer:
         return Answer(question, kind="none", understood=understood, message=message)
     scored: list[tuple[PaperText, float | None]] = [(p, None) for p in matching]
     if facets.topic and not facets.count:
-        scored = list(_about_topic(retriever, facets.topic, matching))
+        scored = [
+            (paper, score) for paper, score in _about_topic(retriever, facets.topic, matching)
+        ]
         if not scored:
             filters = Understood(
                 authors=understood.authors,
