@@ -13,7 +13,9 @@ def _json_lines(text):
 
 
 def _assert_contract(record, top, papers):
-    assert set(record) == {"id", "question", "hits", "papers", "following", "text"}
+    assert set(record) == {"id", "question", "kind", "text", "hits", "papers", "following"}
+    assert record["kind"] in ("passages", "papers", "paper", "none")
+    assert isinstance(record["text"], str) and record["text"]
     assert len(record["hits"]) <= top and len(record["papers"]) <= papers
     for expected_rank, hit in enumerate(record["hits"], start=1):
         assert set(hit) == HIT_KEYS
@@ -49,6 +51,62 @@ def test_ask_with_nothing_relevant_says_so(run_cli):
     assert "Nothing in the papers answers that." in text.stdout
     record = json.loads(run_cli("ask", "recipe for chocolate cake", "--json").stdout)
     assert record["hits"] == [] and record["papers"] == []
+    assert record["kind"] == "none" and record["text"] == "Nothing in the papers answers that."
+
+
+def test_ask_json_text_is_the_console_answer_and_papers_exactly_the_matches(run_cli):
+    question = "which papers were published in 2024 or later?"
+    record = json.loads(run_cli("ask", question, "--json").stdout)
+    printed = run_cli("ask", question).stdout
+    assert record["kind"] == "papers" and record["hits"] == []
+    assert [p["paper_id"] for p in record["papers"]] == [
+        "faster-wind",
+        "mim-feature-position",
+        "disentanglement-necessity",
+    ]
+    assert record["text"] == printed.rstrip("\n")
+    assert record["text"].startswith("3 papers from 2024 or later:")
+    assert "https://arxiv.org/abs/2410.20727" in record["text"]
+    fact = json.loads(run_cli("ask", "who wrote the masked image modeling paper?", "--json").stdout)
+    assert fact["kind"] == "paper" and [p["paper_id"] for p in fact["papers"]] == [
+        "mim-feature-position"
+    ]
+    assert "Authors: Yu Huang, Zixin Wen, Yuejie Chi, Yingbin Liang" in fact["text"]
+
+
+def test_cite_prints_bibtex_or_apa_from_the_corpus_fields(run_cli):
+    bibtex = run_cli("cite", "prediction head")
+    assert bibtex.returncode == 0, bibtex.stderr
+    assert bibtex.stdout.startswith("@inproceedings{wen2022mechanism,")
+    assert (
+        "booktitle = {NeurIPS 2022}" in bibtex.stdout and "eprint = {2205.06226}" in bibtex.stdout
+    )
+    assert "doi" not in bibtex.stdout and "url" not in bibtex.stdout  # the corpus has neither
+    again = run_cli("cite", "prediction-head-non-contrastive")
+    assert again.stdout == bibtex.stdout  # a stable key
+    apa = run_cli("cite", "contrastive-feature-learning", "--style", "apa").stdout
+    assert apa.startswith("Wen, Z., & Li, Y. (2021). Toward Understanding the Feature Learning")
+    assert apa.rstrip().endswith("ICML 2021. https://proceedings.mlr.press/v139/wen21c.html")
+    missing = run_cli("cite", "xyzzy")
+    assert missing.returncode == 1 and "No paper matches 'xyzzy'." in missing.stderr
+    bad = run_cli("cite", "wind", "--style", "mla")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_papers_filters_by_author_venue_and_year(run_cli):
+    by_li = run_cli("papers", "--author", "yuanzhi li", "--json")
+    assert [r["id"] for r in json.loads(by_li.stdout)] == [
+        "disentanglement-necessity",
+        "structured-pruning-glms",
+        "prediction-head-non-contrastive",
+        "contrastive-feature-learning",
+    ]
+    text = run_cli("papers", "--venue", "NeurIPS", "--year", "2022").stdout
+    assert text.startswith("prediction-head-non-contrastive: The Mechanism of Prediction Head")
+    assert "arXiv: https://arxiv.org/abs/2205.06226" in text and "faster-wind" not in text
+    nobody = run_cli("papers", "--author", "Geoffrey Hinton")
+    assert nobody.returncode == 1 and nobody.stderr.strip() == "No papers by Geoffrey Hinton here."
+    assert json.loads(run_cli("papers", "--year", "1999", "--json").stdout) == []
 
 
 def test_batch_reads_beir_queries_and_keeps_order_and_ids(run_cli, tmp_path):
@@ -208,6 +266,23 @@ def test_no_token_prints_one_line_and_opens_the_console(run_cli):
     )
     assert lines[1].startswith("paperbot: 6 papers")
     assert "Masked image modeling (MIM)" in result.stdout
+
+
+def test_check_warns_about_an_unknown_key_naming_the_paper_and_line(run_cli, tmp_path):
+    corpus = tmp_path / "papers.toml"
+    corpus.write_text(
+        '[[papers]]\nid = "a"\ntitle = "T"\nabstract = "Words."\n\n'
+        '[[papers]]\nid = "b"\ntitle = "U"\nvenu = "NeurIPS"\nabstract = "More words."\n',
+        encoding="utf-8",
+    )
+    result = run_cli("check", "--corpus", str(corpus))
+    assert result.returncode == 0
+    assert f"paperbot: warning: {corpus}:9: unknown key 'venu' in paper 'b'" in result.stderr
+    missing = tmp_path / "missing.toml"
+    missing.write_text('[[papers]]\nid = "a"\ntitle = "T"\n', encoding="utf-8")
+    failed = run_cli("check", "--corpus", str(missing))
+    assert failed.returncode == 2
+    assert "missing 'abstract' (paper 'a', line 1)" in failed.stderr
 
 
 def test_check_summarises_corpus_and_settings(run_cli):

@@ -383,7 +383,10 @@ async def test_a_broken_corpus_via_reload_is_reported_and_the_old_index_keeps_se
             about_fixed = await _about(standin, owned_guild)
 
     reason = f"{replies.escape(str(path))}, paper 8: missing 'abstract'"  # the path as text
-    assert rejected.startswith(f"The corpus was not reloaded: {reason}\n")
+    line = BROKEN.count("\n", 0, BROKEN.rindex("[[papers]]")) + 1  # its [[papers]] line
+    assert rejected.startswith(
+        f"The corpus was not reloaded: {reason} (paper 'no-abstract', line {line})\n"
+    )
     assert "I keep answering from the corpus loaded <t:" in rejected
     assert "Why Zebras Have Stripes" in _first_paper(zebras)
     assert "was rejected, so I still answer from them" in about
@@ -463,11 +466,11 @@ class HeldRetriever(Retriever):
         self.searching = threading.Event()
         self.gate = threading.Event()
 
-    def ask(self, question, top=3, papers=10):
+    def ask(self, question, top=3, papers=10, **options):
         self.searching.set()
         if not self.gate.wait(30):  # never hang the suite
             raise TimeoutError("the test never opened the gate")
-        return super().ask(question, top=top, papers=papers)
+        return super().ask(question, top=top, papers=papers, **options)
 
 
 async def test_while_a_search_is_held_other_interactions_and_heartbeats_go_on(

@@ -58,8 +58,8 @@ async def test_login_registers_the_commands_with_their_options_limits_and_descri
         (sync,) = standin.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
         commands = {c["name"]: c for c in sync.json}
 
-    assert set(commands) == {"ask", "papers", "paper", "about", "reload", "Search papers"}
-    for name in ("ask", "papers", "paper", "about", "reload"):
+    assert set(commands) == {"ask", "papers", "paper", "cite", "about", "reload", "Search papers"}
+    for name in ("ask", "papers", "paper", "cite", "about", "reload"):
         assert commands[name]["type"] == 1
         assert 0 < len(commands[name]["description"]) <= 100
     assert commands["Search papers"]["type"] == 3
@@ -73,7 +73,14 @@ async def test_login_registers_the_commands_with_their_options_limits_and_descri
     assert all(option["description"] for option in ask.values())
     (title,) = commands["paper"]["options"]
     assert title["name"] == "title" and title["autocomplete"] is True and title["required"]
-    assert commands["papers"]["options"] == [] and commands["about"]["options"] == []
+    papers = {o["name"]: o for o in commands["papers"]["options"]}
+    assert [o["name"] for o in commands["papers"]["options"]] == ["author", "venue", "year"]
+    assert papers["author"]["autocomplete"] is True and papers["venue"]["autocomplete"] is True
+    assert papers["year"]["type"] == 4 and not any(o.get("required") for o in papers.values())
+    cite = {o["name"]: o for o in commands["cite"]["options"]}
+    assert cite["paper"]["autocomplete"] is True and cite["paper"]["required"] is True
+    assert [c["value"] for c in cite["style"]["choices"]] == ["bibtex", "apa"]
+    assert commands["about"]["options"] == []
     assert commands["reload"]["options"] == []
     # Discord shows /reload only to members who can manage the server; the bot checks again.
     assert str(commands["reload"]["default_member_permissions"]) == str(MANAGE_GUILD)
@@ -113,6 +120,7 @@ async def test_guild_ids_sync_the_commands_to_those_servers(tmp_path, retriever)
             "ask",
             "papers",
             "paper",
+            "cite",
             "about",
             "reload",
             "Search papers",
@@ -212,7 +220,7 @@ async def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
     tmp_path, bundled_corpus, caplog
 ):
     class BrokenRetriever(Retriever):
-        def ask(self, question, top=3, papers=10):
+        def ask(self, question, top=3, papers=10, **options):
             raise RuntimeError("the index is broken")
 
     caplog.set_level(logging.ERROR)
@@ -343,7 +351,9 @@ async def test_paper_autocomplete_offers_titles_and_the_choice_shows_the_paper(t
     assert embed["description"].startswith("Masked image modeling (MIM), which predicts")
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Authors"] == "Yu Huang, Zixin Wen, Yuejie Chi, Yingbin Liang"
-    assert fields["Year"] == "2024"
+    assert fields["Year"] == "2025"
+    assert fields["Venue"] == "ICLR 2025"
+    assert "[arXiv](https://arxiv.org/abs/2403.02233)" in fields["Links"]
 
 
 async def test_an_unknown_paper_gets_a_polite_reply_with_near_matches(tmp_path, retriever):

@@ -66,7 +66,7 @@ def test_an_answer_groups_snippets_under_their_paper_with_bold_terms():
     embed = replies.answer_reply(answer).embed
     assert embed.title == "what is feature decoupling?"
     assert embed.description == (
-        "[1] **[Paper A](https://example.org/a)**\nX, Y (2020)\n"
+        "[1] **[Paper A](https://example.org/a)**\nX, Y (2020)\n[Paper](https://example.org/a)\n"
         "> **feature decoupling** works.\n> a second **feature**.\n\n"
         "[2] **Paper B**\n> other words.\n\n"
         "/paper for a whole abstract · /papers for every paper"

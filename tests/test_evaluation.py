@@ -10,8 +10,10 @@ from bot.evaluation.scoring import (
     BenchmarkQuery,
     DevQuestion,
     EvaluationInputError,
+    FactQuestion,
     evaluate_benchmark,
     evaluate_dev,
+    evaluate_facts,
     normalise_sentence,
     read_qrels,
     read_queries,
@@ -288,3 +290,50 @@ def test_eval_command_scores_conversations_on_their_last_turns(run_cli, tmp_path
     assert "lacks phrase 'no such words'" in figures["failures"][1]
     table = run_cli("eval", "--queries", str(talk)).stdout
     assert "answers right  2/4" in table
+
+
+def test_fact_questions_are_scored_on_the_answer_text():
+    questions = [
+        FactQuestion("ok", "q1", ("Alpha",), ("Gamma",), "Beta"),
+        FactQuestion("lacks", "q2", ("Delta",), (), None),
+        FactQuestion("shows", "q3", (), ("gamma  paper",), None),
+        FactQuestion("untitled", "q4", (), (), "Epsilon"),
+    ]
+    texts = {"q1": "alpha and BETA", "q2": "nothing", "q3": "the Gamma paper", "q4": "x"}
+    report = evaluate_facts(texts.__getitem__, questions)
+    assert report.to_json() == {
+        "right": 1,
+        "of": 4,
+        "failed": [
+            "lacks: lacks 'Delta'",
+            "shows: shows 'gamma  paper'",
+            "untitled: paper not named",
+        ],
+    }
+
+
+def test_eval_command_on_fact_questions(run_cli, tmp_path):
+    facts = tmp_path / "facts.jsonl"
+    rows = [
+        {
+            "id": "f1",
+            "question": "papers at ICML",
+            "must": ["Toward Understanding the Feature Learning Process"],
+            "must_not": ["Faster WIND"],
+        },
+        {"id": "f2", "question": "papers by Ada Lovelace", "must": ["Faster WIND"], "must_not": []},
+        {
+            "id": "f3",
+            "question": "arXiv id of the WIND paper",
+            "must": ["2410.20727"],
+            "must_not": [],
+            "title": "Faster WIND",
+        },
+    ]
+    facts.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    figures = json.loads(run_cli("eval", "--queries", str(facts), "--json").stdout)
+    assert figures == {"right": 2, "of": 3, "failed": ["f2: lacks 'Faster WIND'"]}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x", "question": "q", "must": "not a list"}) + "\n")
+    result = run_cli("eval", "--queries", str(bad))
+    assert result.returncode == 2 and f"{bad}:1: needs 'question' text" in result.stderr

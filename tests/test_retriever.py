@@ -85,6 +85,9 @@ def test_latex_is_cleaned_in_what_is_shown(retriever):
     [
         ("contrastve learning", "contrastive learning"),
         ("masked imge modeling", "masked image modeling"),
+        # A question word is corrected to the question word, never to a corpus word as close.
+        ("waht is feture decopling", "what is feature decoupling"),
+        ("wich paper uses contrastve learning", "which paper uses contrastive learning"),
     ],
 )
 def test_typos_are_corrected_and_reported(retriever, typo, fixed):

@@ -103,8 +103,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
 
-    papers = command("papers", _cmd_papers, "list the papers")
+    papers = command("papers", _cmd_papers, "list the papers, or those by an author, venue, year")
+    papers.add_argument(
+        "--author", metavar="NAME", help="only the papers by NAME (a last name works)"
+    )
+    papers.add_argument(
+        "--venue", metavar="VENUE", help="only the papers at VENUE (NeurIPS, or NeurIPS 2022)"
+    )
+    papers.add_argument("--year", type=_whole, metavar="YEAR", help="only the papers of YEAR")
     papers.add_argument("--json", action="store_true", help="print a JSON array")
+
+    cite = command("cite", _cmd_cite, "print a paper's citation, from its corpus fields")
+    cite.add_argument("paper", metavar="ID_OR_TITLE", help="an id, a title, a title prefix")
+    cite.add_argument(
+        "--style", choices=("bibtex", "apa"), default="bibtex", help="bibtex (default) or apa"
+    )
 
     paper = command("paper", _cmd_paper, "show one paper: its abstract, authors and links")
     paper.add_argument("paper", metavar="ID_OR_TITLE", help="an id, a title, a title prefix")
@@ -162,8 +175,8 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help="BEIR queries.jsonl (SciFact evidence in 'metadata' is used), dev questions "
-        "({id, question, titles, phrase}), or conversations ({id, conversation, question, "
-        "expect})",
+        "({id, question, titles, phrase}), fact questions ({id, question, must, must_not, "
+        "title}) or conversations ({id, conversation, question, expect})",
     )
     evaluate.add_argument(
         "--qrels", type=Path, metavar="FILE", help="BEIR qrels TSV with a header (BEIR queries)"
@@ -300,8 +313,9 @@ def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from bot.render.plain import render_answer
+    from bot.render.plain import answer_json, render_answer
     from bot.search.conversation import Turn, answer_in_conversation, turn_of
+    from bot.search.questions import answer_question
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
@@ -321,22 +335,15 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             earlier = turns.setdefault(conversation, []) if conversation is not None else []
             answer = answer_in_conversation(retriever, question, earlier, top=top, papers=papers)
             earlier.append(turn_of(answer))
-            print(json.dumps(_answer_json(answer, query_id, render_answer), ensure_ascii=False))
+            print(json.dumps(answer_json(answer, query_id), ensure_ascii=False))
         return 0
-    answer = _retriever(args, settings).ask(args.question, top=top, papers=papers)
+    answer = answer_question(_retriever(args, settings), args.question, top=top, papers=papers)
     if args.json:
-        print(json.dumps(_answer_json(answer, None, render_answer), ensure_ascii=False))
+        print(json.dumps(answer_json(answer, None), ensure_ascii=False))
     else:
         hint = "Run `paperbot papers` to see what the papers cover."
         print(render_answer(answer, more_hint=hint, papers=args.papers))
     return 0
-
-
-def _answer_json(
-    answer: Answer, query_id: str | int | None, render: Callable[[Answer], str]
-) -> dict[str, object]:
-    """The answer's JSON object, with "text": the answer as the console prints it."""
-    return {**answer.to_json(query_id), "text": render(answer)}
 
 
 def _read_batch(path: Path) -> Iterator[tuple[str | int, str, str | None]]:
@@ -362,9 +369,16 @@ def _read_batch(path: Path) -> Iterator[tuple[str | int, str, str | None]]:
 def _cmd_papers(args: argparse.Namespace) -> int:
     from bot.render.plain import render_paper_list
     from bot.search.documents import prepare
+    from bot.search.facets import Catalogue, choose
 
     corpus = load_corpus(args.corpus or _settings().corpus_path)
     papers = [prepare(paper) for paper in corpus.papers]
+    if args.author is not None or args.venue is not None or args.year is not None:
+        chosen = choose(Catalogue.of(papers), author=args.author, venue=args.venue, year=args.year)
+        papers = list(chosen.papers)
+        if not papers and not args.json:
+            print(f"No papers {chosen.described} here.", file=sys.stderr)
+            return EXIT_NOT_FOUND
     if args.json:
         records = [
             {
@@ -386,6 +400,19 @@ def _cmd_papers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cite(args: argparse.Namespace) -> int:
+    from bot.render.citation import cite
+    from bot.render.plain import render_near
+    from bot.search.lookup import find_paper
+
+    found = find_paper(_retriever(args), args.paper)
+    if found.paper is None:
+        print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
+        return EXIT_NOT_FOUND
+    print(cite(found.paper.paper, args.style))
+    return 0
+
+
 def _cmd_paper(args: argparse.Namespace) -> int:
     from bot.render.plain import render_near, render_paper
     from bot.search.lookup import find_paper
@@ -400,9 +427,10 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluation import scoring as evaluation
+    from bot.search.questions import answer_question
 
     queries = evaluation.read_queries(args.queries)
-    is_dev = isinstance(queries[0], evaluation.DevQuestion)
+    is_dev = isinstance(queries[0], evaluation.DevQuestion | evaluation.FactQuestion)
     is_conversation = isinstance(queries[0], evaluation.ConversationTurn)
     if not is_dev and not is_conversation and args.qrels is None:
         raise UsageError("BEIR queries need --qrels FILE")
@@ -411,16 +439,29 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     retriever = _retriever(args)
     # read_queries returns one kind of query, so the first one tells which (casts: mypy cannot
     # narrow a list by its first item); qrels were read above for every benchmark.
-    report: evaluation.DevReport | evaluation.BenchmarkReport | ConversationReport
+    report: (
+        evaluation.DevReport
+        | evaluation.FactReport
+        | evaluation.BenchmarkReport
+        | ConversationReport
+    )
     if is_conversation:
         turns = cast("list[ConversationTurn]", queries)
         report = _evaluate_conversations(retriever, turns)
+    elif isinstance(queries[0], evaluation.FactQuestion):
+        from bot.render.plain import render_answer
+
+        report = evaluation.evaluate_facts(
+            lambda q: render_answer(answer_question(retriever, q)), queries
+        )
     elif is_dev:
         dev_questions = cast("list[evaluation.DevQuestion]", queries)
-        report = evaluation.evaluate_dev(lambda q: retriever.ask(q, top=3), dev_questions)
+        report = evaluation.evaluate_dev(
+            lambda q: answer_question(retriever, q, top=3), dev_questions
+        )
     else:
         report = evaluation.evaluate_benchmark(
-            lambda q: retriever.ask(q, top=10, papers=100),
+            lambda q: answer_question(retriever, q, top=10, papers=100),
             cast("list[evaluation.BenchmarkQuery]", queries),
             cast("dict[str, dict[str, int]]", qrels),
             sentences,
@@ -453,6 +494,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     corpus = retriever.corpus
     stats = retriever.stats
     files = ", ".join(str(path) for path in corpus.sources)
+    for warning in corpus.warnings:
+        print(f"paperbot: warning: {warning}", file=sys.stderr)
     print(f"Corpus: {files}")
     print(f"  owner: {corpus.owner or '(not set)'}")
     print(

@@ -19,6 +19,11 @@ from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
 
 CORPUS_SUFFIXES = (".toml", ".jsonl")
+# The keys a [[papers]] table may have; `paperbot check` warns about any other ("venu = ...").
+PAPER_KEYS = frozenset(
+    {"id", "title", "abstract", "authors", "year", "venue", "url", "code_url", "doi", "arxiv"}
+)
+_TABLE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*papers[ \t]*\]\]", re.MULTILINE)
 
 
 class CorpusError(PaperbotError):
@@ -48,6 +53,7 @@ class Corpus:
     owner: str | None = None
     sources: tuple[Path, ...] = ()
     _by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
+    warnings: tuple[str, ...] = ()  # problems that do not stop the corpus loading (unknown keys)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {paper.id: paper for paper in self.papers})
@@ -86,14 +92,52 @@ def load_corpus(path: Path | str = BUNDLED_CORPUS) -> Corpus:
     files = corpus_files(path)
     owner: str | None = None
     papers: list[Paper] = []
+    warnings: list[str] = []
     for file in files:
-        file_owner, file_papers = read_corpus_file(file)
+        text = read_utf8(file, CorpusError)
+        file_owner, file_papers = parse_corpus_text(file, text)
         owner = owner or file_owner
         papers.extend(file_papers)
+        if file.suffix == ".toml":
+            warnings.extend(unknown_key_warnings(file, text))
     if not papers:
         raise CorpusError(f"{path}: the corpus has no papers")
     check_unique_ids(papers)
-    return Corpus(papers=tuple(papers), owner=owner, sources=tuple(files))
+    return Corpus(papers=tuple(papers), owner=owner, sources=tuple(files), warnings=tuple(warnings))
+
+
+def unknown_key_warnings(file: Path, text: str) -> list[str]:
+    """One line per key of a [[papers]] table that no paper has, with its paper id and line."""
+    data = tomllib.loads(text)  # already parsed without error by the caller
+    entries = data.get("papers", [])
+    starts = [text.count("\n", 0, match.start()) + 1 for match in _TABLE_HEADER.finditer(text)]
+    lines = text.splitlines()
+    warnings = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            continue
+        first = starts[number - 1] if number <= len(starts) else 1
+        last = starts[number] if number < len(starts) else len(lines) + 1
+        for key in entry:
+            if key in PAPER_KEYS:
+                continue
+            line = _key_line(lines, key, first, last)
+            where = f"{file}:{line}" if line else f"{file}, paper {number}"
+            name = entry.get("id") or entry.get("title") or f"paper {number}"
+            warnings.append(
+                f"{where}: unknown key {key!r} in paper {name!r} (known keys: "
+                f"{', '.join(sorted(PAPER_KEYS))})"
+            )
+    return warnings
+
+
+def _key_line(lines: list[str], key: str, first: int, last: int) -> int | None:
+    """The line number (from 1) where `key = ...` is written between lines `first` and `last`."""
+    pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    for number in range(first, min(last, len(lines) + 1)):
+        if pattern.match(lines[number - 1]):
+            return number
+    return None
 
 
 def read_corpus_file(file: Path) -> tuple[str | None, list[Paper]]:
@@ -119,9 +163,14 @@ def _parse_toml(file: Path, text: str) -> tuple[str | None, list[Paper]]:
     entries = data.get("papers", [])
     if not isinstance(entries, list):
         raise CorpusError(f"{file}: 'papers' must be a list of [[papers]] tables")
+    starts = [text.count("\n", 0, match.start()) + 1 for match in _TABLE_HEADER.finditer(text)]
     papers = [
         _paper_from_record(
-            entry, f"{file}, paper {number}", id_keys=("id",), text_keys=("abstract",)
+            entry,
+            f"{file}, paper {number}",
+            id_keys=("id",),
+            text_keys=("abstract",),
+            line=starts[number - 1] if len(starts) == len(entries) else None,
         )
         for number, entry in enumerate(entries, start=1)
     ]
@@ -139,13 +188,25 @@ def paper_from_json(record: object, where: str) -> Paper:
 
 
 def _paper_from_record(
-    record: object, where: str, *, id_keys: Iterable[str], text_keys: Iterable[str]
+    record: object,
+    where: str,
+    *,
+    id_keys: Iterable[str],
+    text_keys: Iterable[str],
+    line: int | None = None,
 ) -> Paper:
     if not isinstance(record, dict):
         raise CorpusError(f"{where}: a paper must be a table/object, not {type(record).__name__}")
-    title = _required_text(record, ("title",), where)
-    abstract = _required_text(record, tuple(text_keys), where)
     paper_id = _first_present(record, id_keys)
+    # A missing field's message names the paper: its id (or title) and the line it starts on.
+    named = paper_id if isinstance(paper_id, str | int) else record.get("title")
+    which = f" (paper {str(named)!r}" if isinstance(named, str | int) else ""
+    if line is not None:
+        which = f"{which}, line {line})" if which else f" (line {line})"
+    elif which:
+        which += ")"
+    title = _required_text(record, ("title",), where, which)
+    abstract = _required_text(record, tuple(text_keys), where, which)
     if paper_id is None:
         paper_id = slugify(title)
     elif isinstance(paper_id, int) and not isinstance(paper_id, bool):
@@ -182,16 +243,18 @@ def _first_present(record: Mapping[str, object], keys: Iterable[str]) -> object 
     return None
 
 
-def _required_text(record: Mapping[str, object], keys: tuple[str, ...], where: str) -> str:
+def _required_text(
+    record: Mapping[str, object], keys: tuple[str, ...], where: str, which: str = ""
+) -> str:
     value = _first_present(record, keys)
     if isinstance(value, str) and (text := value.strip()):
         return text
     label = " or ".join(repr(k) for k in keys)
     if value is None:
-        raise CorpusError(f"{where}: missing {label}")
+        raise CorpusError(f"{where}: missing {label}{which}")
     if not isinstance(value, str):
-        raise CorpusError(f"{where}: {label} must be text")
-    raise CorpusError(f"{where}: empty {label}")
+        raise CorpusError(f"{where}: {label} must be text{which}")
+    raise CorpusError(f"{where}: empty {label}{which}")
 
 
 def _optional_text(record: Mapping[str, object], key: str, where: str) -> str | None:

@@ -33,6 +33,7 @@ from bot.search.answer import Answer
 from bot.search.conversation import Turn, answer_in_conversation, more_passages, turn_of
 from bot.search.conversation_memory import Conversations
 from bot.search.live_corpus import CorpusStatus, LiveCorpus
+from bot.search.questions import answer_question
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -201,7 +202,9 @@ class PaperClient(discord.Client):
         """The answer from the index served now, computed off the event loop (the gateway stays
         responsive). A reload meanwhile does not touch it: the question keeps the index it took."""
         retriever = self.live.retriever
-        search = functools.partial(retriever.ask, question, top=top or self.settings.top_k)
+        search = functools.partial(
+            answer_question, retriever, question, top=top or self.settings.top_k
+        )
         return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
     def _may_read_messages(self) -> bool:

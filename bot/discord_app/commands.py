@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -12,6 +12,7 @@ from bot.discord_app import replies
 from bot.discord_app.checks import admin_only
 from bot.discord_app.messages import defer, respond
 from bot.discord_app.views import PapersView
+from bot.search.facets import author_choices, choose, venue_choices
 from bot.search.lookup import find_paper, title_choices
 
 if TYPE_CHECKING:
@@ -61,17 +62,52 @@ async def _answer(
 
 
 @app_commands.command(name="papers")
-async def papers_command(interaction: discord.Interaction) -> None:
-    """List every paper: title, authors and year."""
+@app_commands.describe(
+    author="Only the papers by this person",
+    venue="Only the papers at this venue (NeurIPS, or NeurIPS 2022)",
+    year="Only the papers of this year",
+)
+async def papers_command(
+    interaction: discord.Interaction,
+    author: app_commands.Range[str, 1, CHOICE_LIMIT] | None = None,
+    venue: app_commands.Range[str, 1, CHOICE_LIMIT] | None = None,
+    year: app_commands.Range[int, 1000, 9999] | None = None,
+) -> None:
+    """List the papers, or only those by an author, at a venue or of a year."""
     client = _client(interaction)
     retriever = client.live.retriever
-    pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
+    if author is None and venue is None and year is None:
+        pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
+    else:
+        chosen = choose(retriever.catalogue(), author=author, venue=venue, year=year)
+        pages = replies.filtered_list_pages(chosen.papers, retriever.corpus.owner, chosen.described)
     if len(pages) == 1:
         await respond(interaction, pages[0])
         return
     view = PapersView(pages, owner_id=interaction.user.id, timeout=client.view_timeout)
     await respond(interaction, pages[0], view=view)
     view.interaction = interaction
+
+
+@papers_command.autocomplete("author")
+async def _author_names(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    names = author_choices(_client(interaction).live.retriever.catalogue(), current)
+    return [_choice(name) for name in names]
+
+
+@papers_command.autocomplete("venue")
+async def _venue_names(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    venues = venue_choices(_client(interaction).live.retriever.catalogue(), current)
+    return [_choice(venue) for venue in venues]
+
+
+def _choice(text: str) -> app_commands.Choice[str]:
+    shown = replies.fit(" ".join(text.split()), CHOICE_LIMIT, str)
+    return app_commands.Choice(name=shown, value=text[:CHOICE_LIMIT])
 
 
 @app_commands.command(name="paper")
@@ -103,6 +139,31 @@ async def _paper_titles(
         )
         for p in papers
     ]
+
+
+@app_commands.command(name="cite")
+@app_commands.describe(
+    paper="The paper (pick one from the list, or type part of its title)",
+    style="BibTeX (the default) or APA",
+)
+async def cite_command(
+    interaction: discord.Interaction,
+    paper: app_commands.Range[str, 1, CHOICE_LIMIT],
+    style: Literal["bibtex", "apa"] = "bibtex",
+) -> None:
+    """Cite a paper: BibTeX or APA, from the paper's own fields."""
+    client = _client(interaction)
+    found = await asyncio.to_thread(find_paper, client.live.retriever, paper)
+    if found.paper is None:
+        reply = replies.not_found_reply(
+            paper, found.near, found.matched, commands=client.command_ids
+        )
+        await respond(interaction, reply)
+    else:
+        await respond(interaction, replies.cite_reply(found.paper, style))
+
+
+cite_command.autocomplete("paper")(_paper_titles)
 
 
 @app_commands.command(name="about")
@@ -150,6 +211,7 @@ COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.ContextMenu, 
     ask_command,
     papers_command,
     paper_command,
+    cite_command,
     about_command,
     reload_command,
     search_papers_menu,

@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from bot.corpus.papers import Paper
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
+from bot.render.citation import Style, cite
 from bot.render.pagination import paginate
 from bot.render.presentation import (
     ELLIPSIS,
@@ -25,6 +27,9 @@ from bot.render.presentation import (
     mark_spans,
     owners_list,
     paper_facts,
+    paper_links,
+    published,
+    short_authors,
     source_numbers,
     truncate,
 )
@@ -256,9 +261,31 @@ def _paper_byline(paper: PaperText, limit: int = 200) -> str:
 
 
 def _paper_entry(paper: PaperText) -> str:
-    """The title (linked when it has a url) over its short author list and year."""
-    line = _paper_byline(paper)
-    return f"{_paper_heading(paper)}\n{line}" if line else _paper_heading(paper)
+    """The title (linked when it has a url) over its short author list and year, and its links."""
+    lines = [_paper_heading(paper)]
+    if line := _paper_byline(paper):
+        lines.append(line)
+    if links := links_text(paper):
+        lines.append(links)
+    return "\n".join(lines)
+
+
+def _listed_entry(paper: PaperText) -> str:
+    """A list answer's entry: the title, authors, where and when, and the links."""
+    record = paper.paper
+    facts = " — ".join(part for part in (short_authors(record.authors), published(record)) if part)
+    lines = [_paper_heading(paper)]
+    if facts:
+        lines.append(fit(_one_line(facts), 300))
+    if links := links_text(paper):
+        lines.append(links)
+    return "\n".join(lines)
+
+
+def links_text(paper: PaperText) -> str:
+    """'[arXiv](…) · [DOI](…) · [Paper](…) · [Code](…)': the paper's links, masked."""
+    links = paper_links(paper.paper)
+    return " · ".join(_link(label, url) for label, url in links if _linkable(url))
 
 
 def title_line(paper: PaperText) -> str:
@@ -303,16 +330,27 @@ def _following_line(paper: PaperText) -> str:
 def answer_reply(
     answer: Answer, *, ephemeral: bool = False, commands: CommandIds = _NO_IDS
 ) -> Reply:
-    """The best snippets grouped under their numbered papers, or a helpful 'nothing found'; a
-    follow-up first names the papers it followed up on."""
+    """The best snippets grouped under their numbered papers, a list of papers, one paper's
+    fact, or a helpful 'nothing found'; a follow-up first names the papers it followed up on."""
     title = fit(_one_line(answer.question), TITLE_LIMIT)
     lead = "".join(_following_line(paper) + "\n" for paper in answer.following[:3])
+    if answer.kind in ("papers", "paper"):
+        made = _listing_embed if answer.kind == "papers" else _fact_embed
+        embed = made(title, answer)
+        embed = replace(embed, description=lead + embed.description)
+        return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
     if answer.searched_for:
         lead += f"Searched for: {fit(_one_line(answer.searched_for), 500)}\n"
     lead += "\n" if lead else ""
     if not answer.hits:
-        text = "No sentence of it answers that more closely." if answer.following else ""
-        embed = Embed(title=title, description=lead + (text or nothing_found(commands)))
+        if answer.following:
+            text = "No sentence of it answers that more closely."
+        elif answer.message:
+            papers = command_mention("papers", commands)
+            text = f"{fit(_one_line(answer.message), 500)} Run {papers} to see the papers."
+        else:
+            text = nothing_found(commands)
+        embed = Embed(title=title, description=lead + text)
         return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
 
     groups: dict[str, list[Hit]] = {}
@@ -345,10 +383,83 @@ def more_reply(answer: Answer, *, commands: CommandIds = _NO_IDS) -> Reply:
     return replace(reply, embed=replace(reply.embed, footer=""))  # nothing to reply to
 
 
-def paper_list_pages(papers: Sequence[PaperText], owner: str | None) -> list[Reply]:
-    """Every paper (title, authors, year), as pages of one embed each; page numbers in footers."""
+def _listing_embed(title: str, answer: Answer) -> Embed:
+    head = escape(answer.understood.heading(len(answer.papers)))
+    entries = "\n\n".join(_listed_entry(ranked.paper) for ranked in answer.papers)
+    footer = "/paper for an abstract · /cite for a citation"
+    return Embed(title=title, description=f"{head}\n\n{entries}", footer=footer)
+
+
+_FACT_NAMES = {"arxiv": "arXiv", "doi": "DOI", "code": "Code"}
+
+
+def _fact_embed(title: str, answer: Answer) -> Embed:
+    paper = answer.papers[0].paper
+    record = paper.paper
+    fact = answer.understood.fact
+    lines = [_paper_heading(paper)]
+    if fact == "authors":
+        lines.append("**Authors:** " + fit(", ".join(record.authors) or "not given", 1500))
+    else:
+        lines.append(fit(_one_line(byline(record.authors, record.year, len(record.authors))), 1500))
+    if fact in ("venue", "year"):
+        where = published(record)
+        lines.append(f"**Published:** {escape(where)}" if where else "No venue or year is given.")
+    elif fact in ("bibtex", "apa"):
+        lines.append(citation_block(record, "apa" if fact == "apa" else "bibtex"))
+    elif fact in _FACT_NAMES:
+        name = _FACT_NAMES[fact]
+        wanted = dict(paper_links(record)).get(name)
+        if wanted:
+            # Shown without its scheme, so that the label is no address and the link stays masked.
+            label = escape(wanted.split("://", 1)[-1])
+            lines.append(f"**{name}:** {_link(label, wanted)}")
+        else:
+            lines.append(f"No {name} link is given for it.")
+    if links := links_text(paper):
+        lines.append(links)
+    return Embed(title=title, description="\n".join(lines), footer=fit(f"id: {paper.id}", 200, str))
+
+
+def citation_block(paper: Paper, style: Style) -> str:
+    """The citation in a code block (BibTeX) or as plain text (APA), within an embed's room."""
+    text = cite(paper, style)
+    if style == "bibtex":
+        return "```bibtex\n" + truncate(text.replace("```", "`\u200b``"), 3500) + "\n```"
+    return fit(text, 3500)
+
+
+def cite_reply(paper: PaperText, style: Style) -> Reply:
+    """/cite: the paper's citation, built from its corpus fields only."""
+    name = "BibTeX" if style == "bibtex" else "APA"
+    embed = Embed(
+        title=fit(title_line(paper), TITLE_LIMIT),
+        description=citation_block(paper.paper, style),
+        url=paper.paper.url if _linkable(paper.paper.url) else None,
+        footer=fit(f"{name} · from the corpus fields of {paper.id}", 200, str),
+    )
+    return Reply(embed=fit_embed(embed))
+
+
+def filtered_list_pages(
+    papers: Sequence[PaperText], owner: str | None, described: str
+) -> list[Reply]:
+    """/papers with filters: the matching papers, or one line saying that none match."""
+    if not papers:
+        return [Reply(f"No papers {fit(_one_line(described), 500)} here.", ephemeral=True)]
+    return paper_list_pages(papers, owner, described)
+
+
+def paper_list_pages(
+    papers: Sequence[PaperText], owner: str | None, described: str = ""
+) -> list[Reply]:
+    """Every paper (title, authors, year, links), as pages of one embed each; page numbers in
+    footers. `described`: the filters that chose them ("by Yuanzhi Li, from 2023")."""
     entries = [_paper_entry(p) for p in papers]
-    title = fit(f"Papers in {owners_list(_one_line(owner))}" if owner else "Papers", TITLE_LIMIT)
+    heading = f"Papers in {owners_list(_one_line(owner))}" if owner else "Papers"
+    if described:
+        heading = f"Papers {_one_line(described)}"
+    title = fit(heading, TITLE_LIMIT)
     pages = paginate(entries, per_page=PAPERS_PER_PAGE, max_chars=DESCRIPTION_LIMIT)
     replies = []
     for number, page in enumerate(pages, start=1):
@@ -368,13 +479,8 @@ def paper_reply(paper: PaperText) -> Reply:
         fields.append(Field("Year", str(record.year), inline=True))
     if record.venue:
         fields.append(Field("Venue", fit(_one_line(record.venue), FIELD_VALUE_LIMIT), inline=True))
-    links = [
-        _link(label, url)
-        for label, url in (("Paper", record.url), ("Code", record.code_url))
-        if _linkable(url)
-    ]
-    if links:
-        fields.append(Field("Links", fit(" · ".join(links), FIELD_VALUE_LIMIT, str), inline=True))
+    if links := links_text(paper):
+        fields.append(Field("Links", fit(links, FIELD_VALUE_LIMIT, str), inline=True))
     title = fit(title_line(paper), TITLE_LIMIT)
     footer = fit(f"id: {paper.id}", 200, str)
     others = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
@@ -448,7 +554,10 @@ def about_reply(
         "• mention me with a question, or send me a direct message\n"
         "• reply to one of my answers to ask a follow-up (“who wrote it?”)\n"
         "• on any message: Apps → Search papers\n"
-        f"• {papers_} lists the papers, {paper_} shows one paper's abstract\n\n"
+        f"• {papers_} lists the papers (by author, venue or year), {paper_} shows one paper's "
+        f"abstract, {command_mention('cite', commands)} gives its citation\n"
+        "• ask about the papers themselves too: “papers by …”, “NeurIPS papers”, “papers since "
+        "2023”, “who wrote the … paper?”, “cite the … paper”\n\n"
         f"**The papers**\n{loaded}\n\n"
         f"**What is recorded**\n{recorded}"
     )

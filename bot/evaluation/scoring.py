@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
@@ -81,6 +81,34 @@ class ConversationReport:
         return [
             ("turns asked", str(self.turns)),
             ("answers right", f"{self.right}/{self.scored}"),
+            ("failures", "; ".join(self.failures) or "none"),
+        ]
+
+
+@dataclass(frozen=True)
+class FactQuestion:
+    """A question about the papers themselves, scored on the answer's text."""
+
+    id: str
+    question: str
+    must: tuple[str, ...]  # strings the answer's text contains
+    must_not: tuple[str, ...]  # titles it must not show
+    title: str | None  # the paper it must name
+
+
+@dataclass(frozen=True)
+class FactReport:
+    questions: int
+    right: int
+    failures: tuple[str, ...]  # "id: why"
+
+    def to_json(self) -> dict[str, object]:
+        return {"right": self.right, "of": self.questions, "failed": list(self.failures)}
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("questions", str(self.questions)),
+            ("answered right", f"{self.right}/{self.questions}"),
             ("failures", "; ".join(self.failures) or "none"),
         ]
 
@@ -171,9 +199,10 @@ def _json_lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
 
 def read_queries(
     path: Path,
-) -> list[BenchmarkQuery] | list[DevQuestion] | list[ConversationTurn]:
-    """BEIR queries (`_id`, `text`, optional SciFact `metadata`), dev questions (`titles`), or
-    conversations (`conversation`, and `expect` on the turns to score)."""
+) -> list[BenchmarkQuery] | list[DevQuestion] | list[FactQuestion] | list[ConversationTurn]:
+    """BEIR queries (`_id`, `text`, optional SciFact `metadata`), dev questions (`titles`), fact
+    questions (`must`, `must_not`, `title`) or conversations (`conversation`, and `expect` on the
+    turns to score): the format is told by the file's records."""
     records = list(_json_lines(path))
     if not records:
         raise EvaluationInputError(f"{path}: no queries")
@@ -181,7 +210,61 @@ def read_queries(
         return [_conversation_turn(path, number, record) for number, record in records]
     if all("titles" in record for _, record in records):
         return [_dev_question(path, number, record) for number, record in records]
+    if all("must" in record for _, record in records):
+        return [_fact_question(path, number, record) for number, record in records]
     return [_benchmark_query(path, number, record) for number, record in records]
+
+
+def _fact_question(path: Path, number: int, record: dict[str, Any]) -> FactQuestion:
+    question = record.get("question")
+    must, must_not = record.get("must"), record.get("must_not", [])
+    title = record.get("title")
+    if (
+        not isinstance(question, str)
+        or not _strings(must)
+        or not _strings(must_not)
+        or not (title is None or isinstance(title, str))
+    ):
+        raise EvaluationInputError(
+            f"{path}:{number}: needs 'question' text, 'must' and 'must_not' lists of text, "
+            "and 'title' text or nothing"
+        )
+    # Checked by _strings above; the casts tell mypy, which cannot narrow through it.
+    return FactQuestion(
+        str(record.get("id", number)),
+        question,
+        tuple(cast("list[str]", must)),
+        tuple(cast("list[str]", must_not)),
+        title or None,
+    )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def evaluate_facts(
+    answer_text: Callable[[str], str], questions: Sequence[FactQuestion]
+) -> FactReport:
+    """Each answer's text must contain every `must`, no `must_not` and the `title` (compared
+    without case or repeated spaces)."""
+
+    def low(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    right = 0
+    failures: list[str] = []
+    for question in questions:
+        text = low(answer_text(question.question))
+        why = [f"lacks {m!r}" for m in question.must if low(m) not in text]
+        why += [f"shows {m[:30]!r}" for m in question.must_not if low(m) in text]
+        if question.title and low(question.title) not in text:
+            why.append("paper not named")
+        if why:
+            failures.append(f"{question.id}: " + "; ".join(why))
+        else:
+            right += 1
+    return FactReport(len(questions), right, tuple(failures))
 
 
 def _dev_question(path: Path, number: int, record: dict[str, Any]) -> DevQuestion:

@@ -79,6 +79,9 @@ class Shown:
 
 
 def shown_in(answer: Answer) -> tuple[Shown, ...]:
+    """The snippets shown; for a list or one paper's fact, each paper shown with its title."""
+    if not answer.hits:
+        return tuple(Shown(paper.id, paper.title) for paper in answer.shown_papers)
     return tuple(Shown(hit.paper.id, hit.sentence) for hit in answer.hits)
 
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.feedback.store import FeedbackReport
-from bot.render.presentation import byline, count, mark_spans, paper_facts, source_numbers
+from bot.render.citation import cite
+from bot.render.presentation import (
+    byline,
+    count,
+    mark_spans,
+    paper_facts,
+    paper_links,
+    published,
+    source_numbers,
+)
 from bot.search.answer import Answer
 from bot.search.documents import PaperText
 
@@ -24,20 +34,25 @@ def no_mark(text: str) -> str:
 def render_answer(
     answer: Answer, *, mark: Marker = no_mark, more_hint: str = "", papers: int | None = None
 ) -> str:
-    """The best sentences under their papers, then a few related papers' titles; `papers`
-    asks for a list of that many of the most relevant papers instead."""
+    """The answer as the console prints it (and as `ask --json` gives it in "text"): passages
+    under their numbered sources, then a few related papers' titles (`papers` asks for a list of
+    that many of the most relevant papers instead); a list of papers; or one paper's fact."""
     lines: list[str] = []
     for paper in answer.following:
         lines.append(f"Following up on: {paper.title} — {' · '.join(paper_facts(paper.paper))}")
     if answer.following:
         lines.append("")
+    if answer.kind == "papers":
+        return "\n".join([*lines, _render_listing(answer)])
+    if answer.kind == "paper":
+        return "\n".join([*lines, _render_fact(answer)])
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
     if not answer.hits:
         if answer.following:
             lines.append("No sentence of it answers that more closely.")
             return "\n".join(lines)
-        lines.append("Nothing in the papers answers that.")
+        lines.append(answer.message or "Nothing in the papers answers that.")
         if more_hint:
             lines.append(more_hint)
         return "\n".join(lines)
@@ -47,6 +62,8 @@ def render_answer(
         lines.append(f"{hit.rank}. “{quote}”")
         source = f"{hit.paper.title} — {byline(hit.paper.paper.authors, hit.paper.paper.year)}"
         lines.append(textwrap.indent(f"[{sources[hit.paper.id]}] {source}", "   "))
+        if links := links_line(hit.paper):
+            lines.append(f"   {links}")
         lines.append("")
     if papers is not None:
         ranked = answer.papers[:papers]
@@ -56,8 +73,67 @@ def render_answer(
             f"{p.rank}. {p.paper.title} — {byline(p.paper.paper.authors, p.paper.paper.year)}"
             for p in ranked
         ]
-    elif len(answer.papers) > 1:
-        lines.append("Related papers: " + "; ".join(p.paper.title for p in answer.papers[1:4]))
+    elif related := answer.related[:3]:
+        lines.append("Related papers: " + "; ".join(p.paper.title for p in related))
+    return "\n".join(lines).rstrip()
+
+
+def answer_json(answer: Answer, query_id: str | int | None = None) -> dict[str, Any]:
+    """`Answer.to_json` with "text": the answer exactly as the console prints it."""
+    return answer.to_json(query_id, text=render_answer(answer))
+
+
+def links_line(paper: PaperText) -> str:
+    """'arXiv: https://arxiv.org/abs/… · Code: https://…', or '' for a paper with no links."""
+    return " · ".join(f"{label}: {url}" for label, url in paper_links(paper.paper))
+
+
+def _render_listing(answer: Answer) -> str:
+    lines = [answer.understood.heading(len(answer.papers)), ""]
+    for ranked in answer.papers:
+        paper = ranked.paper
+        lines.append(f"{ranked.rank}. {paper.title}")
+        lines += [f"   {line}" for line in _paper_facts(paper)]
+    return "\n".join(lines).rstrip()
+
+
+def _paper_facts(paper: PaperText) -> list[str]:
+    """The byline with where and when, and the links, for a list entry."""
+    record = paper.paper
+    where = published(record)
+    names = byline(record.authors, None)
+    first = " — ".join(part for part in (names, where) if part)
+    return [line for line in (first, links_line(paper)) if line]
+
+
+_FACT_LABELS = {"arxiv": "arXiv", "doi": "DOI", "code": "Code"}
+
+
+def _render_fact(answer: Answer) -> str:
+    paper = answer.papers[0].paper
+    record = paper.paper
+    fact = answer.understood.fact
+    lines = [paper.title]
+    if fact == "authors":
+        lines.append("Authors: " + (", ".join(record.authors) or "not given in the corpus"))
+    elif fact in ("venue", "year"):
+        where = published(record)
+        lines.append(f"Published: {where}" if where else "The corpus gives no venue or year.")
+        if not record.venue and record.arxiv:
+            lines.append(f"An arXiv preprint: arXiv:{record.arxiv}")
+    elif fact in ("bibtex", "apa"):
+        lines += ["", cite(record, "apa" if fact == "apa" else "bibtex"), ""]
+    elif fact in _FACT_LABELS:
+        links = dict(paper_links(record))
+        label = _FACT_LABELS[fact]
+        wanted = links.get("Code" if fact == "code" else label)
+        lines.append(
+            f"{label}: {wanted}" if wanted else f"The corpus gives no {label} link for it."
+        )
+    if fact != "authors":
+        lines.append(byline(record.authors, record.year, limit=len(record.authors)))
+    if links_text := links_line(paper):
+        lines.append(f"Links: {links_text}")
     return "\n".join(lines).rstrip()
 
 
@@ -66,6 +142,10 @@ def render_paper_list(papers: Sequence[PaperText]) -> str:
     for paper in papers:
         lines.append(f"{paper.id}: {paper.title}")
         lines.append(f"    {byline(paper.paper.authors, paper.paper.year)}")
+        if record_where := paper.paper.venue:
+            lines.append(f"    {record_where}")
+        if links := links_line(paper):
+            lines.append(f"    {links}")
     return "\n".join(lines)
 
 
@@ -74,16 +154,7 @@ def render_paper(paper: PaperText) -> str:
     lines = [paper.title, byline(record.authors, record.year, limit=len(record.authors))]
     if record.venue:
         lines.append(record.venue)
-    lines += [
-        f"{label}: {value}"
-        for label, value in (
-            ("Link", record.url),
-            ("Code", record.code_url),
-            ("DOI", record.doi),
-            ("arXiv", record.arxiv),
-        )
-        if value
-    ]
+    lines += [f"{label}: {url}" for label, url in paper_links(record)]
     lines += [f"Id: {paper.id}", "", textwrap.fill(paper.abstract, width=100)]
     return "\n".join(lines)
 

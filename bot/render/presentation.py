@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.corpus.papers import Paper
 
+from bot.corpus.papers import Paper
+
 ELLIPSIS = "…"
 
 
@@ -81,3 +83,24 @@ def mark_spans(
         position = end
     out.append(plain(text[position:]))
     return "".join(out)
+
+
+def paper_links(paper: Paper) -> list[tuple[str, str]]:
+    """(label, address) of every link a paper has: arXiv, DOI, its page, its code."""
+    links = []
+    if paper.arxiv:
+        links.append(("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"))
+    if paper.doi:
+        links.append(("DOI", f"https://doi.org/{paper.doi}"))
+    if paper.url:
+        links.append(("Paper", paper.url))
+    if paper.code_url:
+        links.append(("Code", paper.code_url))
+    return links
+
+
+def published(paper: Paper) -> str:
+    """'NeurIPS 2022', 'AAAI 2024', '2023' or '': where and when, without saying a year twice."""
+    if paper.venue and paper.year is not None and str(paper.year) not in paper.venue:
+        return f"{paper.venue}, {paper.year}"
+    return paper.venue or (str(paper.year) if paper.year is not None else "")

@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from bot.search.answer import Answer, RankedPaper
+from bot.search.documents import PaperText
+from bot.search.questions import answer_question
 
 if TYPE_CHECKING:
     from bot.search.retriever import Retriever
@@ -169,7 +171,13 @@ def answer_in_conversation(
     """`question` answered with its conversation: a follow-up searches its papers alone, and the
     answer names them (`Answer.following`) even when none of its sentences fits the question."""
     follow_up = resolve(retriever, question, turns)
-    return _answer(retriever, follow_up.question_to_search, follow_up.about, top, papers)
+    asked, about = follow_up.question_to_search, follow_up.about
+    answer = answer_question(retriever, asked, top=top, papers=papers, about=about)
+    if not about:
+        return answer
+    if answer.kind in ("paper", "papers"):  # a fact of the followed paper, or a list
+        return replace(answer, following=_papers(retriever, about))
+    return _answer(retriever, asked, about, top, papers)
 
 
 def more_passages(
@@ -196,9 +204,13 @@ def _answer(
     if not about:
         return retriever.ask(question, top=top, papers=papers)
     answer = retriever.ask(question, top=top, papers=papers, only=about)
-    following = tuple(p for p in map(retriever.paper, about) if p is not None)
+    following = _papers(retriever, about)
     ranked = answer.papers or tuple(
         RankedPaper(rank=rank, paper=paper, score=0.0)
         for rank, paper in enumerate(following[:papers], start=1)
     )
     return replace(answer, papers=ranked, following=following)
+
+
+def _papers(retriever: Retriever, paper_ids: Sequence[str]) -> tuple[PaperText, ...]:
+    return tuple(p for p in map(retriever.paper, paper_ids) if p is not None)

@@ -21,6 +21,7 @@ from bot.corpus.papers import Corpus
 from bot.search.answer import Answer, Hit, RankedPaper
 from bot.search.bm25 import BM25Index, top_positive
 from bot.search.documents import PaperText, prepare, stacked_bounds
+from bot.search.facets import Catalogue
 from bot.text.analysis import Analyzer
 from bot.text.spelling import SpellingCorrector
 
@@ -136,6 +137,7 @@ class Retriever:
         self._analyzer_lock = threading.Lock()
         self._corrector: SpellingCorrector | None = None  # built on the first unknown word
         self._corrector_lock = threading.Lock()
+        self._catalogue: Catalogue | None = None  # built on the first question
 
     @property
     def stats(self) -> CorpusStats:
@@ -168,15 +170,14 @@ class Retriever:
             return Answer(question=question, searched_for=searched_for)
         own = self._sentence_index.weighted_scores(weights)
         paper_scores = self._paper_index.weighted_scores(weights)
-        if only is not None:
-            wanted = set(only)
-            allowed = np.fromiter((p.id in wanted for p in self.papers), float, len(self.papers))
-            paper_scores *= allowed
-            own *= allowed[self._sentence_paper]
         combined = self._paper_share * paper_scores
         combined = combined[self._sentence_paper]
         combined += own * self._position_boost
         combined += self._neighbour_scores(own)
+        if only is not None:
+            kept = np.fromiter((p.id in only for p in self.papers), bool, len(self.papers))
+            paper_scores = np.where(kept, paper_scores, 0.0)
+            combined = np.where(kept[self._sentence_paper], combined, 0.0)
         hits = tuple(
             self._hit(rank, index, score, terms)
             for rank, (index, score) in enumerate(top_positive(combined, top), start=1)
@@ -215,6 +216,13 @@ class Retriever:
                 texts = (text for paper in self.papers for text in (paper.title, paper.abstract))
                 self._corrector = SpellingCorrector(texts)
             return self._corrector
+
+    def catalogue(self) -> Catalogue:
+        """The corpus's authors, venues and years, arranged to be found in questions."""
+        with self._corrector_lock:
+            if self._catalogue is None:
+                self._catalogue = Catalogue.of(self.papers)
+            return self._catalogue
 
     def is_answerable(self, terms: Sequence[str]) -> bool:
         """Whether enough of a question's terms occur in the corpus for any answer to fit."""

@@ -2,7 +2,9 @@
 
 A word is corrected only when it is neither a corpus word nor an English word (SymSpell's bundled
 English frequency list), and a frequent corpus word lies within one edit (words of up to five
-letters) or two. Correct words, acronyms and short words are never changed.
+letters) or two. Correct words, acronyms and short words are never changed. The words that frame a
+question (what, which, where, ...) are candidates too, ahead of any corpus word as close: "waht"
+is "what", never "want".
 """
 
 from __future__ import annotations
@@ -15,9 +17,15 @@ from functools import lru_cache
 
 from symspellpy import SymSpell, Verbosity
 
+from bot.text.stopwords import ENGLISH_STOPWORDS
+
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_WORD_LENGTH = 4
 MIN_CORPUS_COUNT = 2  # a corpus word seen at least this often may be a correction
+# Stop words win a tie with any corpus word at the same distance: counted as this often; the
+# question words win a tie with other stop words ("wich" is "which", not "with").
+_FRAME_WORD_COUNT = 10**12
+_QUESTION_WORDS = ("what", "which", "who", "whom", "whose", "where", "when", "why", "how")
 
 
 def words_of(text: str) -> list[str]:
@@ -39,6 +47,11 @@ class SpellingCorrector:
         for word, count in counts.items():
             if count >= MIN_CORPUS_COUNT and len(word) >= 2:
                 self._symspell.create_dictionary_entry(word, count)
+        for word in ENGLISH_STOPWORDS:
+            if word.isalpha() and len(word) >= 3:
+                self._symspell.create_dictionary_entry(word, _FRAME_WORD_COUNT)
+        for word in _QUESTION_WORDS:
+            self._symspell.create_dictionary_entry(word, 10 * _FRAME_WORD_COUNT)
 
     def correct(self, question: str) -> str:
         """`question` with each misspelt word replaced; unchanged when nothing needs it."""
