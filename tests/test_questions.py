@@ -96,6 +96,7 @@ def test_a_person_with_a_topic_lists_only_their_papers_about_it(facts):
         ("papers by Geoffrey Hinton", "No papers by Geoffrey Hinton here."),
         ("Yann LeCun's papers", "No papers by Yann LeCun here."),
         ("what did Hinton work on?", "No papers by Hinton here."),
+        ("papers by geoffrey hinton", "No papers by Geoffrey Hinton here."),
     ],
 )
 def test_a_person_not_in_the_papers_is_said_so_never_a_list_of_others(facts, question, message):

@@ -477,23 +477,28 @@ def _name_after(
 ) -> str | None:
     parts: list[Token] = []
     for j in range(start, min(start + 3, len(words))):
-        if j in used or not _is_name_word(words[j], catalogue):
+        if j in used or not _is_name_word(words[j], catalogue, lower_case=True):
             break
         parts.append(words[j])
-    if not parts:
+    # One word must look like a name; two or more unknown to the papers after "by" are a name
+    # typed in lower case ("papers by geoffrey hinton"), common first names included.
+    if len(parts) < 2 and not (parts and _is_name_word(parts[0], catalogue)):
         return None
     if len(parts) == 1 and not parts[0].capitalised:
         return None
-    return " ".join(p.text for p in parts)
+    name = " ".join(p.text for p in parts)
+    return name if any(p.capitalised for p in parts) else name.title()
 
 
-def _is_name_word(token: Token, catalogue: Catalogue) -> bool:
+def _is_name_word(token: Token, catalogue: Catalogue, *, lower_case: bool = False) -> bool:
+    """Whether `token` may be part of a name: capitalised or no English word, and no word of
+    the papers; `lower_case` also admits English words written in lower case."""
     word = token.word
     if word in ENGLISH_STOPWORDS or word in FRAME_WORDS or word in catalogue.venues:
         return False
     if not token.text[:1].isalpha() or word in catalogue.vocabulary:
         return False
-    return token.capitalised or word not in english_words()
+    return lower_case or token.capitalised or word not in english_words()
 
 
 # --- filters chosen by hand (/papers author: venue: year:, paperbot papers --author ...) ---------
