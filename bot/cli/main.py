@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bot import __version__
 from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Answer questions about a researcher's papers, in Discord or a local console. "
         "With no command: run the Discord bot if DISCORD_TOKEN is set, else the local console.",
     )
+    parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
     parser.set_defaults(handler=_cmd_run, corpus=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -325,6 +328,8 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("pytrec_eval") is None:
+        raise UsageError("paperbot eval needs its extra: pip install 'paperbot[eval]'")
     from bot.evaluation import scoring as evaluation
 
     queries = evaluation.read_queries(args.queries)
