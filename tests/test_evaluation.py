@@ -12,7 +12,7 @@ from bot.evaluation.scoring import (
     EvaluationInputError,
     evaluate_benchmark,
     evaluate_dev,
-    normalise_sentence,
+    sentence_key,
     read_qrels,
     read_queries,
     read_sentence_lists,
@@ -97,10 +97,10 @@ def test_evidence_hits_need_a_gold_sentence_of_a_gold_paper():
 
 
 def test_sentences_compare_on_words_only():
-    assert normalise_sentence("The  drug, LOWERS risk!") == normalise_sentence(
+    assert sentence_key("The  drug, LOWERS risk!") == sentence_key(
         "the drug lowers risk"
     )
-    assert normalise_sentence("ﬁne") == "fine"
+    assert sentence_key("ﬁne") == "fine"
 
 
 def test_dev_questions_score_title_phrase_and_no_answer():

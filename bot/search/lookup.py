@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process, utils
 
 from bot.search.documents import PaperText
+from bot.text.normalise import normalise
 
 _ACCEPT = 75  # a fuzzy score this high, clearly ahead of the next one, is taken as the paper
 _CLEAR_LEAD = 15
@@ -22,24 +23,22 @@ class Lookup:
     near: tuple[PaperText, ...] = ()
 
 
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 def find_paper(papers: Sequence[PaperText], query: str, suggestions: int = 5) -> Lookup:
-    wanted = _key(query)
+    wanted = normalise(query)
     if not wanted:
         return Lookup(None, tuple(papers[:suggestions]))
     for paper in papers:
-        if wanted in (_key(paper.id), _key(paper.title), _key(paper.paper.title)):
+        if wanted in (normalise(paper.id), normalise(paper.title), normalise(paper.paper.title)):
             return Lookup(paper)
     prefixed = [
-        p for p in papers if _key(p.title).startswith(wanted) or _key(p.id).startswith(wanted)
+        p
+        for p in papers
+        if normalise(p.title).startswith(wanted) or normalise(p.id).startswith(wanted)
     ]
     if len(prefixed) == 1:
         return Lookup(prefixed[0])
     words = set(_WORDS.findall(wanted))
-    containing = [p for p in papers if words <= set(_WORDS.findall(_key(f"{p.title} {p.id}")))]
+    containing = [p for p in papers if words <= set(_WORDS.findall(normalise(f"{p.title} {p.id}")))]
     if len(containing) == 1:
         return Lookup(containing[0])
     ranked = rank_titles(papers, query, limit=max(suggestions, 2))
@@ -72,9 +71,9 @@ def title_choices(papers: Sequence[PaperText], typed: str, limit: int = 25) -> l
     """Autocomplete: every paper in corpus order when nothing is typed, else the closest titles."""
     if not typed.strip():
         return list(papers[:limit])
-    typed_key = _key(typed)
-    starts = [p for p in papers if _key(p.title).startswith(typed_key)]
-    contains = [p for p in papers if typed_key in _key(p.title) and p not in starts]
+    typed_key = normalise(typed)
+    starts = [p for p in papers if normalise(p.title).startswith(typed_key)]
+    contains = [p for p in papers if typed_key in normalise(p.title) and p not in starts]
     fuzzy = [p for p, score in rank_titles(papers, typed, limit) if score >= _SUGGEST]
     ordered = list(dict.fromkeys(starts + contains + fuzzy))
     return ordered[:limit]

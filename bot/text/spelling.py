@@ -15,13 +15,15 @@ from functools import lru_cache
 
 from symspellpy import SymSpell, Verbosity
 
+from bot.text.normalise import normalise
+
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_WORD_LENGTH = 4
 MIN_CORPUS_COUNT = 2  # a corpus word seen at least this often may be a correction
 
 
 def words_of(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
+    return [normalise(word) for word in _WORD.findall(text)]
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +47,7 @@ class SpellingCorrector:
         return _WORD.sub(lambda m: self._correct_word(m.group()), question)
 
     def _correct_word(self, word: str) -> str:
-        folded = word.casefold()
+        folded = normalise(word)
         if (
             len(word) < MIN_WORD_LENGTH
             or sum(ch.isupper() for ch in word) > 1  # acronyms: BYOL, NASA
