@@ -12,10 +12,10 @@ from bot.evaluation.scoring import (
     EvaluationInputError,
     evaluate_benchmark,
     evaluate_dev,
-    sentence_key,
     read_qrels,
     read_queries,
     read_sentence_lists,
+    sentence_key,
 )
 from bot.search.answer import Answer, Hit, RankedPaper
 from bot.search.documents import PaperText
