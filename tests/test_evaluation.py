@@ -97,9 +97,7 @@ def test_evidence_hits_need_a_gold_sentence_of_a_gold_paper():
 
 
 def test_sentences_compare_on_words_only():
-    assert sentence_key("The  drug, LOWERS risk!") == sentence_key(
-        "the drug lowers risk"
-    )
+    assert sentence_key("The  drug, LOWERS risk!") == sentence_key("the drug lowers risk")
     assert sentence_key("ﬁne") == "fine"
 
 
