@@ -14,10 +14,11 @@ from bot import __version__
 from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
-from bot.settings import Settings, exposed_mode, load_settings
+from bot.settings import Settings, exposed_mode, load_settings, read_env_file
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
+ENV_FILE = Path(".env")  # the settings file, in the folder paperbot runs in
 
 
 class UsageError(PaperbotError):
@@ -30,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except PaperbotError as exc:
-        print(f"paperbot: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # settings name every bad key, one line each
+            print(f"paperbot: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(file=sys.stderr)
@@ -182,7 +184,7 @@ def _whole(text: str) -> int:
 
 
 def _settings() -> Settings:
-    return load_settings()
+    return load_settings(env_file=ENV_FILE)
 
 
 def _retriever(args: argparse.Namespace, settings: Settings | None = None):
@@ -204,9 +206,15 @@ def _live_corpus(args: argparse.Namespace, settings: Settings):
     return LiveCorpus(args.corpus or settings.corpus_path, build=build)
 
 
+def _warn_of_stray_tokens() -> None:
+    for hint in read_env_file(ENV_FILE).hints():
+        print(f"paperbot: warning: {hint}", file=sys.stderr)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.discord_token is None:
+        _warn_of_stray_tokens()
         print("No DISCORD_TOKEN configured: opening the local console on the bundled corpus.")
         return _cmd_chat(args, settings)
     return _serve(args, settings, force_sync=False)
@@ -218,6 +226,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) -> int:
     if settings.discord_token is None:
+        _warn_of_stray_tokens()
         raise UsageError(
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
@@ -367,8 +376,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"  {stats.papers} papers, {stats.sentences} sentences, {stats.vocabulary} terms")
     print("Settings:")
     print(f"  Discord token: {'set' if settings.discord_token else 'not set (console only)'}")
-    mode = exposed_mode(Path(".env"))
-    if mode is not None:
+    env_file = read_env_file(ENV_FILE)
+    for hint in env_file.hints():
+        print(f"paperbot: warning: {hint}", file=sys.stderr)
+    mode = exposed_mode(ENV_FILE)
+    if mode is not None and env_file.holds_token():
         print(
             f"paperbot: warning: .env can be read by other users (mode {mode:o}), and it holds "
             "the bot token: run `chmod 600 .env`",
