@@ -47,9 +47,12 @@ def _pip(environment: Path, *args: str, cwd: Path = ROOT) -> None:
     subprocess.run([*command, *args], cwd=cwd, check=True)
 
 
-def _install_locked(environment: Path, lock: str) -> None:
-    """The lock's pinned packages, checked against their hashes; nothing else is resolved."""
-    _pip(environment, "install", "--quiet", "--require-hashes", "-r", str(LOCKS / f"{lock}.txt"))
+def _install_locked(environment: Path, lock: str, *, target: Path | None = None) -> None:
+    """The lock's pinned packages, checked against their hashes; nothing else is resolved.
+    With `target`, `environment`'s pip installs them into that other venv."""
+    into = ["--python", str(_bin(target, "python"))] if target else []
+    lock_file = str(LOCKS / f"{lock}.txt")
+    _pip(environment, *into, "install", "--quiet", "--require-hashes", "-r", lock_file)
 
 
 def _ensure_installed(lock: str) -> None:
@@ -98,9 +101,12 @@ def _check_wheel() -> int:
         _pip(VENV, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(base), ".")
         wheel = next(base.glob("paperbot-*.whl"))
         environment = base / "venv"
-        venv.create(environment, with_pip=True)  # never --system-site-packages: only the lock
-        _install_locked(environment, "core")
-        _pip(environment, "install", "--quiet", "--no-deps", str(wheel))
+        # Never --system-site-packages: the venv holds the lock and the wheel, nothing else. The
+        # dev venv's pip installs into it (no pip of its own to set up), from pip's cache.
+        venv.create(environment, with_pip=False)
+        _install_locked(VENV, "core", target=environment)
+        python = ["--python", str(_bin(environment, "python"))]
+        _pip(VENV, *python, "install", "--quiet", "--no-deps", str(wheel))
         elsewhere = base / "elsewhere"
         elsewhere.mkdir()
         failures = _use_installed(environment, elsewhere)
