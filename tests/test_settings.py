@@ -18,6 +18,7 @@ from bot.settings import (
     load_settings,
     read_env_file,
     readme_table,
+    write_docs,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -110,6 +111,17 @@ def test_readme_settings_table_is_written_from_the_table_of_settings():
     )
     for row in SETTINGS:
         assert f"| `{row.key}` |" in readme
+
+
+def test_write_docs_rewrites_both_files_from_the_table(tmp_path):
+    (tmp_path / ".env.example").write_text("stale\n")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index(README_TABLE_START), readme.index(README_TABLE_END)
+    stale = readme[:start] + README_TABLE_START + "\n| old |\n" + readme[end:]
+    (tmp_path / "README.md").write_text(stale, encoding="utf-8")
+    write_docs(tmp_path)
+    assert (tmp_path / ".env.example").read_text(encoding="utf-8") == env_example()
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == readme
 
 
 def test_every_field_of_settings_is_one_key_of_the_table():
