@@ -138,7 +138,7 @@ def _use_installed(environment: Path, folder: Path) -> list[str]:
         ],
         "paperbot eval without its extra": [paperbot, "eval", "--queries", "questions.jsonl"],
     }
-    failures = []
+    failures: list[str] = []
     for name, command in runs.items():
         done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
         if name == "paperbot eval without its extra":
@@ -203,7 +203,10 @@ def main(argv: list[str]) -> int:
         return 2
     task, args = (argv[0], argv[1:]) if argv else ("run", [])
     if task in ("-h", "--help", "help"):
-        print(__doc__.strip())
+        try:
+            print(__doc__.strip())
+        except BrokenPipeError:  # `python3 dev.py --help | head`: the reader left
+            sys.stderr.close()
         return 0
     try:
         if task == "run":
