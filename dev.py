@@ -126,6 +126,7 @@ def _use_installed(environment: Path, folder: Path) -> list[str]:
     env |= {"HOME": str(folder), "XDG_CACHE_HOME": str(folder / "cache")}
     runs = {
         "paperbot ask": [paperbot, "ask", WHEEL_QUESTION, "--json"],
+        "paperbot papers": [paperbot, "papers"],
         "paperbot check": [paperbot, "check"],
         "paperbot --version": [paperbot, "--version"],
         "importing every module": [
