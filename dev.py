@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -93,12 +94,39 @@ def _test(args: list[str]) -> int:
     return _check_wheel()
 
 
+_NOT_SOURCES = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    ".env",
+    ".paperbot",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*cache",
+    ".hypothesis",
+)
+
+
 def _check_wheel() -> int:
     """Build the wheel, install it with the core lock into a fresh venv, use it from elsewhere."""
     print("Wheel check: build, install into a fresh venv, answer from another folder ...")
     with tempfile.TemporaryDirectory(prefix="paperbot-wheel-") as scratch:
         base = Path(scratch)
-        _pip(VENV, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(base), ".")
+        # Built from a copy of the sources: stale files in the checkout's build/ never get in.
+        source = base / "source"
+        shutil.copytree(ROOT, source, ignore=_NOT_SOURCES)
+        _pip(
+            VENV,
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(base),
+            ".",
+            cwd=source,
+        )
         wheel = next(base.glob("paperbot-*.whl"))
         environment = base / "venv"
         # Never --system-site-packages: the venv holds the lock and the wheel, nothing else. The
