@@ -321,9 +321,12 @@ class EnvFile:
     values: dict[str, str]
     lines: dict[str, int]
     stray_tokens: tuple[int, ...] = ()  # lines that look like a token without DISCORD_TOKEN=
+    commented_token: bool = False  # a token in a comment (an old one, kept for later)
 
     def holds_token(self) -> bool:
-        return bool(self.values.get("DISCORD_TOKEN", "").strip() or self.stray_tokens)
+        """Whether the file has a token in it anywhere, in use or not."""
+        token = self.values.get("DISCORD_TOKEN", "").strip()
+        return bool(token or self.stray_tokens or self.commented_token)
 
     def hints(self) -> list[str]:
         """One line per stray token, naming the line and never the token."""
@@ -346,6 +349,7 @@ def read_env_file(path: Path) -> EnvFile:
     values = dotenv_values(stream=io.StringIO(text))
     lines: dict[str, int] = {}
     stray: list[int] = []
+    commented = False
     known = {row.key for row in SETTINGS} - {"DISCORD_TOKEN"}
     for binding in parse_stream(io.StringIO(text)):
         if binding.key is not None:
@@ -353,12 +357,16 @@ def read_env_file(path: Path) -> EnvFile:
         # A known key's bad value is an error of its own; anything else token-like is a paste.
         stray_key = binding.key != "DISCORD_TOKEN" and binding.key not in known
         if stray_key and _TOKEN_LIKE.search(binding.original.string):
-            stray.append(binding.original.line)
+            if binding.original.string.lstrip().startswith("#"):
+                commented = True
+            else:
+                stray.append(binding.original.line)
     return EnvFile(
         path,
         {key: value for key, value in values.items() if value is not None},
         lines,
         tuple(stray),
+        commented,
     )
 
 

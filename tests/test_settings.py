@@ -190,6 +190,13 @@ def test_a_token_on_a_line_without_its_key_gets_a_hint_that_never_echoes_it(tmp_
     assert load_settings({}, env_file=env_file).discord_token is None
 
 
+def test_a_commented_out_token_gets_no_hint_but_counts_as_held(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"# DISCORD_TOKEN={FAKE_TOKEN}\nDISCORD_TOKEN=\n")
+    found = read_env_file(env_file)
+    assert found.hints() == [] and found.holds_token()
+
+
 def test_a_token_in_its_place_needs_no_hint(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text(f"DISCORD_TOKEN={FAKE_TOKEN}\n")
