@@ -1,56 +1,230 @@
 #!/usr/bin/env python3
 """Set up and run paperbot with nothing but Python 3.11+.
 
-    python3 dev.py run [ARGS]    create .venv if needed, install, start paperbot (ARGS go to it)
-    python3 dev.py test [ARGS]   the same with the test tools, then ruff, mypy and the test suite
+    python3 dev.py run [ARGS]    set up .venv from the lock, then start paperbot (ARGS go to it)
+    python3 dev.py test [ARGS]   the same with the test tools, then ruff (lint and format), mypy,
+                                 the whole test suite (ARGS go to pytest) and the wheel check: the
+                                 built wheel installed into a fresh venv answers from another folder
     python3 dev.py bench [ARGS]  the same with the benchmark tools, then benchmarks/bench_bm25.py
+    python3 dev.py lock          refresh the pinned, hashed dependency locks in requirements/
+                                 from pyproject.toml (needs PyPI)
+    python3 dev.py settings      rewrite .env.example and the README's settings table from the
+                                 table of settings in bot/settings.py
+    python3 dev.py --help        this text
 
-Installing happens once, and again only when pyproject.toml changes.
+.venv is installed from the lock of its set (requirements/core.txt, dev.txt or bench.txt, every
+package pinned with its hashes), and again only when that lock or pyproject.toml changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import tomllib
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOCKS = ROOT / "requirements"
+# Each lock: the extras of pyproject.toml it holds beside the core dependencies.
+LOCK_EXTRAS = {"core": (), "dev": ("dev",), "bench": ("bench",)}
+# What the wheel check asks, and the paper whose answer it must show (from the bundled corpus).
+WHEEL_QUESTION = "What is feature decoupling?"
+WHEEL_EXPECTED_PAPER = "prediction-head-non-contrastive"
 
 
-def _python() -> Path:
-    return BIN / ("python.exe" if os.name == "nt" else "python")
+def _bin(environment: Path, name: str) -> Path:
+    folder = environment / ("Scripts" if os.name == "nt" else "bin")
+    return folder / (f"{name}.exe" if os.name == "nt" else name)
 
 
-def _ensure_installed(extra: str | None) -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    stamp = VENV / f".installed-{extra or 'core'}"
-    if stamp.exists() and stamp.read_text() == wanted and _python().exists():
+def _pip(environment: Path, *args: str, cwd: Path = ROOT) -> None:
+    command = [str(_bin(environment, "python")), "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run([*command, *args], cwd=cwd, check=True)
+
+
+def _install_locked(environment: Path, lock: str, *, target: Path | None = None) -> None:
+    """The lock's pinned packages, checked against their hashes; nothing else is resolved.
+    With `target`, `environment`'s pip installs them into that other venv."""
+    into = ["--python", str(_bin(target, "python"))] if target else []
+    lock_file = str(LOCKS / f"{lock}.txt")
+    _pip(environment, *into, "install", "--quiet", "--require-hashes", "-r", lock_file)
+
+
+def _ensure_installed(lock: str) -> None:
+    sources = [ROOT / "pyproject.toml", LOCKS / f"{lock}.txt"]
+    wanted = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    stamp = VENV / f".installed-{lock}"
+    python = _bin(VENV, "python")
+    if stamp.exists() and stamp.read_text() == wanted and python.exists():
         return
-    if not _python().exists():
+    if not python.exists():
         print("Creating .venv ...", file=sys.stderr)
         venv.create(VENV, with_pip=True)
-    print("Installing paperbot into .venv (only when pyproject.toml changes) ...", file=sys.stderr)
-    target = f".[{extra}]" if extra else "."
-    subprocess.run(
-        [
-            str(_python()),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--editable",
-            target,
-        ],
-        cwd=ROOT,
-        check=True,
+    print(
+        f"Installing paperbot into .venv from requirements/{lock}.txt "
+        "(only when it or pyproject.toml changes) ...",
+        file=sys.stderr,
     )
+    _install_locked(VENV, lock)
+    # The build backend is in the lock too, so the editable install needs no download.
+    _pip(VENV, "install", "--quiet", "--no-deps", "--no-build-isolation", "--editable", ".")
     stamp.write_text(wanted)
+
+
+def _test(args: list[str]) -> int:
+    _ensure_installed("dev")
+    python = str(_bin(VENV, "python"))
+    steps = [
+        [python, "-m", "ruff", "check", "--quiet", "."],
+        [python, "-m", "ruff", "format", "--check", "--quiet", "."],
+        [python, "-m", "mypy"],  # strict on bot/, configured in pyproject.toml
+        [python, "-m", "pytest", *args],
+    ]
+    for step in steps:
+        code = subprocess.call(step, cwd=ROOT)
+        if code:
+            if step[2:4] == ["ruff", "format"]:
+                print("Formatting differs: run .venv/bin/ruff format .", file=sys.stderr)
+            return code
+    return _check_wheel()
+
+
+_NOT_SOURCES = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    ".env",
+    ".paperbot",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*cache",
+    ".hypothesis",
+)
+
+
+def _check_wheel() -> int:
+    """Build the wheel, install it with the core lock into a fresh venv, use it from elsewhere."""
+    print("Wheel check: build, install into a fresh venv, answer from another folder ...")
+    with tempfile.TemporaryDirectory(prefix="paperbot-wheel-") as scratch:
+        base = Path(scratch)
+        # Built from a copy of the sources: stale files in the checkout's build/ never get in.
+        source = base / "source"
+        shutil.copytree(ROOT, source, ignore=_NOT_SOURCES)
+        _pip(
+            VENV,
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(base),
+            ".",
+            cwd=source,
+        )
+        wheel = next(base.glob("paperbot-*.whl"))
+        environment = base / "venv"
+        # Never --system-site-packages: the venv holds the lock and the wheel, nothing else. The
+        # dev venv's pip installs into it (no pip of its own to set up), from pip's cache.
+        venv.create(environment, with_pip=False)
+        _install_locked(VENV, "core", target=environment)
+        python = ["--python", str(_bin(environment, "python"))]
+        _pip(VENV, *python, "install", "--quiet", "--no-deps", str(wheel))
+        elsewhere = base / "elsewhere"
+        elsewhere.mkdir()
+        failures = _use_installed(environment, elsewhere)
+    for failure in failures:
+        print(f"Wheel check failed: {failure}", file=sys.stderr)
+    if not failures:
+        print("Wheel check passed.")
+    return 1 if failures else 0
+
+
+def _use_installed(environment: Path, folder: Path) -> list[str]:
+    """What goes wrong when the installed `paperbot` is used from `folder` (nothing: [])."""
+    paperbot = str(_bin(environment, "paperbot"))
+    python = str(_bin(environment, "python"))
+    keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
+    env = {key: os.environ[key] for key in keep if key in os.environ}
+    env |= {"HOME": str(folder), "XDG_CACHE_HOME": str(folder / "cache")}
+    runs = {
+        "paperbot ask": [paperbot, "ask", WHEEL_QUESTION, "--json"],
+        "paperbot papers": [paperbot, "papers"],
+        "paperbot check": [paperbot, "check"],
+        "paperbot --version": [paperbot, "--version"],
+        "importing every module": [
+            python,
+            "-c",
+            "import importlib, pkgutil, bot\n"
+            "for module in pkgutil.walk_packages(bot.__path__, 'bot.'):\n"
+            "    if module.name != 'bot.__main__':\n"
+            "        importlib.import_module(module.name)\n",
+        ],
+        "paperbot eval without its extra": [paperbot, "eval", "--queries", "questions.jsonl"],
+    }
+    failures: list[str] = []
+    for name, command in runs.items():
+        done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+        if name == "paperbot eval without its extra":
+            wanted = "pip install 'paperbot[eval]'"
+            if done.returncode != 2 or wanted not in done.stderr:
+                failures.append(f"{name}: exit {done.returncode}, {done.stderr.strip()!r}")
+        elif done.returncode != 0:
+            failures.append(f"{name}: exit {done.returncode}: {done.stderr.strip()}")
+        elif name == "paperbot ask" and f'"paper_id": "{WHEEL_EXPECTED_PAPER}"' not in done.stdout:
+            failures.append(f"{name}: the answer does not show {WHEEL_EXPECTED_PAPER}")
+    return failures
+
+
+def _lock() -> int:
+    """Resolve pyproject.toml for Python 3.11+ on every platform, with every file's hash."""
+    _ensure_installed("dev")  # brings uv, pinned in the dev lock
+    uv = _bin(VENV, "uv")
+    build_requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    with tempfile.TemporaryDirectory(prefix="paperbot-lock-") as scratch:
+        build = Path(scratch) / "build.in"  # the build backend, for --no-build-isolation
+        build.write_text("\n".join(build_requires["requires"]) + "\n")
+        for lock, extras in LOCK_EXTRAS.items():
+            command = [
+                str(uv),
+                "pip",
+                "compile",
+                "--quiet",
+                "--universal",
+                "--python-version",
+                "3.11",
+                "--generate-hashes",
+                "--no-config",
+                "--custom-compile-command",
+                "python3 dev.py lock",
+                *(f"--extra={extra}" for extra in extras),
+                "pyproject.toml",
+                str(build),
+                "-o",
+                str(LOCKS / f"{lock}.txt"),
+            ]
+            subprocess.run(command, cwd=ROOT, check=True)
+            _relative_build_input(LOCKS / f"{lock}.txt", build)
+    print(f"Refreshed {', '.join(f'requirements/{lock}.txt' for lock in LOCK_EXTRAS)}.")
+    return 0
+
+
+def _relative_build_input(lock: Path, build: Path) -> None:
+    """uv names the temporary build.in in the lock; name the place it comes from instead."""
+    text = lock.read_text()
+    lock.write_text(text.replace(str(build), "pyproject.toml [build-system]"))
+
+
+def _settings() -> int:
+    _ensure_installed("core")
+    code = "from bot.settings import write_docs; write_docs()"
+    return subprocess.call([str(_bin(VENV, "python")), "-c", code], cwd=ROOT)
 
 
 def main(argv: list[str]) -> int:
@@ -58,28 +232,29 @@ def main(argv: list[str]) -> int:
         print("paperbot needs Python 3.11 or newer.", file=sys.stderr)
         return 2
     task, args = (argv[0], argv[1:]) if argv else ("run", [])
+    if task in ("-h", "--help", "help"):
+        try:
+            print(__doc__.strip())
+        except BrokenPipeError:  # `python3 dev.py --help | head`: the reader left
+            sys.stderr.close()
+        return 0
     try:
         if task == "run":
-            _ensure_installed(None)
-            command = [str(_python()), "-m", "bot", *args]
+            _ensure_installed("core")
+            command = [str(_bin(VENV, "python")), "-m", "bot", *args]
             if os.name == "posix":
                 os.execv(command[0], command)  # the bot owns the terminal and its Ctrl-C
             return subprocess.call(command)
         if task == "test":
-            _ensure_installed("dev")
-            lint = subprocess.call(
-                [str(_python()), "-m", "ruff", "check", "--quiet", "."], cwd=ROOT
-            )
-            if lint:
-                return lint
-            types = subprocess.call([str(_python()), "-m", "mypy"], cwd=ROOT)  # pyproject's config
-            if types:
-                return types
-            return subprocess.call([str(_python()), "-m", "pytest", *args], cwd=ROOT)
+            return _test(args)
         if task == "bench":
             _ensure_installed("bench")
             script = ROOT / "benchmarks" / "bench_bm25.py"
-            return subprocess.call([str(_python()), str(script), *args], cwd=ROOT)
+            return subprocess.call([str(_bin(VENV, "python")), str(script), *args], cwd=ROOT)
+        if task == "lock" and not args:
+            return _lock()
+        if task == "settings" and not args:
+            return _settings()
     except subprocess.CalledProcessError as exc:
         print(
             f"Setup failed (exit code {exc.returncode}); see the pip output above.", file=sys.stderr
@@ -87,7 +262,7 @@ def main(argv: list[str]) -> int:
         return exc.returncode or 1
     except KeyboardInterrupt:
         return 130
-    print(__doc__, file=sys.stderr)
+    print(__doc__.strip(), file=sys.stderr)
     return 2
 
 

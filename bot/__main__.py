@@ -1,3 +1,5 @@
+"""`python -m bot`: the `paperbot` command."""
+
 from bot.cli.main import main
 
 raise SystemExit(main())

@@ -1,28 +1,35 @@
-"""Settings, read once at startup from the environment and a `.env` file into a frozen object.
+"""Settings: one table of every key, read once at startup into a frozen object.
 
-The real environment wins over `.env`. Nothing here runs at import time: tests build `Settings`
-directly or pass their own mapping to `load_settings`.
+Each field of `Settings` is declared with `setting(KEY, default, parser, description)`: that
+one line is where the key is written. Loading (the environment wins over a `.env` file),
+`.env.example` and the README's table of settings all come from it (`python3 dev.py settings`
+rewrites both; a test checks they are current). Nothing here runs at import time: tests build
+`Settings` directly or pass their own mapping to `load_settings`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import NoReturn, overload
+from typing import Any, NoReturn, TypeVar
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from bot.bundled import BUNDLED_CORPUS
 from bot.errors import PaperbotError
 
+T = TypeVar("T")
+
 
 class SettingsError(PaperbotError):
-    """A setting has a value that cannot work; the message names the key."""
+    """Settings whose values cannot work: one line per bad key, naming it (and its .env line)."""
 
 
 class Secret:
@@ -54,25 +61,236 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+class _Invalid(ValueError):
+    """A parser's reason, such as 'must be on or off, not 'maybe''; the key is added to it."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the table: how a key is read, what it defaults to and what it is for."""
+
+    key: str
+    name: str  # the attribute of Settings
+    parse: Callable[[str], Any]  # raises _Invalid with the reason
+    description: str  # one line, for .env.example and the README
+    default_text: str  # the default in words; "" when there is none worth naming
+    written: str  # the value .env.example gives the key ("" leaves it empty)
+    unset: Callable[[Mapping[str, str]], Any] | None  # the value when unset, if not the default
+
+
+def setting(
+    key: str,
+    default: T,
+    parse: Callable[[str], T],
+    description: str,
+    *,
+    default_text: str | None = None,
+    unset: Callable[[Mapping[str, str]], T] | None = None,
+) -> T:
+    """A field of `Settings` read from `key`. `default_text` describes a default that is no
+    plain value (the key is then left empty in .env.example); `unset` computes the value of an
+    unset key from the environment when it is not `default`."""
+    written = "" if default_text is not None else _written(default)
+    row = {"key": key, "parse": parse, "description": description, "unset": unset}
+    row |= {"default_text": default_text or written, "written": written}
+    return field(default=default, metadata={"setting": row})
+
+
+def _written(value: object) -> str:
+    """`value` as it is written in .env ("" for none)."""
+    if value is None or value == ():
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# How a switch setting is written.
+_ON = frozenset({"1", "on", "true", "yes"})
+_OFF = frozenset({"0", "off", "false", "no"})
+
+# Three dot-separated base64 parts: a bot token pasted on the wrong line is never echoed.
+_TOKEN_LIKE = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+
+
+def _shown(raw: str) -> str:
+    """`raw` quoted for an error message, unless it looks like a bot token."""
+    if _TOKEN_LIKE.search(raw):
+        return "a value that looks like a bot token (the token goes in DISCORD_TOKEN)"
+    return repr(raw)
+
+
+def _secret(raw: str) -> Secret | None:
+    return Secret(raw)
+
+
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _Invalid(f"must be a whole number, not {_shown(raw)}") from None
+        if not low <= value <= high:
+            raise _Invalid(f"must be between {low} and {high}, not {value}")
+        return value
+
+    return parse
+
+
+def _seconds(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            reason = f"must be a number of seconds, such as 30 or 2.5, not {_shown(raw)}"
+            raise _Invalid(reason) from None
+        if not low <= value <= high:  # NaN fails here too
+            raise _Invalid(f"must be between {low:g} and {high:g}, not {_shown(raw)}")
+        return value
+
+    return parse
+
+
+def _switch(raw: str) -> bool:
+    value = raw.lower()
+    if value in _ON:
+        return True
+    if value in _OFF:
+        return False
+    raise _Invalid(f"must be on or off, not {_shown(raw)}")
+
+
+def _snowflake(raw: str) -> int:
+    if not raw.isdigit() or not 15 <= len(raw) <= 21:
+        raise _Invalid(f"must be a Discord id (15 to 21 digits), not {_shown(raw)}")
+    return int(raw)
+
+
+def _optional_snowflake(raw: str) -> int | None:
+    return _snowflake(raw)
+
+
+def _guild_ids(raw: str) -> tuple[int, ...]:
+    return tuple(_snowflake(part.strip()) for part in raw.split(",") if part.strip())
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise _Invalid(f"must be DEBUG, INFO, WARNING or ERROR, not {_shown(raw)}")
+    return level
+
+
+def _path(raw: str) -> Path:
+    return Path(raw)
+
+
+def _optional_path(raw: str) -> Path | None:
+    return Path(raw)
+
+
+def _index_cache(raw: str) -> Path | None:
+    return None if raw.lower() in _OFF else Path(raw).expanduser()
+
+
+def _default_index_cache(values: Mapping[str, str]) -> Path | None:
+    cache_home = values.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(cache_home) / "paperbot"
+
+
 @dataclass(frozen=True)
 class Settings:
-    discord_token: Secret | None = None
-    application_id: int | None = None
-    guild_ids: tuple[int, ...] = ()
-    corpus_path: Path = BUNDLED_CORPUS
-    top_k: int = 3
-    cooldown_questions: int = 5
-    cooldown_seconds: float = 30.0
-    log_level: str = "INFO"
-    state_dir: Path = field(default_factory=lambda: Path(".paperbot"))
-    database: Path | None = None  # None: paperbot.sqlite3 in state_dir
-    record_questions: bool = True
-    store_user_ids: bool = False
-    index_cache: Path | None = None  # folder for built indexes; None: build at every start
-    watch_corpus: bool = True  # the Discord bot reloads the corpus when its files change
-    # Open a thread on each answer to a mention and answer every message in it as a follow-up
-    # (needs the privileged Message Content intent).
-    answer_threads: bool = False
+    discord_token: Secret | None = setting(
+        "DISCORD_TOKEN",
+        None,
+        _secret,
+        "The bot token from the Developer Portal (required for Discord; without it paperbot "
+        "opens the console)",
+    )
+    application_id: int | None = setting(
+        "DISCORD_APPLICATION_ID",
+        None,
+        _optional_snowflake,
+        "Application id for `paperbot invite`",
+        default_text="read from the token",
+    )
+    guild_ids: tuple[int, ...] = setting(
+        "DISCORD_GUILD_IDS",
+        (),
+        _guild_ids,
+        "Comma-separated server ids: slash commands sync there at once (for development)",
+    )
+    corpus_path: Path = setting(
+        "PAPERBOT_CORPUS",
+        BUNDLED_CORPUS,
+        _path,
+        "Corpus file or folder",
+        default_text="the bundled corpus/",
+    )
+    top_k: int = setting("PAPERBOT_TOP_K", 3, _whole_number(1, 5), "Snippets per answer, 1 to 5")
+    cooldown_questions: int = setting(
+        "PAPERBOT_COOLDOWN_QUESTIONS",
+        5,
+        _whole_number(1, 1000),
+        "Questions a user may ask per cooldown window, 1 to 1000",
+    )
+    cooldown_seconds: float = setting(
+        "PAPERBOT_COOLDOWN_SECONDS",
+        30.0,
+        _seconds(0, 86400),
+        "Length of the cooldown window in seconds, 0 to 86400; fractions such as 2.5 work",
+    )
+    log_level: str = setting(
+        "PAPERBOT_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"
+    )
+    state_dir: Path = setting(
+        "PAPERBOT_STATE_DIR", Path(".paperbot"), _path, "Folder for the bot's own files"
+    )
+    database: Path | None = setting(
+        "PAPERBOT_DB",
+        None,
+        _optional_path,
+        "SQLite file for unanswered questions and votes",
+        default_text="paperbot.sqlite3 in the state folder",
+    )
+    record_questions: bool = setting(
+        "PAPERBOT_RECORD_QUESTIONS",
+        True,
+        _switch,
+        'Record unanswered questions and "Helpful"/"Not helpful" votes, for `paperbot report`: '
+        "on or off",
+    )
+    store_user_ids: bool = setting(
+        "PAPERBOT_STORE_USER_IDS",
+        False,
+        _switch,
+        "Store the Discord user id with each recorded question and vote: on or off",
+    )
+    # None (the default of a Settings built directly, as in tests): build at every start.
+    index_cache: Path | None = setting(
+        "PAPERBOT_INDEX_CACHE",
+        None,
+        _index_cache,
+        "Folder for the built index, so restarts skip indexing; off to build at every start",
+        default_text="~/.cache/paperbot",
+        unset=_default_index_cache,
+    )
+    watch_corpus: bool = setting(
+        "PAPERBOT_WATCH_CORPUS",
+        True,
+        _switch,
+        "Reload the corpus when its files change (the Discord bot; /reload works either way): "
+        "on or off",
+    )
+    answer_threads: bool = setting(
+        "PAPERBOT_ANSWER_THREADS",
+        False,
+        _switch,
+        "Open a thread on each answer to a mention and answer every message in it as a "
+        "follow-up: on or off (needs the Message Content intent, see the README)",
+    )
 
     def database_path(self) -> Path:
         """The SQLite file for unanswered questions and votes."""
@@ -87,6 +305,12 @@ class Settings:
         return application_id_from_token(self.discord_token.reveal())
 
 
+# The table, in the order of the fields.
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(name=f.name, **f.metadata["setting"]) for f in fields(Settings)
+)
+
+
 def application_id_from_token(token: str) -> int | None:
     first = token.split(".", 1)[0]
     try:
@@ -96,77 +320,92 @@ def application_id_from_token(token: str) -> int | None:
     return int(decoded) if decoded.isdigit() else None
 
 
-# key -> one-line description; .env.example documents the same keys (a test keeps them in step).
-SETTINGS_KEYS = {
-    "DISCORD_TOKEN": "the bot token from the Developer Portal (required for Discord)",
-    "DISCORD_APPLICATION_ID": "application id for `paperbot invite` (default: read from the token)",
-    "DISCORD_GUILD_IDS": "comma-separated server ids: slash commands sync there at once",
-    "PAPERBOT_CORPUS": "corpus file or folder (default: the bundled corpus/)",
-    "PAPERBOT_TOP_K": "snippets per answer, 1 to 5 (default 3)",
-    "PAPERBOT_COOLDOWN_QUESTIONS": "questions a user may ask per cooldown window (default 5)",
-    "PAPERBOT_COOLDOWN_SECONDS": "length of the cooldown window in seconds (default 30)",
-    "PAPERBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
-    "PAPERBOT_STATE_DIR": "folder for the bot's own files (default .paperbot)",
-    "PAPERBOT_DB": "SQLite file for unanswered questions and votes (default: in the state folder)",
-    "PAPERBOT_RECORD_QUESTIONS": "record unanswered questions and votes: on or off (default on)",
-    "PAPERBOT_STORE_USER_IDS": "store who asked or voted with each record: on or off (default off)",
-    "PAPERBOT_INDEX_CACHE": "folder for the built index, or off (default ~/.cache/paperbot)",
-    "PAPERBOT_WATCH_CORPUS": "reload the corpus when its files change: on or off (default on)",
-    "PAPERBOT_ANSWER_THREADS": (
-        "open a thread on each answer to a mention and answer every message in it: on or off "
-        "(default off; needs the Message Content intent)"
-    ),
-}
+@dataclass(frozen=True)
+class EnvFile:
+    """What a `.env` file holds: its values, the line of each key, and token-like stray lines."""
+
+    path: Path
+    values: dict[str, str]
+    lines: dict[str, int]
+    stray_tokens: tuple[int, ...] = ()  # lines that look like a token without DISCORD_TOKEN=
+    commented_token: bool = False  # a token in a comment (an old one, kept for later)
+
+    def holds_token(self) -> bool:
+        """Whether the file has a token in it anywhere, in use or not."""
+        token = self.values.get("DISCORD_TOKEN", "").strip()
+        return bool(token or self.stray_tokens or self.commented_token)
+
+    def hints(self) -> list[str]:
+        """One line per stray token, naming the line and never the token."""
+        return [
+            f"{self.path}:{line}: this line looks like a bot token without `DISCORD_TOKEN=` "
+            "in front; write it as DISCORD_TOKEN=<the token>"
+            for line in self.stray_tokens
+        ]
+
+
+def read_env_file(path: Path) -> EnvFile:
+    """The settings file at `path` (empty when there is none)."""
+    if not path.exists():
+        return EnvFile(path, {}, {})
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise SettingsError(f"{path}: cannot read settings file: {reason}") from None
+    values = dotenv_values(stream=io.StringIO(text))
+    lines: dict[str, int] = {}
+    stray: list[int] = []
+    commented = False
+    known = {row.key for row in SETTINGS} - {"DISCORD_TOKEN"}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.key is not None:
+            lines[binding.key] = binding.original.line
+        # A known key's bad value is an error of its own; anything else token-like is a paste.
+        stray_key = binding.key != "DISCORD_TOKEN" and binding.key not in known
+        if stray_key and _TOKEN_LIKE.search(binding.original.string):
+            if binding.original.string.lstrip().startswith("#"):
+                commented = True
+            else:
+                stray.append(binding.original.line)
+    return EnvFile(
+        path,
+        {key: value for key, value in values.items() if value is not None},
+        lines,
+        tuple(stray),
+        commented,
+    )
 
 
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
-    values = _read_env_file(env_file) if env_file is not None else {}
-    values.update(os.environ if environ is None else environ)
+    """The settings of the environment (`os.environ` by default) over those of `env_file`.
 
-    def get(key: str) -> str | None:
-        value = values.get(key)
-        return value.strip() if isinstance(value, str) and value.strip() else None
-
-    token = get("DISCORD_TOKEN")
-    return Settings(
-        discord_token=Secret(token) if token else None,
-        application_id=_snowflake(get("DISCORD_APPLICATION_ID"), "DISCORD_APPLICATION_ID"),
-        guild_ids=_guild_ids(get("DISCORD_GUILD_IDS")),
-        corpus_path=Path(get("PAPERBOT_CORPUS") or BUNDLED_CORPUS),
-        top_k=_integer(get("PAPERBOT_TOP_K"), "PAPERBOT_TOP_K", 3, 1, 5),
-        cooldown_questions=_integer(
-            get("PAPERBOT_COOLDOWN_QUESTIONS"), "PAPERBOT_COOLDOWN_QUESTIONS", 5, 1, 1000
-        ),
-        cooldown_seconds=float(
-            _integer(get("PAPERBOT_COOLDOWN_SECONDS"), "PAPERBOT_COOLDOWN_SECONDS", 30, 0, 86400)
-        ),
-        log_level=_log_level(get("PAPERBOT_LOG_LEVEL")),
-        state_dir=Path(get("PAPERBOT_STATE_DIR") or ".paperbot"),
-        database=Path(database) if (database := get("PAPERBOT_DB")) else None,
-        record_questions=_switch(
-            get("PAPERBOT_RECORD_QUESTIONS"), "PAPERBOT_RECORD_QUESTIONS", True
-        ),
-        store_user_ids=_switch(get("PAPERBOT_STORE_USER_IDS"), "PAPERBOT_STORE_USER_IDS", False),
-        index_cache=_index_cache(get("PAPERBOT_INDEX_CACHE"), values),
-        watch_corpus=_switch(get("PAPERBOT_WATCH_CORPUS"), "PAPERBOT_WATCH_CORPUS", True),
-        answer_threads=_switch(get("PAPERBOT_ANSWER_THREADS"), "PAPERBOT_ANSWER_THREADS", False),
-    )
-
-
-# How a switch setting is written.
-_ON = frozenset({"1", "on", "true", "yes"})
-_OFF = frozenset({"0", "off", "false", "no"})
-
-
-def _index_cache(raw: str | None, values: Mapping[str, str]) -> Path | None:
-    if raw is not None and raw.lower() in _OFF:
-        return None
-    if raw is not None:
-        return Path(raw).expanduser()
-    cache_home = values.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
-    return Path(cache_home) / "paperbot"
+    Raises SettingsError naming every bad key at once, one line each, with the file and line
+    of the values that come from `env_file`.
+    """
+    file = read_env_file(env_file) if env_file is not None else EnvFile(Path(".env"), {}, {})
+    environment = os.environ if environ is None else environ
+    values = {**file.values, **environment}
+    chosen: dict[str, Any] = {}
+    problems = []
+    for row in SETTINGS:
+        raw = values.get(row.key)
+        raw = raw.strip() if isinstance(raw, str) else ""
+        if not raw:
+            if row.unset is not None:
+                chosen[row.name] = row.unset(values)
+            continue
+        try:
+            chosen[row.name] = row.parse(raw)
+        except _Invalid as exc:
+            from_file = row.key not in environment and row.key in file.lines
+            where = f"{file.path}:{file.lines[row.key]}: " if from_file else ""
+            problems.append(f"{where}{row.key} {exc}")
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return Settings(**chosen)
 
 
 def exposed_mode(path: Path = Path(".env")) -> int | None:
@@ -178,74 +417,40 @@ def exposed_mode(path: Path = Path(".env")) -> int | None:
     return mode if mode & 0o077 else None
 
 
-def _read_env_file(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    try:
-        with path.open(encoding="utf-8") as stream:
-            return {k: v for k, v in dotenv_values(stream=stream).items() if v is not None}
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise SettingsError(f"{path}: cannot read settings file: {reason}") from None
+ENV_EXAMPLE_HEADER = """\
+# Copy to .env and fill in what you need; every key is optional except DISCORD_TOKEN for Discord.
+# Real environment variables win over this file. (Written from bot/settings.py by
+# `python3 dev.py settings`.)
+"""
 
 
-# Three dot-separated base64 parts: a bot token pasted on the wrong line is never echoed.
-_TOKEN_LIKE = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+def env_example() -> str:
+    """The text of .env.example: every key with its one-line description above it."""
+    blocks = [ENV_EXAMPLE_HEADER]
+    for row in SETTINGS:
+        default = f" (default: {row.default_text})" if row.default_text else ""
+        blocks.append(f"# {row.description}{default}.\n{row.key}={row.written}\n")
+    return "\n".join(blocks)
 
 
-def _shown(raw: str) -> str:
-    """`raw` quoted for an error message, unless it looks like a bot token."""
-    if _TOKEN_LIKE.search(raw):
-        return "a value that looks like a bot token (the token goes in DISCORD_TOKEN)"
-    return repr(raw)
+README_TABLE_START = "<!-- settings table: python3 dev.py settings writes it -->"
+README_TABLE_END = "<!-- end of the settings table -->"
 
 
-def _integer(raw: str | None, key: str, default: int, low: int, high: int) -> int:
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{key} must be a whole number, not {_shown(raw)}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{key} must be between {low} and {high}, not {value}")
-    return value
+def readme_table() -> str:
+    """The README's table of settings, between its two markers."""
+    rows = ["| key | default | what it sets |", "| --- | --- | --- |"]
+    for row in SETTINGS:
+        default = row.default_text.replace("|", "\\|") or "(none)"
+        rows.append(f"| `{row.key}` | {default} | {row.description.replace('|', '/')} |")
+    return "\n".join([README_TABLE_START, *rows, README_TABLE_END])
 
 
-def _switch(raw: str | None, key: str, default: bool) -> bool:
-    if raw is None:
-        return default
-    value = raw.lower()
-    if value in _ON:
-        return True
-    if value in _OFF:
-        return False
-    raise SettingsError(f"{key} must be on or off, not {_shown(raw)}")
-
-
-@overload
-def _snowflake(raw: str, key: str) -> int: ...
-@overload
-def _snowflake(raw: str | None, key: str) -> int | None: ...
-def _snowflake(raw: str | None, key: str) -> int | None:
-    if raw is None:
-        return None
-    if not raw.isdigit() or not 15 <= len(raw) <= 21:
-        raise SettingsError(f"{key} must be a Discord id (15 to 21 digits), not {_shown(raw)}")
-    return int(raw)
-
-
-def _guild_ids(raw: str | None) -> tuple[int, ...]:
-    if raw is None:
-        return ()
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
-    return tuple(_snowflake(part, "DISCORD_GUILD_IDS") for part in parts)
-
-
-def _log_level(raw: str | None) -> str:
-    level = (raw or "INFO").upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise SettingsError(
-            f"PAPERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {_shown(raw or '')}"
-        )
-    return level
+def write_docs(root: Path = Path(".")) -> None:
+    """Rewrite .env.example and the README's settings table in `root` from the table."""
+    (root / ".env.example").write_text(env_example(), encoding="utf-8")
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(README_TABLE_START)
+    end = text.index(README_TABLE_END) + len(README_TABLE_END)
+    readme.write_text(text[:start] + readme_table() + text[end:], encoding="utf-8")

@@ -377,9 +377,11 @@ def test_a_startup_fault_is_one_clear_line_and_exit_2(run_cli, tmp_path, command
 
 
 @pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o640, True), (0o600, False)])
-def test_check_warns_when_env_is_readable_by_others(run_cli, tmp_path, mode, warned):
+def test_check_warns_when_env_holding_the_token_is_readable_by_others(
+    run_cli, tmp_path, mode, warned
+):
     env_file = tmp_path / ".env"
-    env_file.write_text("PAPERBOT_TOP_K=3\n", encoding="utf-8")
+    env_file.write_text(f"DISCORD_TOKEN={FAKE_TOKEN}\n", encoding="utf-8")
     env_file.chmod(mode)
     result = run_cli("check")
     assert result.returncode == 0, result.stderr
@@ -568,3 +570,41 @@ def test_chat_follows_up_until_new_and_shows_more_passages(run_cli):
     after_more = result.stdout.split("Following up on:")[2]  # :more repeats what it follows
     assert "4. “" in after_more
     assert "Ask a question first" in result.stdout.split("New conversation")[1]
+    assert FAKE_TOKEN not in result.stdout + result.stderr
+
+
+def test_check_does_not_warn_of_a_readable_env_without_a_token(run_cli, tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=\nPAPERBOT_TOP_K=3\n", encoding="utf-8")
+    env_file.chmod(0o644)
+    result = run_cli("check")
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
+
+
+def test_check_hints_at_a_token_pasted_without_its_key(run_cli, tmp_path):
+    (tmp_path / ".env").write_text(f"PAPERBOT_TOP_K=3\n{FAKE_TOKEN}\n", encoding="utf-8")
+    (tmp_path / ".env").chmod(0o600)
+    result = run_cli("check")
+    assert result.returncode == 0, result.stderr
+    assert "paperbot: warning: .env:2: this line looks like a bot token" in result.stderr
+    assert "DISCORD_TOKEN=" in result.stderr
+    assert FAKE_TOKEN not in result.stdout + result.stderr
+    assert "fake-token-value" not in result.stdout + result.stderr
+
+
+def test_every_bad_setting_is_one_error_line_naming_the_env_line(run_cli, tmp_path):
+    (tmp_path / ".env").write_text("PAPERBOT_TOP_K=9\nPAPERBOT_COOLDOWN_SECONDS=soon\n")
+    result = run_cli("check")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "paperbot: error: .env:1: PAPERBOT_TOP_K must be between 1 and 5, not 9",
+        "paperbot: error: .env:2: PAPERBOT_COOLDOWN_SECONDS must be a number of seconds, "
+        "such as 30 or 2.5, not 'soon'",
+    ]
+
+
+def test_check_accepts_a_cooldown_of_fractional_seconds(run_cli):
+    result = run_cli("check", PAPERBOT_COOLDOWN_SECONDS="2.5")
+    assert result.returncode == 0, result.stderr
+    assert "per 2.5 s" in result.stdout

@@ -14,10 +14,10 @@ from bot.evaluation.scoring import (
     evaluate_benchmark,
     evaluate_dev,
     evaluate_facts,
-    normalise_sentence,
     read_qrels,
     read_queries,
     read_sentence_lists,
+    sentence_key,
 )
 from bot.search.answer import Answer, Hit, RankedPaper
 from bot.search.documents import PaperText
@@ -99,10 +99,8 @@ def test_evidence_hits_need_a_gold_sentence_of_a_gold_paper():
 
 
 def test_sentences_compare_on_words_only():
-    assert normalise_sentence("The  drug, LOWERS risk!") == normalise_sentence(
-        "the drug lowers risk"
-    )
-    assert normalise_sentence("ﬁne") == "fine"
+    assert sentence_key("The  drug, LOWERS risk!") == sentence_key("the drug lowers risk")
+    assert sentence_key("ﬁne") == "fine"
 
 
 def test_dev_questions_score_title_phrase_and_no_answer():

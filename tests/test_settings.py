@@ -6,12 +6,19 @@ from pathlib import Path
 import pytest
 
 from bot.settings import (
-    SETTINGS_KEYS,
+    README_TABLE_END,
+    README_TABLE_START,
+    SETTINGS,
     Secret,
+    Settings,
     SettingsError,
     application_id_from_token,
+    env_example,
     exposed_mode,
     load_settings,
+    read_env_file,
+    readme_table,
+    write_docs,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,13 +93,117 @@ def test_an_unreadable_env_file_is_reported(tmp_path):
         load_settings({}, env_file=env_file)
 
 
-def test_env_example_documents_every_setting():
+def test_env_example_is_written_from_the_table_of_settings():
     example = (REPO / ".env.example").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
-    assert documented == set(SETTINGS_KEYS)
-    for key in SETTINGS_KEYS:
-        before = example.split(f"\n{key}=")[0].splitlines()[-1]
-        assert before.startswith("# "), f"{key} has no one-line comment above it"
+    assert example == env_example(), "run `python3 dev.py settings`"
+    documented = re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE)
+    assert documented == [row.key for row in SETTINGS]
+    for row in SETTINGS:
+        before = example.split(f"\n{row.key}=")[0].splitlines()[-1]
+        assert before.startswith("# "), f"{row.key} has no one-line comment above it"
+
+
+def test_readme_settings_table_is_written_from_the_table_of_settings():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index(README_TABLE_START), readme.index(README_TABLE_END)
+    assert readme[start : end + len(README_TABLE_END)] == readme_table(), (
+        "run `python3 dev.py settings`"
+    )
+    for row in SETTINGS:
+        assert f"| `{row.key}` |" in readme
+
+
+def test_write_docs_rewrites_both_files_from_the_table(tmp_path):
+    (tmp_path / ".env.example").write_text("stale\n")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index(README_TABLE_START), readme.index(README_TABLE_END)
+    stale = readme[:start] + README_TABLE_START + "\n| old |\n" + readme[end:]
+    (tmp_path / "README.md").write_text(stale, encoding="utf-8")
+    write_docs(tmp_path)
+    assert (tmp_path / ".env.example").read_text(encoding="utf-8") == env_example()
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == readme
+
+
+def test_every_field_of_settings_is_one_key_of_the_table():
+    assert [row.name for row in SETTINGS] == list(Settings.__dataclass_fields__)
+    keys = [row.key for row in SETTINGS]
+    assert len(set(keys)) == len(keys)
+    defaults = load_settings({"XDG_CACHE_HOME": "/cache"}, env_file=None)
+    for row in SETTINGS:
+        if row.written:  # the default as .env.example writes it reads back as the default
+            assert row.parse(row.written) == getattr(defaults, row.name), row.key
+
+
+def test_every_bad_key_is_reported_at_once_one_line_each():
+    bad = {"PAPERBOT_TOP_K": "0", "PAPERBOT_LOG_LEVEL": "loud", "PAPERBOT_WATCH_CORPUS": "?"}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(bad, env_file=None)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 3
+    assert [line.split()[0] for line in lines] == [
+        "PAPERBOT_TOP_K",
+        "PAPERBOT_LOG_LEVEL",
+        "PAPERBOT_WATCH_CORPUS",
+    ]
+
+
+def test_a_bad_value_from_env_names_the_file_and_line(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# mine\nPAPERBOT_TOP_K=9\n\nPAPERBOT_LOG_LEVEL=loud\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"PAPERBOT_LOG_LEVEL": "warning-ish"}, env_file=env_file)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{env_file}:2: PAPERBOT_TOP_K must be between 1 and 5, not 9"
+    # The environment's value wins, and it is on no line of the file.
+    assert lines[1].startswith("PAPERBOT_LOG_LEVEL must be") and "'warning-ish'" in lines[1]
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("2.5", 2.5), ("30", 30.0), ("0", 0.0)])
+def test_cooldown_seconds_take_fractions(raw, seconds):
+    settings = load_settings({"PAPERBOT_COOLDOWN_SECONDS": raw}, env_file=None)
+    assert settings.cooldown_seconds == seconds
+
+
+@pytest.mark.parametrize("raw", ["soon", "nan", "inf", "86401", "-0.5"])
+def test_cooldown_seconds_outside_the_window_are_refused(raw):
+    with pytest.raises(SettingsError, match=r"^PAPERBOT_COOLDOWN_SECONDS must be"):
+        load_settings({"PAPERBOT_COOLDOWN_SECONDS": raw}, env_file=None)
+
+
+def test_env_example_says_the_cooldown_takes_fractions():
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    comment = example.split("\nPAPERBOT_COOLDOWN_SECONDS=")[0].splitlines()[-1]
+    assert "2.5" in comment
+
+
+@pytest.mark.parametrize(
+    "line", [FAKE_TOKEN, f"export {FAKE_TOKEN}", f"DISCORD_TOKN={FAKE_TOKEN}", f"Bot {FAKE_TOKEN}"]
+)
+def test_a_token_on_a_line_without_its_key_gets_a_hint_that_never_echoes_it(tmp_path, line):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"PAPERBOT_TOP_K=3\n{line}\n")
+    found = read_env_file(env_file)
+    assert found.holds_token()
+    (hint,) = found.hints()
+    assert hint.startswith(f"{env_file}:2: ") and "DISCORD_TOKEN=" in hint
+    assert FAKE_TOKEN not in hint and FAKE_TOKEN.split(".")[2] not in hint
+    assert load_settings({}, env_file=env_file).discord_token is None
+
+
+def test_a_commented_out_token_gets_no_hint_but_counts_as_held(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"# DISCORD_TOKEN={FAKE_TOKEN}\nDISCORD_TOKEN=\n")
+    found = read_env_file(env_file)
+    assert found.hints() == [] and found.holds_token()
+
+
+def test_a_token_in_its_place_needs_no_hint(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DISCORD_TOKEN={FAKE_TOKEN}\n")
+    found = read_env_file(env_file)
+    assert found.holds_token() and found.hints() == []
+    env_file.write_text("DISCORD_TOKEN=\nPAPERBOT_TOP_K=2\n")
+    assert not read_env_file(env_file).holds_token()
 
 
 def test_feedback_is_recorded_without_user_ids_by_default_next_to_the_state():

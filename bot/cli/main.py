@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from bot import __version__
 from bot.bundled import BUNDLED_CORPUS
 from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
 from bot.render.presentation import count
-from bot.settings import Settings, exposed_mode, load_settings
+from bot.settings import Settings, exposed_mode, load_settings, read_env_file
 
 if TYPE_CHECKING:  # the modules behind the commands load only when a command runs
     from bot.corpus.importing import ImportPlan
@@ -32,6 +34,7 @@ DEFAULT_PAPERS = 10  # ranked papers per answer in JSON, unless --papers says ot
 
 
 Handler = Callable[[argparse.Namespace], int]
+ENV_FILE = Path(".env")  # the settings file, in the folder paperbot runs in
 
 
 class UsageError(PaperbotError):
@@ -45,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except PaperbotError as exc:
-        print(f"paperbot: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # settings name every bad key, one line each
+            print(f"paperbot: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(file=sys.stderr)
@@ -65,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     corpus_help = "corpus file or folder"  # completed by _HelpFormatter when help is shown
     parser.add_argument("--corpus", type=Path, metavar="PATH", help=corpus_help)
+    parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
     parser.set_defaults(handler=_cmd_run)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -239,7 +244,7 @@ def _whole(text: str) -> int:
 
 
 def _settings() -> Settings:
-    return load_settings()
+    return load_settings(env_file=ENV_FILE)
 
 
 def _retriever(args: argparse.Namespace, settings: Settings | None = None) -> Retriever:
@@ -261,9 +266,15 @@ def _live_corpus(args: argparse.Namespace, settings: Settings) -> LiveCorpus:
     return LiveCorpus(args.corpus or settings.corpus_path, build=build)
 
 
+def _warn_of_stray_tokens() -> None:
+    for hint in read_env_file(ENV_FILE).hints():
+        print(f"paperbot: warning: {hint}", file=sys.stderr)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.discord_token is None:
+        _warn_of_stray_tokens()
         where = _describe_corpus(args.corpus or settings.corpus_path)
         print(f"No DISCORD_TOKEN configured: opening the local console on {where}.")
         return _cmd_chat(args, settings)
@@ -283,6 +294,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) -> int:
     if settings.discord_token is None:
+        _warn_of_stray_tokens()
         raise UsageError(
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
@@ -426,6 +438,8 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("pytrec_eval") is None:
+        raise UsageError("paperbot eval needs its extra: pip install 'paperbot[eval]'")
     from bot.evaluation import scoring as evaluation
     from bot.search.questions import answer_question
 
@@ -504,8 +518,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )
     print("Settings:")
     print(f"  Discord token: {'set' if settings.discord_token else 'not set (console only)'}")
-    mode = exposed_mode(Path(".env"))
-    if mode is not None:
+    env_file = read_env_file(ENV_FILE)
+    for hint in env_file.hints():
+        print(f"paperbot: warning: {hint}", file=sys.stderr)
+    mode = exposed_mode(ENV_FILE)
+    if mode is not None and env_file.holds_token():
         print(
             f"paperbot: warning: .env can be read by other users (mode {mode:o}), and it holds "
             "the bot token: run `chmod 600 .env`",

@@ -8,7 +8,8 @@ and "2101.00001"; "{BERT}: Pre-training" and "BERT: pre-training").
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.text.normalise import LETTERS_AND_DIGITS, normalise
 
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -56,9 +57,7 @@ def title_key(title: str) -> str:
         latex_to_text,  # pylatexenc loads slowly; the loader never needs it
     )
 
-    text = unicodedata.normalize("NFKD", latex_to_text(title))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.findall(r"[^\W_]+", text))
+    return normalise(latex_to_text(title), strip_accents=True, words=LETTERS_AND_DIGITS)
 
 
 def doi_key(doi: str) -> str:

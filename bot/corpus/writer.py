@@ -8,15 +8,13 @@ old one and renamed over it, so a failure at any point leaves the old file as it
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.corpus.papers import CorpusError, Paper, check_unique_ids, parse_corpus_text
+from bot.files import write_atomic
 
 NEW_FILE_HEADER = """\
 # Papers that paperbot answers questions about.
@@ -136,31 +134,13 @@ def _check(
 
 
 def _replace(target: Path, new_bytes: bytes, original: bytes | None) -> None:
-    folder = target.parent
+    def unchanged_since_read() -> None:
+        # Someone (an editor, another import) may have saved the file since it was read.
+        if original is not None and target.read_bytes() != original:
+            raise CorpusError(f"{target}: changed while papers were being added; run again")
+
+    mode = target.stat().st_mode & 0o7777 if original is not None else None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise CorpusError(f"{target}: cannot write here: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(new_bytes)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if original is not None:
-            os.chmod(temporary, target.stat().st_mode & 0o7777)
-            # Someone (an editor, another import) may have saved the file since it was read.
-            if target.read_bytes() != original:
-                raise CorpusError(f"{target}: changed while papers were being added; run again")
-        os.replace(temporary, target)
+        write_atomic(target, new_bytes, mode=mode, before_replace=unchanged_since_read)
     except OSError as exc:
         raise CorpusError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows it
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)

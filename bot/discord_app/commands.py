@@ -14,6 +14,7 @@ from bot.discord_app.messages import defer, respond
 from bot.discord_app.views import PapersView
 from bot.search.facets import author_choices, choose, venue_choices
 from bot.search.lookup import find_paper, title_choices
+from bot.text.normalise import normalise
 
 if TYPE_CHECKING:
     from bot.discord_app.client import PaperClient
@@ -198,7 +199,7 @@ async def search_papers_menu(interaction: discord.Interaction, message: discord.
     if client.user is not None:
         question = replies.strip_mentions(question, client.user.id)
     # A long message is searched by its beginning: enough words to rank, bounded work.
-    question = " ".join(question.split())[: QUESTION_LIMIT * 3]
+    question = normalise(question, casefold=False)[: QUESTION_LIMIT * 3]
     if not question:
         await respond(interaction, replies.Reply(replies.NO_TEXT, ephemeral=True))
         return

@@ -7,6 +7,7 @@ rejects a reply. The transport turns a `Reply` into a message and sends it.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,7 @@ from bot.render.presentation import (
 )
 from bot.search.answer import Answer, Hit
 from bot.search.documents import PaperText
+from bot.text.normalise import normalise
 
 if TYPE_CHECKING:
     from bot.search.live_corpus import CorpusStatus
@@ -172,8 +174,7 @@ def _escape_line_start(marker: str) -> str:
     return marker[:-1] + "\\." if marker.endswith(".") else "\\" + marker
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+_one_line = functools.partial(normalise, casefold=False)  # whitespace runs as one space
 
 
 def _flat(text: str) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.files import write_atomic
+
 STAMP_NAME = "commands.sha256"
 
 
@@ -33,7 +35,4 @@ def last_synced(state_dir: Path) -> str | None:
 
 def remember_synced(state_dir: Path, digest: str) -> None:
     """Store `digest`; raises OSError when the folder cannot be written."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    temporary = state_dir / f"{STAMP_NAME}.tmp"
-    temporary.write_text(digest + "\n", encoding="ascii")
-    temporary.replace(state_dir / STAMP_NAME)
+    write_atomic(state_dir / STAMP_NAME, (digest + "\n").encode("ascii"))

@@ -8,8 +8,6 @@ compared on normalised text.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
 from bot.search.answer import Answer
 from bot.text.cleaning import latex_to_text
+from bot.text.normalise import WORD_CHARACTERS, normalise
 
 
 class EvaluationInputError(PaperbotError):
@@ -188,9 +187,9 @@ Ask = Callable[[str], Answer]
 _Item = TypeVar("_Item")
 
 
-def normalise_sentence(text: str) -> str:
+def sentence_key(text: str) -> str:
     """Text compared on words only: case, accents' forms, punctuation and spacing ignored."""
-    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+    return normalise(text, compatibility=True, words=WORD_CHARACTERS)
 
 
 def _json_lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -376,9 +375,7 @@ def evaluate_benchmark(
         gold = _gold_sentences(query, sentence_lists) if sentence_lists is not None else None
         if gold:
             evidence_queries += 1
-            found = [
-                (hit.paper.id, normalise_sentence(hit.sentence)) in gold for hit in answer.hits[:10]
-            ]
+            found = [(hit.paper.id, sentence_key(hit.sentence)) in gold for hit in answer.hits[:10]]
             evidence_at_1 += bool(found[:1] and found[0])
             evidence_at_10 += any(found)
     judged_qrels = {q.id: qrels[q.id] for q in judged}
@@ -421,7 +418,7 @@ def _gold_sentences(
         sentences = sentence_lists.get(paper_id, [])
         for number in numbers:
             if 0 <= number < len(sentences):
-                gold.add((paper_id, normalise_sentence(latex_to_text(sentences[number]))))
+                gold.add((paper_id, sentence_key(latex_to_text(sentences[number]))))
     return gold
 
 
@@ -462,7 +459,7 @@ def evaluate_dev(ask: Ask, questions: Sequence[DevQuestion]) -> DevReport:
 
 
 def _title_key(title: str) -> str:
-    return normalise_sentence(latex_to_text(title))
+    return sentence_key(latex_to_text(title))
 
 
 def progress_bar(items: Sequence[_Item]) -> Iterable[_Item]:

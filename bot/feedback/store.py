@@ -16,10 +16,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import PaperbotError
+from bot.text.normalise import LETTERS_AND_DIGITS, normalise
 
 if TYPE_CHECKING:  # the CLI imports this module at start; the retrieval stack can wait
     from bot.search.answer import Answer
@@ -110,10 +109,9 @@ class FeedbackReport:
     unhelpful: tuple[UnhelpfulAnswer, ...]  # most often voted down first
 
 
-def normalize_question(question: str) -> str:
+def _question_key(question: str) -> str:
     """'What is BYOL?' and 'what is byol' count as one question."""
-    text = unicodedata.normalize("NFKC", question).casefold()
-    return " ".join(re.findall(r"[^\W_]+", text))
+    return normalise(question, compatibility=True, words=LETTERS_AND_DIGITS)
 
 
 class FeedbackStore:
@@ -188,7 +186,7 @@ class FeedbackStore:
     ) -> None:
         connection.execute(
             "INSERT INTO unanswered (asked_at, question, normalized, user_id) VALUES (?, ?, ?, ?)",
-            (self._now(), question, normalize_question(question), self._user(user_id)),
+            (self._now(), question, _question_key(question), self._user(user_id)),
         )
 
     def _insert_vote(
@@ -205,7 +203,7 @@ class FeedbackStore:
             (
                 self._now(),
                 question,
-                normalize_question(question),
+                _question_key(question),
                 int(helpful),
                 self._user(user_id),
             ),

@@ -240,7 +240,8 @@ def parse(question: str, catalogue: Catalogue) -> Facets:
 
     years, order = _years(question, words, used) if catalogue.has_years else (None, None)
     venues, unknown_venues = _venues(words, catalogue, used)
-    groups, unknown_people, person_cue = _people(words, catalogue, used)
+    wants_list = any(t.word in LIST_WORDS for t in words)
+    groups, unknown_people, person_cue = _people(words, catalogue, used, wants_list)
     authors = list(dict.fromkeys(name for group in groups for name in group))
 
     fact: Fact | None = None
@@ -269,7 +270,7 @@ def parse(question: str, catalogue: Catalogue) -> Facets:
         count=bool(_COUNT.search(folded)),
         who_is=bool(_WHO_IS.search(folded)),
         one_paper=bool(_ONE_PAPER.search(folded)),
-        wants_list=any(t.word in LIST_WORDS for t in words),
+        wants_list=wants_list,
         person_cue=person_cue,
         topic=topic,
     )
@@ -375,7 +376,7 @@ def _looks_like_venue(words: Sequence[Token], i: int, catalogue: Catalogue) -> b
 
 
 def _people(
-    words: Sequence[Token], catalogue: Catalogue, used: set[int]
+    words: Sequence[Token], catalogue: Catalogue, used: set[int], wants_list: bool
 ) -> tuple[list[tuple[str, ...]], list[str], bool]:
     known: list[tuple[str, ...]] = []
     cue = False
@@ -406,7 +407,7 @@ def _people(
             or (token.word == "is" and i > 0 and words[i - 1].word == "who")
         ):
             cue = cue or token.word in ("by", "with") or token.possessive
-    for name in _unknown_names(words, catalogue, used):
+    for name in _unknown_names(words, catalogue, used, lower_case=wants_list):
         unknown.append(name)
     return list(dict.fromkeys(known)), unknown, cue or bool(known)
 
@@ -452,14 +453,16 @@ def _names_a_person(words: Sequence[Token], i: int) -> bool:
     )
 
 
-def _unknown_names(words: Sequence[Token], catalogue: Catalogue, used: set[int]) -> Iterable[str]:
+def _unknown_names(
+    words: Sequence[Token], catalogue: Catalogue, used: set[int], *, lower_case: bool
+) -> Iterable[str]:
     """Names asked for that no paper has: the capitalised or unknown words after 'by'/'with',
     or before "'s papers" ("papers by Geoffrey Hinton", "Yann LeCun's papers")."""
     for i, token in enumerate(words):
         if token.word in ("by", "with", "did") or (
             token.word == "is" and i > 0 and words[i - 1].word == "who"
         ):
-            name = _name_after(words, i + 1, catalogue, used)
+            name = _name_after(words, i + 1, catalogue, used, lower_case=lower_case)
             if name:
                 yield name
         elif token.possessive and i not in used and _is_name_word(token, catalogue):
@@ -473,15 +476,16 @@ def _unknown_names(words: Sequence[Token], catalogue: Catalogue, used: set[int])
 
 
 def _name_after(
-    words: Sequence[Token], start: int, catalogue: Catalogue, used: set[int]
+    words: Sequence[Token], start: int, catalogue: Catalogue, used: set[int], *, lower_case: bool
 ) -> str | None:
     parts: list[Token] = []
     for j in range(start, min(start + 3, len(words))):
-        if j in used or not _is_name_word(words[j], catalogue, lower_case=True):
+        if j in used or not _is_name_word(words[j], catalogue, lower_case=lower_case):
             break
         parts.append(words[j])
-    # One word must look like a name; two or more unknown to the papers after "by" are a name
-    # typed in lower case ("papers by geoffrey hinton"), common first names included.
+    # One word must look like a name; in a question that asks for papers, two or more words
+    # unknown to the papers after "by" are a name typed in lower case ("papers by geoffrey
+    # hinton"), common first names included.
     if len(parts) < 2 and not (parts and _is_name_word(parts[0], catalogue)):
         return None
     if len(parts) == 1 and not parts[0].capitalised:

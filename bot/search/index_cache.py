@@ -14,14 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from bot.corpus.papers import Corpus
+from bot.files import write_atomic
 from bot.search import bm25
 from bot.search.documents import PaperText
 from bot.search.retriever import IndexParts, RankingParams, Retriever, build_parts
@@ -134,17 +133,9 @@ def _write(path: Path, key: str, parts: IndexParts) -> None:
         **{f"paper/{k}": v for k, v in parts.paper_index.to_arrays().items()},
     }
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside the target and renamed over it: a reader never sees half a file.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".npz")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                # mypy matches **arrays against savez's `allow_pickle: bool` too; no key is that.
-                np.savez(stream, **arrays)  # type: ignore[arg-type]  # see the line above
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        # Renamed over the old file once complete: a reader never sees half a file.
+        # mypy matches **arrays against savez's `allow_pickle: bool` too; no key is that.
+        write_atomic(path, lambda stream: np.savez(stream, **arrays))  # type: ignore[arg-type]
     except OSError as exc:
         log.warning("Cannot write the index cache %s (%s); continuing without it.", path, exc)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process, utils
 
 from bot.search.documents import PaperText
+from bot.text.normalise import normalise
 from bot.text.stopwords import ENGLISH_STOPWORDS
 
 if TYPE_CHECKING:
@@ -41,25 +42,21 @@ class Lookup:
         return self.matched > 1
 
 
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 def find_paper(retriever: Retriever, query: str, suggestions: int = 5) -> Lookup:
     papers = retriever.papers
-    wanted = _key(query)
+    wanted = normalise(query)
     if not wanted:
         return Lookup(None, tuple(papers[:suggestions]))
     for paper in papers:
-        if wanted in (_key(paper.id), _key(paper.title), _key(paper.paper.title)):
+        if wanted in (normalise(paper.id), normalise(paper.title), normalise(paper.paper.title)):
             return Lookup(paper)
     words = set(_WORDS.findall(wanted))
     matching = [
         p
         for p in papers
-        if _key(p.title).startswith(wanted)
-        or _key(p.id).startswith(wanted)
-        or (words and words <= set(_WORDS.findall(_key(f"{p.title} {p.id}"))))
+        if normalise(p.title).startswith(wanted)
+        or normalise(p.id).startswith(wanted)
+        or (words and words <= set(_WORDS.findall(normalise(f"{p.title} {p.id}"))))
     ]
     if len(matching) == 1:
         return Lookup(matching[0])
@@ -89,7 +86,7 @@ def _by_relevance(retriever: Retriever, query: str, limit: int) -> list[PaperTex
 def _shares_a_word(wanted: str, paper: PaperText) -> bool:
     """Whether a word of `wanted` (not a stop word) is, or is a misspelling of, a title word."""
     typed = [w for w in _WORDS.findall(wanted) if w not in ENGLISH_STOPWORDS]
-    title = set(_WORDS.findall(_key(f"{paper.title} {paper.id}"))) - ENGLISH_STOPWORDS
+    title = set(_WORDS.findall(normalise(f"{paper.title} {paper.id}"))) - ENGLISH_STOPWORDS
     return any(word in title or _misspelt(word, title) for word in typed)
 
 
@@ -117,9 +114,9 @@ def title_choices(papers: Sequence[PaperText], typed: str, limit: int = 25) -> l
     """Autocomplete: every paper in corpus order when nothing is typed, else the closest titles."""
     if not typed.strip():
         return list(papers[:limit])
-    typed_key = _key(typed)
-    starts = [p for p in papers if _key(p.title).startswith(typed_key)]
-    contains = [p for p in papers if typed_key in _key(p.title) and p not in starts]
+    typed_key = normalise(typed)
+    starts = [p for p in papers if normalise(p.title).startswith(typed_key)]
+    contains = [p for p in papers if typed_key in normalise(p.title) and p not in starts]
     fuzzy = [p for p, score in rank_titles(papers, typed, limit) if score >= _SUGGEST]
     ordered = list(dict.fromkeys(starts + contains + fuzzy))
     return ordered[:limit]

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from pylatexenc import latex2text, macrospec
 
+from bot.text.normalise import normalise
+
 # A command (\textbf, \'e), a short math span ($N$) or one with math in it ($x_i$); not amounts of
 # money ("from $AU355 million to $AU784 million", "$/DALY").
 _LATEX_MARKERS = re.compile(r"\\[A-Za-z'\"`^~=.]|\$[^\s\d$][^$]{0,2}\$|\$[^$]*[\\^_{}][^$]*\$")
@@ -56,4 +58,4 @@ def latex_to_text(source: str) -> str:
     if not text.isascii():
         text = _MATH_ALPHANUMERICS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
         text = unicodedata.normalize("NFC", text)
-    return " ".join(text.split())
+    return normalise(text, casefold=False)

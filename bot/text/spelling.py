@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from symspellpy import SymSpell, Verbosity
 
+from bot.text.normalise import normalise
 from bot.text.stopwords import ENGLISH_STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -29,7 +30,7 @@ _QUESTION_WORDS = ("what", "which", "who", "whom", "whose", "where", "when", "wh
 
 
 def words_of(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
+    return [normalise(word) for word in _WORD.findall(text)]
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +59,7 @@ class SpellingCorrector:
         return _WORD.sub(lambda m: self._correct_word(m.group()), question)
 
     def _correct_word(self, word: str) -> str:
-        folded = word.casefold()
+        folded = normalise(word)
         if (
             len(word) < MIN_WORD_LENGTH
             or sum(ch.isupper() for ch in word) > 1  # acronyms: BYOL, NASA
