@@ -36,7 +36,7 @@ hypothesis_settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "paperbot"))
-# The secret part of the fake bot token every test uses (see tests/discord_harness.py).
+# The secret part of the fake bot token every test uses (see tests/standin/harness.py).
 TOKEN_SECRET = "fake-token-value-for-tests"
 
 
@@ -87,4 +87,3 @@ def run_cli(tmp_path):
         )
 
     return run
-

@@ -18,7 +18,7 @@ from bot.discord_app.admin import MANAGE_GUILD
 from bot.feedback.store import FeedbackStore
 from bot.search.live_corpus import LiveCorpus
 from bot.search.retriever import Retriever
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
@@ -33,7 +33,7 @@ from tests.discord_harness import (
     running_bot,
     settle,
 )
-from tests.discord_standin import (
+from tests.standin.server import (
     CHANNEL_MESSAGE,
     EPHEMERAL,
     Guild,

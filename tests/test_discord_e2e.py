@@ -9,7 +9,7 @@ import logging
 from bot.corpus.papers import load_corpus
 from bot.discord_app.admin import MANAGE_GUILD
 from bot.search.retriever import Retriever
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
@@ -25,7 +25,7 @@ from tests.discord_harness import (
     message_of,
     running_bot,
 )
-from tests.discord_standin import (
+from tests.standin.server import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,

@@ -17,7 +17,7 @@ import discord.webhook.async_
 import pytest
 
 from bot.discord_app import client as client_module
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
@@ -32,7 +32,7 @@ from tests.discord_harness import (
     running_bot,
     settle,
 )
-from tests.discord_standin import (
+from tests.standin.server import (
     ALREADY_ACKNOWLEDGED,
     GatewaySession,
     StandIn,

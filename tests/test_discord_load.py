@@ -11,8 +11,8 @@ import logging
 import random
 from collections import Counter
 
-from tests.discord_harness import bot_and_standin, settle
-from tests.discord_standin import EPHEMERAL, user_payload
+from tests.standin.harness import bot_and_standin, settle
+from tests.standin.server import EPHEMERAL, user_payload
 
 BURST, USERS, COOLDOWN = 120, 24, 5
 QUESTIONS = [

@@ -8,8 +8,8 @@ import signal
 import sys
 
 from tests.conftest import clean_env
-from tests.discord_harness import ALICE, APPLICATION_ID, BOT_USER_ID, ORIGINAL, TOKEN
-from tests.discord_standin import StandIn, delayed, reply_with
+from tests.standin.harness import ALICE, APPLICATION_ID, BOT_USER_ID, ORIGINAL, TOKEN
+from tests.standin.server import StandIn, delayed, reply_with
 
 # Loaded by the child Python before paperbot: points discord.py at the stand-in. The product
 # itself has no such hook; this file lives only in the test's temporary folder.

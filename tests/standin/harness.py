@@ -17,7 +17,7 @@ from bot.discord_app.runner import create_client, serve
 from bot.search.live_corpus import LiveCorpus
 from bot.search.retriever import Retriever
 from bot.settings import Secret, Settings
-from tests.discord_standin import (
+from tests.standin.server import (
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
     Recorded,
