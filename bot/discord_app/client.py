@@ -24,6 +24,7 @@ from bot.discord_app.messages import (
     message_fields,
     respond_quietly,
 )
+from bot.discord_app.services import services
 from bot.discord_app.sync import sync_commands
 from bot.discord_app.votes import VoteButton, vote_view
 from bot.feedback.store import FeedbackStore
@@ -47,14 +48,14 @@ _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
 # How long closing waits for the corpus watcher to stop: it looks every 0.3 s, unless a reload is
 # running (that one finishes in its thread). Short, for SIGTERM's 5 s.
 WATCHER_STOP_SECONDS = 1.0
+_ADMITTED = "paperbot.admitted"  # key in Interaction.extras: what `admit` decided for it
 
 
 class PaperTree(app_commands.CommandTree):
     """The command tree, with one error handler for every command."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        client: PaperClient = self.client  # type: ignore[assignment]
-        return client.take_reply()
+        return await services(interaction).admit(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -131,19 +132,40 @@ class PaperClient(discord.Client):
         reply in progress until it ends (see `drain`)."""
         if self.stopping:
             return False
+        self._track_current_task()
+        return True
+
+    def _track_current_task(self) -> None:
         task = asyncio.current_task()
         if task is not None and task not in self._in_flight:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return True
+
+    async def admit(self, interaction: discord.Interaction) -> bool:
+        """`take_reply` for a command or a click. While shutting down, the person is told
+        privately to ask again in a moment (Discord would otherwise say "the application did not
+        respond"); that short answer is tracked too, so the drain lets it out. Asked again for
+        the same interaction (a view's check and its button's), it answers as the first time."""
+        if _ADMITTED in interaction.extras:
+            return bool(interaction.extras[_ADMITTED])
+        admitted = self.take_reply()
+        interaction.extras[_ADMITTED] = admitted
+        if not admitted and interaction.type is not discord.InteractionType.autocomplete:
+            self._track_current_task()
+            await respond_quietly(interaction, replies.Reply(replies.RESTARTING, ephemeral=True))
+        return admitted
 
     async def drain(self, timeout: float) -> set[asyncio.Task]:
-        """Wait up to `timeout` seconds for the replies in progress; the unfinished ones."""
-        pending = {task for task in self._in_flight if task is not asyncio.current_task()}
-        if not pending:
-            return set()
-        _, unfinished = await asyncio.wait(pending, timeout=timeout)
-        return unfinished
+        """Wait up to `timeout` seconds for the replies in progress, also those that start
+        meanwhile (a "restarting" answer); the unfinished ones."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            pending = {task for task in self._in_flight if task is not asyncio.current_task()}
+            remaining = deadline - loop.time()
+            if not pending or remaining <= 0:
+                return pending
+            await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
 
     async def setup_hook(self) -> None:
         # Runs once per start, after login and before the gateway: never again on a reconnect.

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 
 from bot.discord_app import replies
 from bot.discord_app.checks import admin_only
 from bot.discord_app.messages import defer, respond
+from bot.discord_app.services import PaperServices, services
 from bot.discord_app.views import PapersView
 from bot.search.lookup import find_paper, title_choices
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import PaperClient
 
 QUESTION_LIMIT = 300
 CHOICE_LIMIT = 100  # Discord's limit for a choice's name and value
 
 
-def _client(interaction: discord.Interaction) -> PaperClient:
-    return interaction.client  # type: ignore[return-value]
+def _client(interaction: discord.Interaction) -> PaperServices:
+    return services(interaction)
 
 
 @app_commands.command(name="ask")

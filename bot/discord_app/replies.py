@@ -44,6 +44,7 @@ MORE_FOOTER = "More: /ask with top:5 · /paper for a whole abstract · /papers f
 NOTHING_FOUND = (
     "Nothing in the papers answers that. Try other words, or run /papers to see what they cover."
 )
+RESTARTING = "paperbot is restarting: ask again in a moment."
 APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again."
 NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
 NO_TEXT = "That message has no text to search the papers for."
