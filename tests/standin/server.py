@@ -33,7 +33,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.standin import rules
 from tests.standin.payloads import (
     EVERYONE_PERMISSIONS,
     Guild,
@@ -110,6 +113,10 @@ def error_response(status: int, message: str, code: int = 0, **extra: Any) -> we
     return json_response({"message": message, "code": code, **extra}, status=status)
 
 
+def refusal_response(refusal: rules.Refusal) -> web.Response:
+    return json_response(refusal.body(), status=refusal.status)
+
+
 def reply_with(
     status: int, data: Any = None, *, headers: dict[str, str] | None = None, delay: float = 0.0
 ) -> Responder:
@@ -140,7 +147,7 @@ def rate_limited(
 
     discord.py takes a 429 without a Via header for a Cloudflare ban and does not retry it.
     """
-    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
+    headers = {"Via": "1.1 google", "Retry-After": str(max(1, math.ceil(retry_after)))}
     if is_global:
         headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
     else:
@@ -148,6 +155,7 @@ def rate_limited(
             {
                 "X-RateLimit-Limit": "5",
                 "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
                 "X-RateLimit-Reset-After": f"{retry_after:.3f}",
                 "X-RateLimit-Bucket": bucket,
                 "X-RateLimit-Scope": "user",
@@ -267,6 +275,10 @@ class GatewaySession:
             if frame["d"].get("token") != self.standin.token:
                 await self.close(4004)
                 return
+            requested = int(frame["d"].get("intents") or 0)
+            if rules.refused_intents(requested, self.standin.privileged_intents):
+                await self.close(rules.DISALLOWED_INTENTS)
+                return
             self.state = _Session()
             self.state.connection = self
             self.standin._gateway_sessions[self.state.id] = self.state
@@ -303,8 +315,12 @@ class StandIn:
         guilds: tuple[Guild, ...] | None = None,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         interaction_window: float = INTERACTION_WINDOW,
+        privileged_intents: int = 0,
     ) -> None:
         self.token = token
+        # The privileged intents switched on in the Developer Portal (rules.GUILD_MEMBERS, ...).
+        self.privileged_intents = privileged_intents
+        self.clock_offset = 0.0  # seconds `advance` moved the stand-in's clock forward
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_window = interaction_window
         self.application_id = application_id
@@ -319,6 +335,7 @@ class StandIn:
         self.followups: dict[str, list[dict]] = {}  # interaction token -> follow-ups created
         self.sessions: list[GatewaySession] = []
         self.dispatched_at: dict[str, float] = {}  # interaction token -> when it was sent
+        self.deleted: set[str] = set()  # interaction tokens whose original response was deleted
         self.acknowledged: dict[str, float] = {}  # interaction token -> when its callback came
         self._gateway_sessions: dict[str, _Session] = {}
         self._nonces: dict[tuple[str, str], dict] = {}  # (channel, nonce) -> the message
@@ -360,6 +377,15 @@ class StandIn:
     @property
     def gateway_url(self) -> str:
         return f"ws://{HOST}:{self.port}/gateway"
+
+    def now(self) -> float:
+        """The stand-in's clock: the event loop's, plus what `advance` added."""
+        return asyncio.get_running_loop().time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the stand-in's clock forward: interaction windows and tokens expire as if
+        `seconds` had passed, without waiting."""
+        self.clock_offset += seconds
 
     @property
     def session(self) -> GatewaySession:
@@ -403,6 +429,7 @@ class StandIn:
         self.followups.clear()
         self.dispatched_at.clear()
         self.acknowledged.clear()
+        self.deleted.clear()
         self._nonces.clear()
 
     def mark(self) -> int:
@@ -512,7 +539,8 @@ class StandIn:
         "thinking…", and every follow-up Discord accepted."""
         token = interaction["token"]
         original = self.originals.get(token)
-        shown = [original] if original and not original.get("flags", 0) & LOADING else []
+        visible = original and token not in self.deleted and not original.get("flags", 0) & LOADING
+        shown = [original] if visible else []
         return shown + self.followups.get(token, [])
 
     async def interact(
@@ -567,7 +595,7 @@ class StandIn:
         if message is not None:
             interaction["message"] = message
         self.interactions[token] = interaction
-        self.dispatched_at[token] = asyncio.get_running_loop().time()
+        self.dispatched_at[token] = self.now()
         await self.session.dispatch("INTERACTION_CREATE", interaction)
         return interaction
 
@@ -658,7 +686,7 @@ class StandIn:
             query=dict(request.query),
             json=await _body(request),
             headers=dict(request.headers),
-            received_at=asyncio.get_running_loop().time(),
+            received_at=self.now(),
         )
         self.requests.append(record)
         async with self._changed:
@@ -686,7 +714,7 @@ class StandIn:
         if authorization.startswith("Bot ") and authorization != f"Bot {self.token}":
             return error_response(401, "401: Unauthorized")
         for method, pattern, handler in self._routes():
-            if record.method == method and (match := re.fullmatch(pattern, record.path)):
+            if method in ("*", record.method) and (match := re.fullmatch(pattern, record.path)):
                 response = handler(record, *match.groups())
                 if response is not None:
                     return response
@@ -706,6 +734,7 @@ class StandIn:
                 lambda r, scope: json_response(self.commands.get(scope, [])),
             ),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
+            ("*", rf"/webhooks/{app}/([^/]+)(?:/.*)?", self._expired),
             ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/@original", self._edit_original),
             (
                 "GET",
@@ -714,6 +743,7 @@ class StandIn:
                     json_response(self.originals[token]) if token in self.originals else None
                 ),
             ),
+            ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/@original", self._delete_original),
             ("POST", rf"/webhooks/{app}/([^/]+)", self._followup),
             ("POST", r"/channels/(\d+)/messages", self._channel_message),
             ("POST", r"/channels/(\d+)/typing", lambda r, _: json_response(None, status=204)),
@@ -723,23 +753,57 @@ class StandIn:
         self.commands[scope] = [self._registered(c, scope) for c in record.json]
         return json_response(self.commands[scope])
 
+    def _expired(self, record: Recorded, token: str) -> web.Response | None:
+        """Refuses every webhook request with an interaction token older than 15 minutes."""
+        sent = self.dispatched_at.get(token)
+        if sent is not None and record.received_at - sent > rules.INTERACTION_TOKEN_LIFETIME:
+            return refusal_response(rules.expired_token())
+        return None
+
     def _edit_original(self, record: Recorded, token: str) -> web.Response | None:
         if token not in self.originals:
             return None
         message = self.originals[token]
-        message.update(_message_fields(record.json))
+        body = record.json or {}
+        edited = {**message, **_message_fields(body)}
+        if refusal := rules.refuse_message(body, edited):
+            return refusal_response(refusal)
+        message.update(edited)
         message["flags"] = message.get("flags", 0) & ~LOADING
         return json_response(message)
+
+    def _delete_original(self, record: Recorded, token: str) -> web.Response | None:
+        if token not in self.originals:
+            return None
+        if token in self.deleted:
+            return refusal_response(rules.unknown_message())
+        self.deleted.add(token)
+        self.messages.pop(self.originals[token]["id"], None)
+        return json_response(None, status=204)
 
     def _followup(self, record: Recorded, token: str) -> web.Response | None:
         if token not in self.acknowledged:
             return None  # no webhook before the first response: 404
-        message = self._new_message(token, record.json or {})
+        body = record.json or {}
+        original = self.originals.get(token)
+        if (
+            original is not None
+            and token not in self.deleted
+            and original.get("flags", 0) & LOADING
+        ):
+            # The first response after a deferral: Discord edits the "thinking" message, which
+            # keeps its own visibility (the follow-up's ephemeral flag is ignored).
+            return self._edit_original(record, token)
+        if refusal := rules.refuse_message(body, _message_fields(body)):
+            return refusal_response(refusal)
+        message = self._new_message(token, body)
         self.followups.setdefault(token, []).append(message)
         return json_response(message)
 
     def _channel_message(self, record: Recorded, channel_id: str) -> web.Response:
         body = record.json or {}
+        if refusal := rules.refuse_message(body, _message_fields(body)):
+            return refusal_response(refusal)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
             return json_response(self._nonces[(channel_id, nonce)])
@@ -767,7 +831,7 @@ class StandIn:
             "bot_require_code_grant": False,
             "owner": self.owner,
             "verify_key": "0" * 64,
-            "flags": 0,
+            "flags": rules.application_flags(self.privileged_intents),
             "team": None,
             "summary": "",
         }
@@ -796,11 +860,20 @@ class StandIn:
         sent = self.dispatched_at.get(token)
         if sent is not None and record.received_at - sent > self.interaction_window:
             return error_response(404, "Unknown interaction", UNKNOWN_INTERACTION)
-        self.acknowledged[token] = record.received_at
         body, query = record.json, record.query
         kind = body["type"]
         interaction = self.interactions.get(token, {})
         data = body.get("data") or {}
+        if kind == CHANNEL_MESSAGE and (
+            refusal := rules.refuse_message(data, _message_fields(data), inside="data")
+        ):
+            return refusal_response(refusal)
+        if kind == UPDATE_MESSAGE and "message" in interaction:
+            shown = self.messages.get(interaction["message"]["id"], interaction["message"])
+            updated = {**_message_fields(shown), **_message_fields(data)}
+            if refusal := rules.refuse_message(data, updated, inside="data"):
+                return refusal_response(refusal)
+        self.acknowledged[token] = record.received_at
         message = None
         if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
             flags = data.get("flags", 0) | (LOADING if kind == DEFERRED_CHANNEL_MESSAGE else 0)
