@@ -147,25 +147,26 @@ def rate_limited(
 
     discord.py takes a 429 without a Via header for a Cloudflare ban and does not retry it.
     """
-    headers = {"Via": "1.1 google", "Retry-After": str(max(1, math.ceil(retry_after)))}
-    if is_global:
-        headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
-    else:
-        headers.update(
-            {
-                "X-RateLimit-Limit": "5",
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
-                "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-                "X-RateLimit-Bucket": bucket,
-                "X-RateLimit-Scope": "user",
-            }
-        )
-    return reply_with(
-        429,
-        {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global},
-        headers=headers,
-    )
+
+    async def responder(record: Recorded) -> web.StreamResponse:
+        headers = {"Via": "1.1 google", "Retry-After": str(max(1, math.ceil(retry_after)))}
+        if is_global:
+            headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
+        else:
+            headers.update(
+                {
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+                    "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+                    "X-RateLimit-Bucket": bucket,
+                    "X-RateLimit-Scope": "user",
+                }
+            )
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        return json_response({**body, "global": is_global}, status=429, headers=headers)
+
+    return responder
 
 
 # --- Gateway ----------------------------------------------------------------------------------
@@ -195,6 +196,7 @@ class GatewaySession:
         self.identified = asyncio.Event()  # set by IDENTIFY or a successful RESUME
         self.resumed = False
         self.closed = asyncio.Event()
+        self.closed_with: int | None = None  # the close code the stand-in sent, if it closed
 
     @property
     def session_id(self) -> str | None:
@@ -228,6 +230,7 @@ class GatewaySession:
     async def close(self, code: int = 1000) -> None:
         if code in (4007, 4009) and self.state is not None:
             self.state.resumable = False  # invalid sequence, session timed out: identify again
+        self.closed_with = code
         await self.ws.close(code=code)
 
     def drop(self) -> None:
