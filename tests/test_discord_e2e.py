@@ -16,6 +16,7 @@ from tests.standin.harness import (
     BOT_USER_ID,
     CALLBACK,
     CHANNEL_MESSAGES,
+    FOLLOWUP,
     ORIGINAL,
     OTHER_BOT,
     TOKEN,
@@ -24,6 +25,7 @@ from tests.standin.harness import (
     interaction_reply,
     message_of,
     running_bot,
+    settle,
 )
 from tests.standin.server import (
     AUTOCOMPLETE_RESULT,
@@ -214,18 +216,23 @@ async def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
             raise RuntimeError("the index is broken")
 
     caplog.set_level(logging.ERROR)
-    async with bot_and_standin(tmp_path, BrokenRetriever(bundled_corpus)) as (standin, _):
+    async with bot_and_standin(tmp_path, BrokenRetriever(bundled_corpus)) as (standin, bot):
         guild = standin.guilds[0]
         interaction = await standin.slash(ALICE, "ask", guild=guild, question="what is BYOL?")
-        # The apology replaces the deferred "thinking…" message (an edit, safe to retry).
-        apology = await standin.wait_for_request(
-            "PATCH", ORIGINAL, where=lambda r: interaction["token"] in r.path
+        # The public "thinking…" is deleted and the apology follows privately (a follow-up
+        # right after a deferral would edit the thinking message, for all to see).
+        await standin.wait_for_request(
+            "POST", FOLLOWUP, where=lambda r: interaction["token"] in r.path
         )
+        await settle(bot)
         since = standin.mark()
         await standin.mention_bot(ALICE, "what is BYOL?", guild=guild)
         mention_apology = await standin.wait_for_request("POST", CHANNEL_MESSAGES, since=since)
 
-    assert apology.json["content"].startswith("Sorry, something went wrong")
+    (apology,) = standin.shown_for(interaction)
+    assert apology["content"].startswith("Sorry, something went wrong")
+    assert apology["flags"] & EPHEMERAL, "the apology after a public thinking… is private"
+    assert standin.find("DELETE", ORIGINAL)
     assert mention_apology.json["content"].startswith("Sorry, something went wrong")
     tracebacks = [
         r for r in caplog.records if r.exc_info and "index is broken" in str(r.exc_info[1])
