@@ -246,3 +246,14 @@ def test_matched_words_inside_a_web_address_are_not_bolded():
     description = answer_reply(Answer("q", hits=(hit,))).embed.description
     assert "https://github.com/x/disentanglement-lib.git" in description
     assert "**disentanglement**" in description
+
+
+def test_strip_mentions_takes_out_the_bots_own_role_but_not_others():
+    content = "<@&77> what is BYOL? <@&88>"
+    assert replies.strip_mentions(content, 42, [77]) == "what is BYOL? <@&88>"
+    assert replies.strip_mentions(content, 42) == content
+
+
+def test_the_unread_reply_hint_says_how_to_ask_in_one_line():
+    hint = replies.unread_reply_hint("paper*bot").content
+    assert "\n" not in hint and "@paper\\*bot" in hint and "/ask" in hint

@@ -256,7 +256,9 @@ class PaperClient(discord.Client):
         answer = view = None
         try:
             if not question:
-                reply = replies.mention_hint(self.user.display_name if self.user else "paperbot")
+                name = self.user.display_name if self.user else "paperbot"
+                unread = not message.content.strip() and message.reference is not None
+                reply = replies.unread_reply_hint(name) if unread else replies.mention_hint(name)
             else:
                 self.cooldown.check(message.author.id)
                 answer = await self.ask(question, None)
@@ -294,6 +296,17 @@ class PaperClient(discord.Client):
             return None
         if message.type not in _ANSWERED_TYPES:
             return None
-        if message.guild is not None and not any(user.id == me.id for user in message.mentions):
+        own_roles = self._own_roles_in(message)
+        if (
+            message.guild is not None
+            and not any(user.id == me.id for user in message.mentions)
+            and not own_roles
+        ):
             return None
-        return replies.strip_mentions(message.content, me.id)
+        return replies.strip_mentions(message.content, me.id, own_roles)
+
+    def _own_roles_in(self, message: discord.Message) -> list[int]:
+        """The bot's own role (managed by Discord, tagged with the bot's id) when `message`
+        mentions it: picking it in the mention list is mentioning the bot."""
+        own = message.guild.self_role if message.guild is not None else None
+        return [own.id] if own is not None and own.id in message.raw_role_mentions else []

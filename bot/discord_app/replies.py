@@ -249,9 +249,11 @@ def title_line(paper: PaperText) -> str:
     return _one_line(paper.title) or f"Untitled ({_one_line(paper.id)})"
 
 
-def strip_mentions(content: str, user_id: int) -> str:
-    """The text of a message with every mention of `user_id` taken out: the question."""
-    return _one_line(re.sub(rf"<@!?{user_id}>", " ", content))
+def strip_mentions(content: str, user_id: int, role_ids: Sequence[int] = ()) -> str:
+    """The text of a message with every mention of `user_id`, and of the roles `role_ids` (the
+    bot's own role), taken out: the question."""
+    roles = "".join(f"|<@&{role_id}>" for role_id in role_ids)
+    return _one_line(re.sub(rf"<@!?{user_id}>{roles}", " ", content))
 
 
 # --- Replies ---------------------------------------------------------------------------------
@@ -395,9 +397,23 @@ def _when(moment: datetime) -> str:
     return f"<t:{seconds}:f> (<t:{seconds}:R>)"
 
 
+def _mention(bot_name: str) -> str:
+    return fit("@" + _one_line(bot_name), 81)  # escaped whole: a bot named "here" is no @here
+
+
 def mention_hint(bot_name: str) -> Reply:
-    mention = fit("@" + _one_line(bot_name), 81)  # escaped whole: a bot named "here" is no @here
+    mention = _mention(bot_name)
     return Reply(f"Ask me a question after the mention (“{mention} what is …?”), or use /ask.")
+
+
+def unread_reply_hint(bot_name: str) -> Reply:
+    """For a reply whose text Discord did not pass on (a reply to an answer of a slash command
+    arrives empty): how to ask so that the question arrives."""
+    mention = _mention(bot_name)
+    return Reply(
+        "Discord does not pass the text of replies to my slash-command answers on to me: "
+        f"mention me in your message (“{mention} what is …?”), or use /ask."
+    )
 
 
 def cooldown_reply(error: OnCooldown) -> Reply:

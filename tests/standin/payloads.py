@@ -56,6 +56,23 @@ class Guild:
     channel_id: str
     name: str = "Reading group"
     owner_id: str = field(default_factory=lambda: snowflake())
+    # The role Discord makes for the bot when it joins (managed, tagged with the bot's id): what
+    # someone picks in the mention list when they pick the bot's role.
+    bot_role_id: str = field(default_factory=lambda: snowflake())
+
+    def bot_role_payload(self, bot_user: dict) -> dict:
+        return {
+            "id": self.bot_role_id,
+            "name": bot_user["username"],
+            "permissions": "0",
+            "position": 1,
+            "color": 0,
+            "hoist": False,
+            "managed": True,
+            "mentionable": True,
+            "flags": 0,
+            "tags": {"bot_id": bot_user["id"]},
+        }
 
     def channel_payload(self) -> dict:
         return {
@@ -89,13 +106,14 @@ class Guild:
                     "managed": False,
                     "mentionable": False,
                     "flags": 0,
-                }
+                },
+                self.bot_role_payload(bot_user),
             ],
             "emojis": [],
             "stickers": [],
             "features": [],
             "member_count": 2,
-            "members": [member_payload(bot_user)],
+            "members": [{**member_payload(bot_user), "roles": [self.bot_role_id]}],
             "channels": [self.channel_payload()],
             "threads": [],
             "voice_states": [],
@@ -124,11 +142,13 @@ def message_payload(
     content: str = "",
     guild_id: str | None = None,
     mentions: list[dict] = (),  # type: ignore[assignment]
+    mention_roles: list[str] = (),  # type: ignore[assignment]
     embeds: list[dict] = (),  # type: ignore[assignment]
     components: list[dict] = (),  # type: ignore[assignment]
     flags: int = 0,
     message_id: str | None = None,
     message_reference: dict | None = None,
+    referenced_message: dict | None = None,
     webhook_id: str | None = None,
 ) -> dict:
     message = {
@@ -141,7 +161,7 @@ def message_payload(
         "embeds": list(embeds),
         "components": list(components),
         "mentions": list(mentions),
-        "mention_roles": [],
+        "mention_roles": list(mention_roles),
         "mention_everyone": False,
         "pinned": False,
         "tts": False,
@@ -153,6 +173,8 @@ def message_payload(
         message["guild_id"] = guild_id
     if message_reference is not None:
         message["message_reference"] = message_reference
+    if referenced_message is not None:
+        message["referenced_message"] = referenced_message
     if webhook_id is not None:
         message["webhook_id"] = webhook_id
     return message

@@ -497,6 +497,36 @@ class StandIn:
             **options,
         )
 
+    async def mention_bot_role(
+        self, author: dict, text: str, *, guild: Guild | None = None, **options: Any
+    ) -> dict:
+        """`author` writes "@paperbot text", having picked the bot's role in the mention list."""
+        guild = guild or self.guilds[0]
+        return await self.send_message(
+            author,
+            f"<@&{guild.bot_role_id}> {text}",
+            guild=guild,
+            mention_roles=[guild.bot_role_id],
+            **options,
+        )
+
+    async def reply_to(
+        self, author: dict, replied: dict, text: str, *, guild: Guild | None = None
+    ) -> dict:
+        """`author` replies to the bot's message `replied` (pinging the bot, the default).
+
+        As without the Message Content intent: the text of a reply to a mention's answer is
+        delivered (the ping is a mention), that of a reply to an interaction's answer is not."""
+        guild = guild or self.guilds[0]
+        from_interaction = replied.get("webhook_id") == str(self.application_id)
+        return await self.send_message(
+            author,
+            "" if from_interaction else text,
+            guild=guild,
+            mentions=[self.bot_user],
+            replied=replied,
+        )
+
     async def send_message(
         self,
         author: dict,
@@ -505,11 +535,22 @@ class StandIn:
         guild: Guild | None = None,
         dm_channel_id: str | None = None,
         mentions: list[dict] = (),  # type: ignore[assignment]
+        mention_roles: list[str] = (),  # type: ignore[assignment]
+        replied: dict | None = None,
         via: GatewaySession | None = None,
     ) -> dict:
-        """A MESSAGE_CREATE in `guild`'s channel, or in a DM channel when `guild` is None.
+        """A MESSAGE_CREATE in `guild`'s channel, or in a DM channel when `guild` is None;
+        `replied` is the message it replies to, if it is a reply.
 
         `via` sends it in that connection's session (default: the latest connection)."""
+        reference = None
+        if replied is not None:
+            reference = {
+                "type": 0,
+                "message_id": replied["id"],
+                "channel_id": replied["channel_id"],
+                "guild_id": replied.get("guild_id"),
+            }
         if guild is not None:
             message = message_payload(
                 channel_id=guild.channel_id,
@@ -517,6 +558,9 @@ class StandIn:
                 author=author,
                 content=content,
                 mentions=[{**u, "member": member_payload(u, with_user=False)} for u in mentions],
+                mention_roles=mention_roles,
+                message_reference=reference,
+                referenced_message=replied,
             )
             message["member"] = member_payload(author, with_user=False)
         else:
