@@ -69,6 +69,10 @@ class Settings:
     store_user_ids: bool = False
     index_cache: Path | None = None  # folder for built indexes; None: build at every start
     watch_corpus: bool = True  # the Discord bot reloads the corpus when its files change
+    # Discord's REST API and gateway, when not Discord's own (a proxy in front of it, or a
+    # stand-in for tests); None: Discord's.
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
 
     def database_path(self) -> Path:
         """The SQLite file for unanswered questions and votes."""
@@ -108,6 +112,8 @@ SETTINGS_KEYS = {
     "PAPERBOT_STORE_USER_IDS": "store who asked or voted with each record: on or off (default off)",
     "PAPERBOT_INDEX_CACHE": "folder for the built index, or off (default ~/.cache/paperbot)",
     "PAPERBOT_WATCH_CORPUS": "reload the corpus when its files change: on or off (default on)",
+    "DISCORD_API_BASE": "Discord's REST API, for tests or a proxy (default Discord's own)",
+    "DISCORD_GATEWAY_URL": "Discord's gateway, for tests or a proxy (default Discord's own)",
 }
 
 
@@ -143,6 +149,8 @@ def load_settings(
         store_user_ids=_switch(get("PAPERBOT_STORE_USER_IDS"), "PAPERBOT_STORE_USER_IDS", False),
         index_cache=_index_cache(get("PAPERBOT_INDEX_CACHE"), values),
         watch_corpus=_switch(get("PAPERBOT_WATCH_CORPUS"), "PAPERBOT_WATCH_CORPUS", True),
+        discord_api_base=_url(get("DISCORD_API_BASE"), "DISCORD_API_BASE", ("http", "https")),
+        discord_gateway_url=_url(get("DISCORD_GATEWAY_URL"), "DISCORD_GATEWAY_URL", ("ws", "wss")),
     )
 
 
@@ -227,6 +235,16 @@ def _guild_ids(raw: str | None) -> tuple[int, ...]:
         return ()
     parts = [part.strip() for part in raw.split(",") if part.strip()]
     return tuple(_snowflake(part, "DISCORD_GUILD_IDS") for part in parts)  # type: ignore[misc]
+
+
+def _url(raw: str | None, key: str, schemes: tuple[str, ...]) -> str | None:
+    if raw is None:
+        return None
+    scheme, _, rest = raw.partition("://")
+    if scheme.lower() not in schemes or not rest.strip("/"):
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise SettingsError(f"{key} must be a URL starting with {wanted}, not {_shown(raw)}")
+    return raw
 
 
 def _log_level(raw: str | None) -> str:

@@ -4,35 +4,61 @@ during a reply."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import socket
 import sys
+from dataclasses import replace
 
+import pytest
+
+from bot.discord_app.backoff import RetryPolicy
+from bot.discord_app.runner import DiscordUnavailable, StartupError, create_client, serve
+from bot.settings import Secret
 from tests.conftest import clean_env
-from tests.standin.harness import ALICE, APPLICATION_ID, BOT_USER_ID, ORIGINAL, TOKEN
+from tests.standin.harness import (
+    ALICE,
+    APPLICATION_ID,
+    BOT_USER_ID,
+    ORIGINAL,
+    TOKEN,
+    bot_settings,
+    live_corpus,
+    pointed_at,
+    running_bot,
+)
 from tests.standin.server import StandIn, delayed, reply_with
 
-# Loaded by the child Python before paperbot: points discord.py at the stand-in. The product
-# itself has no such hook; this file lives only in the test's temporary folder.
+# Loaded by the child Python before paperbot when a test fixes discord.py's own wait before
+# reconnecting the gateway; this file lives only in the test's temporary folder.
 SITECUSTOMIZE = """
 import os
-import discord.gateway, discord.http, yarl
-discord.http.Route.BASE = os.environ["STANDIN_API_BASE"]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["STANDIN_GATEWAY"])
-if os.environ.get("STANDIN_RECONNECT_DELAY"):  # discord.py's back-off before reconnecting, fixed
-    import discord.backoff
-    delay = float(os.environ["STANDIN_RECONNECT_DELAY"])
-    discord.backoff.ExponentialBackoff.delay = lambda self: delay
+import discord.backoff
+delay = float(os.environ["STANDIN_RECONNECT_DELAY"])
+discord.backoff.ExponentialBackoff.delay = lambda self: delay
 """
 
 
+def _unreachable_port() -> socket.socket:
+    """A socket holding a port on 127.0.0.1 without listening: connecting to it is refused."""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    return held
+
+
 async def _start_paperbot(tmp_path, standin: StandIn | None, *args: str, **env: str):
-    hooks = tmp_path / "hooks"
-    hooks.mkdir(exist_ok=True)
+    """`python -m bot ARGS` in `tmp_path`, aimed at `standin` through DISCORD_API_BASE and
+    DISCORD_GATEWAY_URL (the settings for a proxy or a stand-in)."""
     environment = clean_env(**env)
-    if standin is not None:
+    if env.get("STANDIN_RECONNECT_DELAY"):
+        hooks = tmp_path / "hooks"
+        hooks.mkdir(exist_ok=True)
         (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
         environment["PYTHONPATH"] = f"{hooks}:{environment['PYTHONPATH']}"
-        environment.update(STANDIN_API_BASE=standin.api_base, STANDIN_GATEWAY=standin.gateway_url)
+    if standin is not None:
+        environment.update(
+            DISCORD_API_BASE=standin.api_base, DISCORD_GATEWAY_URL=standin.gateway_url
+        )
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -200,3 +226,106 @@ async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
     output = seen.decode() + await _stop_within_5_s(process)
     assert process.returncode == 0, output
     assert TOKEN not in output and TOKEN.split(".")[2] not in output
+
+
+# --- Discord out of reach at start ----------------------------------------------------------------
+
+
+async def test_serve_keeps_retrying_an_unreachable_discord_and_sigterm_ends_it_with_0(tmp_path):
+    """Fault: nothing listens where Discord should be (connection refused), as at a boot before
+    the network is up. Expected: a one-line warning per try, never the token, and SIGTERM during
+    the backoff ends the process within 5 s with exit 0."""
+    held = _unreachable_port()
+    port = held.getsockname()[1]
+    try:
+        process = await _start_paperbot(
+            tmp_path,
+            None,
+            "serve",
+            DISCORD_TOKEN=TOKEN,
+            DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+            DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
+        )
+        retries: list[str] = []
+        while len(retries) < 2:
+            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+            assert line, "paperbot ended instead of trying again"
+            if "Cannot reach Discord" in line:
+                retries.append(line)
+        output = "".join(retries) + await _stop_within_5_s(process)
+    finally:
+        held.close()
+    assert process.returncode == 0, output
+    assert all("trying again in" in line and "127.0.0.1" in line for line in retries)
+    assert "Traceback" not in output
+    assert TOKEN not in output and TOKEN.split(".")[2] not in output
+
+
+_QUICK = RetryPolicy(first_delay=0.01, max_delay=0.02, give_up_after=60.0, attempt_timeout=5.0)
+
+
+def _retry_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "Cannot reach Discord" in r.getMessage()]
+
+
+async def test_discord_failing_with_5xx_at_start_is_tried_again_until_it_answers(
+    tmp_path, retriever, caplog
+):
+    """Fault: the login gets a 503 (which discord.py does not retry itself) twice. Expected: a
+    warning line for each, then the bot logs in and connects."""
+    caplog.set_level(logging.WARNING)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", reply_with(503, {"message": "down"}), times=2)
+        async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=_QUICK):
+            assert s.session.identified.is_set()
+    lines = _retry_lines(caplog)
+    assert len(lines) == 2 and all("503" in line for line in lines)
+    assert len(s.find("GET", "/users/@me")) == 3
+
+
+async def test_a_login_that_times_out_is_tried_again(tmp_path, retriever, caplog):
+    caplog.set_level(logging.WARNING)
+    policy = RetryPolicy(first_delay=0.01, max_delay=0.02, attempt_timeout=0.2)
+    release = asyncio.Event()
+
+    async def no_answer(record):
+        await release.wait()  # until the test ends: the client gives up on it first
+
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", no_answer, times=1)
+        try:
+            async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=policy):
+                assert s.session.identified.is_set()
+        finally:
+            release.set()
+    (line,) = _retry_lines(caplog)
+    assert "no answer in time" in line
+
+
+async def test_serve_gives_up_after_the_policy_with_discord_unavailable(
+    tmp_path, retriever, caplog
+):
+    caplog.set_level(logging.WARNING)
+    policy = RetryPolicy(first_delay=0.01, max_delay=0.02, give_up_after=0.1)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", reply_with(503, {"message": "down"}))
+        client = create_client(bot_settings(tmp_path / "state"), live_corpus(retriever))
+        with pointed_at(s), pytest.raises(DiscordUnavailable) as gave_up:
+            await asyncio.wait_for(serve(client, retry=policy), 30)
+    assert "gave up after 0.1 s" in str(gave_up.value)
+    assert len(_retry_lines(caplog)) >= 2
+    assert not s.sessions, "no gateway connection without a login"
+
+
+async def test_a_rejected_token_is_not_retried(tmp_path, retriever, caplog):
+    caplog.set_level(logging.WARNING)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", reply_with(503, {"message": "down"}), times=1)
+        client = create_client(
+            replace(bot_settings(tmp_path / "state"), discord_token=Secret("MTIz.bad.token-x")),
+            live_corpus(retriever),
+        )
+        with pointed_at(s), pytest.raises(StartupError, match="rejected DISCORD_TOKEN"):
+            await asyncio.wait_for(serve(client, retry=_QUICK), 30)
+    assert len(_retry_lines(caplog)) == 1  # the 503, then the 401 ends it
+    assert len(s.find("GET", "/users/@me")) == 2

@@ -16,6 +16,9 @@ from bot.settings import Settings, exposed_mode, load_settings
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
+# `serve` gave up reaching Discord (a passing fault: the service manager should start it again);
+# 75 is EX_TEMPFAIL, "try again later". A bad setting or a rejected token is EXIT_BAD_INPUT.
+EXIT_DISCORD_UNAVAILABLE = 75
 
 
 class UsageError(PaperbotError):
@@ -219,9 +222,13 @@ def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) ->
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
     live = _live_corpus(args, settings)
-    from bot.discord_app.runner import run  # the only place the CLI imports discord
+    from bot.discord_app.runner import DiscordUnavailable, run  # the CLI's one discord import
 
-    run(settings, live, force_sync=force_sync)  # a StartupError is a PaperbotError: exit 2
+    try:
+        run(settings, live, force_sync=force_sync)  # a StartupError is a PaperbotError: exit 2
+    except DiscordUnavailable as exc:
+        print(f"paperbot: error: {exc}", file=sys.stderr)
+        return EXIT_DISCORD_UNAVAILABLE
     return 0
 
 

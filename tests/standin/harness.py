@@ -12,6 +12,7 @@ from pathlib import Path
 import discord
 import yarl
 
+from bot.discord_app.backoff import RetryPolicy
 from bot.discord_app.client import PaperClient
 from bot.discord_app.runner import create_client, serve
 from bot.search.live_corpus import LiveCorpus
@@ -82,10 +83,12 @@ async def running_bot(
     force_sync: bool = False,
     view_timeout: float = 180.0,
     extra_commands: tuple = (),
+    retry: RetryPolicy | None = None,
     **options,
 ) -> AsyncIterator[RunningBot]:
     """The bot started as `paperbot serve` starts it, ready (READY and guilds seen), then closed.
-    `options` go to the client (such as its `feedback` store).
+    `retry` is its policy while the stand-in cannot be reached at start; `options` go to the
+    client (such as its `feedback` store).
 
     On the way out, every message the bot sent is checked: no allowed mentions, within limits;
     and no request carried the token anywhere but in its Authorization header.
@@ -102,7 +105,7 @@ async def running_bot(
         )
         for command in extra_commands:  # commands a test adds, such as an admin-only one
             client.tree.add_command(command)
-        task = asyncio.create_task(serve(client))
+        task = asyncio.create_task(serve(client, retry=retry))
         ready = asyncio.create_task(client.wait_until_ready())
         try:
             await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
