@@ -413,6 +413,7 @@ async def test_a_corpus_edited_while_serving_broken_then_fixed(tmp_path, caplog)
     async with bot_and_standin(tmp_path, LiveCorpus(path), watch_corpus=True) as (standin, bot):
         live = bot.client.live
         before = await _ask(standin, ALICE, "why do zebras have stripes?")
+        await asyncio.wait_for(bot.client.watching.wait(), 10)
         path.write_text(BROKEN, encoding="utf-8")
         await _until(lambda: live.status.error is not None)
         during = await _ask(standin, ALICE, "why do zebras have stripes?")

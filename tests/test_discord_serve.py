@@ -100,10 +100,7 @@ async def test_paperbot_with_a_token_serves_and_stops_cleanly_on_sigterm(tmp_pat
             tmp_path, s, DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
         )
         try:
-            while not s.sessions:
-                await asyncio.sleep(0.05)
-                assert process.returncode is None, (await process.stderr.read()).decode()
-            await asyncio.wait_for(s.session.identified.wait(), 30)
+            await _connected(process, s)
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
         finally:
@@ -119,17 +116,36 @@ async def test_paperbot_with_a_token_serves_and_stops_cleanly_on_sigterm(tmp_pat
     assert s.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
 
 
+async def _connected(process, standin: StandIn) -> None:
+    """Wait until the process has a gateway connection to `standin`; fail if it ends first."""
+    connected = asyncio.create_task(standin.wait_for_connection(1, timeout=30))
+    ended = asyncio.create_task(process.wait())
+    await asyncio.wait({connected, ended}, return_when=asyncio.FIRST_COMPLETED)
+    ended.cancel()
+    if not connected.done():
+        connected.cancel()
+        raise AssertionError((await process.stderr.read()).decode())
+    connected.result()
+
+
+async def _read_until(process, text: str) -> str:
+    """Everything the process wrote to stderr up to the line with `text`."""
+    seen = ""
+    while text not in seen:
+        line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+        assert line, f"the process ended before saying {text!r}:\n{seen}"
+        seen += line
+    return seen
+
+
 async def _serving(tmp_path, standin: StandIn):
-    """`paperbot serve` as a process, connected to `standin`, logging at DEBUG."""
+    """`paperbot serve` as a process, connected to `standin`, logging at DEBUG; and what it
+    logged until READY was handled (the first interaction then finds the guild)."""
     process = await _start_paperbot(
         tmp_path, standin, "serve", DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
     )
-    while not standin.sessions or not standin.session.identified.is_set():
-        await asyncio.sleep(0.05)
-        assert process.returncode is None, (await process.stderr.read()).decode()
-    # GUILD_CREATE and READY handled: the first interaction finds the guild
-    await asyncio.sleep(0.3)
-    return process
+    await _connected(process, standin)
+    return process, await _read_until(process, "Logged in as")
 
 
 async def _stop_within_5_s(process) -> str:
@@ -149,10 +165,10 @@ async def test_sigterm_during_a_slow_reply_lets_it_complete_and_exits(tmp_path):
     Expected: the reply completes, then the process exits 0 within 5 s, without a traceback."""
     async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
         s.override("PATCH", ORIGINAL, delayed(1.0))
-        process = await _serving(tmp_path, s)
+        process, started = await _serving(tmp_path, s)
         interaction = await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
         await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
-        output = await _stop_within_5_s(process)
+        output = started + await _stop_within_5_s(process)
         answers = s.shown_for(interaction)
     assert process.returncode == 0, output
     assert len(answers) == 1 and answers[0]["embeds"]
@@ -173,10 +189,10 @@ async def test_sigterm_during_a_reply_that_hangs_abandons_it_and_exits(tmp_path)
     async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
         s.override("PATCH", ORIGINAL, hang)
         try:
-            process = await _serving(tmp_path, s)
+            process, started = await _serving(tmp_path, s)
             await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
             await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
-            output = await _stop_within_5_s(process)
+            output = started + await _stop_within_5_s(process)
         finally:
             release.set()
     assert process.returncode == 0, output
@@ -215,9 +231,7 @@ async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
             PAPERBOT_LOG_LEVEL="DEBUG",
             STANDIN_RECONNECT_DELAY="60",
         )
-        while not standin.sessions or not standin.session.identified.is_set():
-            await asyncio.sleep(0.05)
-            assert process.returncode is None, (await process.stderr.read()).decode()
+        await _connected(process, standin)
     finally:
         await standin.stop()
     seen = b""

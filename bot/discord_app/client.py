@@ -125,6 +125,7 @@ class PaperClient(discord.Client):
         self._closed = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
         self._stop_watching = asyncio.Event()
+        self.watching = asyncio.Event()  # set once the corpus watcher sees changes
         self._watcher: asyncio.Task | None = None
 
     def take_reply(self) -> bool:
@@ -182,7 +183,7 @@ class PaperClient(discord.Client):
     async def _watch_corpus(self) -> None:
         """Reload the corpus on edits of its files until the client closes."""
         try:
-            await self.live.watch(stop_event=self._stop_watching)
+            await self.live.watch(stop_event=self._stop_watching, started=self.watching)
         except Exception as exc:  # e.g. the system's limit of watched folders reached
             log.warning("Not watching %s for changes: %s; /reload still works", self.live.path, exc)
 

@@ -416,8 +416,8 @@ class StandIn:
         """The `number`-th gateway connection (1 is the first), once identified or resumed."""
 
         async def connected() -> GatewaySession:
-            while len(self.sessions) < number:
-                await asyncio.sleep(0.01)
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.sessions) >= number)
             await self.sessions[number - 1].identified.wait()
             return self.sessions[number - 1]
 
@@ -710,6 +710,8 @@ class StandIn:
         await ws.prepare(request)
         session = GatewaySession(self, ws, request)
         self.sessions.append(session)
+        async with self._changed:
+            self._changed.notify_all()
         await session.send(10, {"heartbeat_interval": self.heartbeat_interval_ms})
         try:
             async for frame in ws:
