@@ -214,11 +214,14 @@ async def test_votes_from_many_interactions_at_once_all_reach_the_database(tmp_p
                     clicks.append(await standin.click(voter, answer, custom_id, guild=guild))
                 expected.append((answer["embeds"][0]["title"], int(helpful)))
 
-        async def all_acknowledged() -> None:
-            while not all(click["token"] in standin.acknowledged for click in clicks):
-                await asyncio.sleep(0.02)
-
-        await asyncio.wait_for(all_acknowledged(), 30)
+        tokens = {click["token"] for click in clicks}
+        await standin.wait_for_requests(
+            "POST",
+            CALLBACK,
+            len(clicks),
+            where=lambda r: r.path.split("/")[3] in tokens,
+            timeout=30,
+        )
         await settle(bot)
         database = bot.client.feedback.path
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -417,7 +416,7 @@ async def test_a_dm_is_answered_as_a_reply(tmp_path, retriever):
 
 
 async def test_no_reply_to_unrelated_own_or_other_bots_messages(tmp_path, retriever):
-    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         guild = standin.guilds[0]
         me = standin.bot_user
         await standin.send_message(ALICE, "what is feature decoupling?", guild=guild)
@@ -434,7 +433,7 @@ async def test_no_reply_to_unrelated_own_or_other_bots_messages(tmp_path, retrie
             ALICE, f"<@{BOT_USER_ID}> what is BYOL?", guild=guild, mentions=[me]
         )
         await standin.wait_for_request("POST", CHANNEL_MESSAGES)
-        await asyncio.sleep(0.1)
+        await settle(bot)
         sent = standin.find("POST", CHANNEL_MESSAGES)
     assert len(sent) == 1
     assert str(sent[0].json["message_reference"]["message_id"]) == last["id"]
@@ -542,9 +541,7 @@ async def test_a_gateway_reconnect_resumes_without_syncing_again(tmp_path, retri
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
         first = standin.session
         await first.send(7)  # RECONNECT
-        while len(standin.sessions) < 2:
-            await asyncio.sleep(0.01)
-        await asyncio.wait_for(standin.session.identified.wait(), 10)
+        await standin.wait_for_connection(2)
         assert [frame["op"] for frame in standin.session.received if frame["op"] in (2, 6)] == [6]
         message = await standin.mention_bot(ALICE, "what is BYOL?")
         reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
@@ -574,8 +571,7 @@ async def test_every_message_the_bot_sends_allows_no_mentions(tmp_path):
         await standin.send_message(BOB, f"<@{BOT_USER_ID}>", guild=guild, mentions=[me])
         await standin.send_message(BOB, "gradient descent", dm_channel_id="300000000000000003")
         await standin.send_message(BOB, "gradient descent", dm_channel_id="300000000000000003")
-        while len(standin.find("POST", CHANNEL_MESSAGES)) < 4:
-            await asyncio.sleep(0.01)
+        await standin.wait_for_requests("POST", CHANNEL_MESSAGES, 4)
         sent = standin.message_bodies()
 
     # 5 commands, 1 page turn; a mention answered, a hint, a DM answered, a DM over the cooldown
@@ -601,8 +597,7 @@ async def test_a_rate_limited_reply_is_sent_again_after_retry_after(tmp_path, re
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
         standin.override("POST", CHANNEL_MESSAGES, rate_limited(0.05), times=1)
         message = await standin.mention_bot(ALICE, "what is BYOL?")
-        while len(standin.find("POST", CHANNEL_MESSAGES)) < 2:
-            await asyncio.sleep(0.01)
+        await standin.wait_for_requests("POST", CHANNEL_MESSAGES, 2)
         first, second = standin.find("POST", CHANNEL_MESSAGES)
         assert standin.messages, "the retried reply was not accepted"
     assert first.json == second.json

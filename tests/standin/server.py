@@ -462,6 +462,26 @@ class StandIn:
         assert found is not None
         return found
 
+    async def wait_for_requests(
+        self,
+        method: str,
+        pattern: str,
+        count: int,
+        *,
+        since: int = 0,
+        where: Callable[[Recorded], bool] = lambda r: True,
+        timeout: float = 10.0,
+    ) -> list[Recorded]:
+        """The first `count` requests from `since` on matching `method`, `pattern` and `where`,
+        once they have all arrived."""
+
+        def found() -> list[Recorded]:
+            return [r for r in self.find(method, pattern, since) if where(r)]
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count), timeout)
+        return found()[:count]
+
     def message_bodies(self, since: int = 0) -> list[Recorded]:
         """Every request that creates or edits a message with content, embeds or components."""
         routes = (
