@@ -30,12 +30,19 @@ from tests.standin.harness import (
 from tests.standin.server import StandIn, delayed, reply_with
 
 # Loaded by the child Python before paperbot when a test fixes discord.py's own wait before
-# reconnecting the gateway; this file lives only in the test's temporary folder.
+# reconnecting the gateway, or shortens how long paperbot tries to reach Discord at start; this
+# file lives only in the test's temporary folder.
 SITECUSTOMIZE = """
 import os
-import discord.backoff
-delay = float(os.environ["STANDIN_RECONNECT_DELAY"])
-discord.backoff.ExponentialBackoff.delay = lambda self: delay
+if os.environ.get("STANDIN_RECONNECT_DELAY"):
+    import discord.backoff
+    delay = float(os.environ["STANDIN_RECONNECT_DELAY"])
+    discord.backoff.ExponentialBackoff.delay = lambda self: delay
+if os.environ.get("STANDIN_GIVE_UP_AFTER"):
+    from bot.discord_app import backoff, runner
+    runner.STARTUP_RETRY = backoff.RetryPolicy(
+        first_delay=0.05, max_delay=0.1, give_up_after=float(os.environ["STANDIN_GIVE_UP_AFTER"])
+    )
 """
 
 
@@ -50,7 +57,7 @@ async def _start_paperbot(tmp_path, standin: StandIn | None, *args: str, **env: 
     """`python -m bot ARGS` in `tmp_path`, aimed at `standin` through DISCORD_API_BASE and
     DISCORD_GATEWAY_URL (the settings for a proxy or a stand-in)."""
     environment = clean_env(**env)
-    if env.get("STANDIN_RECONNECT_DELAY"):
+    if env.get("STANDIN_RECONNECT_DELAY") or env.get("STANDIN_GIVE_UP_AFTER"):
         hooks = tmp_path / "hooks"
         hooks.mkdir(exist_ok=True)
         (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
@@ -343,3 +350,29 @@ async def test_a_rejected_token_is_not_retried(tmp_path, retriever, caplog):
             await asyncio.wait_for(serve(client, retry=_QUICK), 30)
     assert len(_retry_lines(caplog)) == 1  # the 503, then the 401 ends it
     assert len(s.find("GET", "/users/@me")) == 2
+
+
+async def test_serve_that_gives_up_reaching_discord_exits_75_with_one_line(tmp_path):
+    """Fault: Discord stays out of reach for the whole retry policy (shortened here). Expected:
+    exit 75 (the service manager starts it again; 2 would stop it), the last line says why."""
+    held = _unreachable_port()
+    port = held.getsockname()[1]
+    try:
+        process = await _start_paperbot(
+            tmp_path,
+            None,
+            "serve",
+            DISCORD_TOKEN=TOKEN,
+            DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+            DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
+            STANDIN_GIVE_UP_AFTER="0.3",
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        held.close()
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 75, stderr.decode()
+    assert lines[-1].startswith("paperbot: error: cannot reach Discord (")
+    assert "gave up after 0.3 s" in lines[-1]
+    assert any("trying again in" in line for line in lines[:-1])
+    assert "Traceback" not in stderr.decode() and TOKEN.split(".")[2] not in stderr.decode()

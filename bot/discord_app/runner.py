@@ -34,6 +34,9 @@ DRAIN_SECONDS = 3.0
 # wait: in a burst of hundreds of requests, deferrals came 0.2 to 1.2 s late and heartbeats up to
 # 0.7 s late with 5 ms; with 0.2 ms, 2 ms and 13 ms (benchmarks/bench_load.py, rank_bm25 engine).
 SWITCH_INTERVAL = 0.0002
+# While Discord cannot be reached at start: waits from about 1 s doubling up to a minute, giving
+# up (exit 75, for the service manager to start it again) after 10 minutes.
+STARTUP_RETRY = RetryPolicy()
 
 
 class StartupError(PaperbotError):
@@ -176,7 +179,7 @@ def run(settings: Settings, live: LiveCorpus, *, force_sync: bool = False) -> No
         logging.getLogger("discord.client").setLevel(logging.WARNING)
 
     async def main() -> None:
-        await serve(create_client(settings, live, force_sync=force_sync))
+        await serve(create_client(settings, live, force_sync=force_sync), retry=STARTUP_RETRY)
 
     asyncio.run(main())
 
