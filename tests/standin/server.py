@@ -44,13 +44,16 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.standin import rules
-from tests.standin.payloads import (
+from tests.standin.payloads import (  # the payload builders are importable from here too
     EVERYONE_PERMISSIONS,
     Guild,
     member_payload,
     message_payload,
     snowflake,
     user_payload,
+)
+from tests.standin.payloads import (
+    TIMESTAMP as TIMESTAMP,
 )
 
 API_PREFIX = "/api/v10"
