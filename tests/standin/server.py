@@ -485,6 +485,12 @@ class StandIn:
             await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count), timeout)
         return found()[:count]
 
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `condition` about the stand-in's state holds, looking again whenever a
+        request arrives or has been answered (the only times that state changes)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+
     def message_bodies(self, since: int = 0) -> list[Recorded]:
         """Every request that creates or edits a message with content, embeds or components."""
         routes = (
@@ -765,6 +771,8 @@ class StandIn:
             self._changed.notify_all()
         response = await self._respond(record)
         record.status = response.status
+        async with self._changed:  # what the request changed is in place: look again
+            self._changed.notify_all()
         return response
 
     async def _respond(self, record: Recorded) -> web.StreamResponse:
