@@ -147,7 +147,10 @@ async def test_after_a_gateway_fault_the_bot_reconnects_and_answers_once(
             else None
         )
 
-        await standin.wait_for_connection(standin.sessions.index(first) + 2, timeout=15)
+        # One new connection per opcode expected (a refused RESUME, then an IDENTIFY).
+        await standin.wait_for_connection(
+            standin.sessions.index(first) + 1 + len(expected_ops), timeout=15
+        )
         ops = [f["op"] for s in standin.sessions[1:] for f in s.received if f["op"] in (2, 6)]
         interaction = await ask(standin, ALICE)
         after = await mention(standin, BOB)
