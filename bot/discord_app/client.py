@@ -125,7 +125,7 @@ class PaperClient(discord.Client):
         self._closed = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
         self._stop_watching = asyncio.Event()
-        self.watching = asyncio.Event()  # set once the corpus watcher sees changes
+        self.watching = asyncio.Event()  # set once the corpus watcher watches (sees edits)
         self._watcher: asyncio.Task | None = None
 
     def take_reply(self) -> bool:
