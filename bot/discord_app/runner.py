@@ -47,13 +47,15 @@ class DiscordUnavailable(Exception):
     """Discord stayed out of reach for the whole retry policy; trying later may work."""
 
 
-# What a passing fault looks like: no route, refused, DNS, timeouts, Discord's 5xx.
+# What a passing fault looks like: no route, refused, DNS, timeouts, Discord's 5xx, a rate
+# limit longer than the client waits.
 _TRANSIENT = (
     aiohttp.ClientError,
     OSError,
     TimeoutError,
     discord.DiscordServerError,
     discord.GatewayNotFound,
+    discord.RateLimited,
 )
 
 
