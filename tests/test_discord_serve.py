@@ -27,7 +27,7 @@ from tests.standin.harness import (
     pointed_at,
     running_bot,
 )
-from tests.standin.server import StandIn, delayed, reply_with
+from tests.standin.server import StandIn, delayed, rate_limited, reply_with
 
 # Loaded by the child Python before paperbot when a test fixes discord.py's own wait before
 # reconnecting the gateway, or shortens how long paperbot tries to reach Discord at start; this
@@ -376,3 +376,15 @@ async def test_serve_that_gives_up_reaching_discord_exits_75_with_one_line(tmp_p
     assert "gave up after 0.3 s" in lines[-1]
     assert any("trying again in" in line for line in lines[:-1])
     assert "Traceback" not in stderr.decode() and TOKEN.split(".")[2] not in stderr.decode()
+
+
+async def test_a_long_rate_limit_at_login_is_tried_again(tmp_path, retriever, caplog):
+    """Fault: the login gets a 429 asking to wait two minutes (more than the client waits).
+    Expected: one warning line, then the login is tried again and the bot connects."""
+    caplog.set_level(logging.WARNING)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", rate_limited(120.0), times=1)
+        async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=_QUICK):
+            assert s.session.identified.is_set()
+    (line,) = _retry_lines(caplog)
+    assert "RateLimited" in line
