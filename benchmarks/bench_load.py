@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.corpus.papers import load_corpus  # noqa: E402
-from tests.discord_standin import StandIn, user_payload  # noqa: E402
+from tests.standin.server import StandIn, user_payload  # noqa: E402
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token-value-for-bench"
 APPLICATION_ID = 123456789012345678

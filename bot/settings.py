@@ -139,6 +139,17 @@ def _whole_number(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        scheme, _, rest = raw.partition("://")
+        if scheme.lower() not in schemes or not rest.strip("/"):
+            wanted = " or ".join(f"{s}://" for s in schemes)
+            raise _Invalid(f"must be a URL starting with {wanted}, not {_shown(raw)}")
+        return raw
+
+    return parse
+
+
 def _seconds(low: float, high: float) -> Callable[[str], float]:
     def parse(raw: str) -> float:
         try:
@@ -290,6 +301,22 @@ class Settings:
         _switch,
         "Open a thread on each answer to a mention and answer every message in it as a "
         "follow-up: on or off (needs the Message Content intent, see the README)",
+    )
+    # Discord's REST API and gateway, when not Discord's own (a proxy in front of it, or a
+    # stand-in for tests); None: Discord's.
+    discord_api_base: str | None = setting(
+        "DISCORD_API_BASE",
+        None,
+        _url("http", "https"),
+        "Discord's REST API, for tests or a proxy in front of Discord",
+        default_text="Discord's own",
+    )
+    discord_gateway_url: str | None = setting(
+        "DISCORD_GATEWAY_URL",
+        None,
+        _url("ws", "wss"),
+        "Discord's gateway, for tests or a proxy in front of Discord",
+        default_text="Discord's own",
     )
 
     def database_path(self) -> Path:

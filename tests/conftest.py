@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import asyncio
 import atexit
-import inspect
 import os
 import shutil
 import subprocess
@@ -38,8 +36,7 @@ hypothesis_settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "paperbot"))
-ASYNC_TEST_TIMEOUT = 60  # seconds; each end-to-end test takes well under one
-# The secret part of the fake bot token every test uses (see tests/discord_harness.py).
+# The secret part of the fake bot token every test uses (see tests/standin/harness.py).
 TOKEN_SECRET = "fake-token-value-for-tests"
 
 
@@ -90,13 +87,3 @@ def run_cli(tmp_path):
         )
 
     return run
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem):
-    """Run `async def` tests in a fresh event loop (the end-to-end tests against the stand-in)."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    asyncio.run(asyncio.wait_for(pyfuncitem.obj(**arguments), ASYNC_TEST_TIMEOUT))
-    return True

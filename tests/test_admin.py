@@ -8,7 +8,7 @@ from discord import app_commands
 
 from bot.discord_app.admin import ADMINISTRATOR, MANAGE_GUILD, Invoker, may_administer
 from bot.discord_app.checks import admin_only
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOT_USER_ID,
@@ -17,7 +17,7 @@ from tests.discord_harness import (
     bot_settings,
     running_bot,
 )
-from tests.discord_standin import EPHEMERAL, Guild, StandIn, snowflake
+from tests.standin.server import EPHEMERAL, Guild, StandIn, snowflake
 
 OWNER, MEMBER, GUILD_OWNER = 1, 2, 3
 SEND_MESSAGES = 1 << 11

@@ -7,7 +7,8 @@ import logging
 import sqlite3
 
 from bot.discord_app.more import MAX_PASSAGES, more_custom_id
-from tests.discord_harness import (
+from tests.standin import rules
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
@@ -21,12 +22,7 @@ from tests.discord_harness import (
     running_bot,
     settle,
 )
-from tests.discord_standin import (
-    EPHEMERAL,
-    GATEWAY_MESSAGE_CONTENT,
-    MESSAGE_CONTENT_INTENT,
-    StandIn,
-)
+from tests.standin.server import EPHEMERAL, StandIn
 
 PRUNING = "What Matters In The Structured Pruning of Generative Language Models?"
 PRUNING_AUTHORS = "Michael Santacroce, Zixin Wen, Yelong Shen, Yuanzhi Li"
@@ -152,7 +148,7 @@ async def test_a_reply_to_an_ask_answer_arrives_without_text_and_is_told_to_ment
         followed = await _answer_to(standin, mentioned)
         await settle(bot)
 
-    assert hint["content"].startswith("I could not read your reply")
+    assert hint["content"].startswith("Discord does not pass the text of replies")
     assert "@paperbot" in hint["content"]
     assert _description(followed).startswith(f"Following up on: **{PRUNING}**")
 
@@ -162,11 +158,11 @@ async def test_answer_threads_follow_up_on_every_message_in_them(tmp_path, retri
         token=TOKEN,
         application_id=APPLICATION_ID,
         bot_user_id=BOT_USER_ID,
-        application_flags=GATEWAY_MESSAGE_CONTENT,
+        privileged_intents=rules.MESSAGE_CONTENT,
     ) as standin:
         settings = bot_settings(tmp_path / "state", answer_threads=True)
         async with running_bot(standin, settings, retriever) as bot:
-            assert standin.session.intents & MESSAGE_CONTENT_INTENT
+            assert standin.session.intents & rules.MESSAGE_CONTENT
             question = await standin.mention_bot(ALICE, "what is GUM?")
             answer = await _answer_to(standin, question)
             opened = await standin.wait_for_request(
@@ -195,7 +191,7 @@ async def test_answer_threads_without_the_intent_warn_once_and_answer_mentions_o
         settings = bot_settings(tmp_path / "state", answer_threads=True)
         async with running_bot(s, settings, retriever) as bot:
             # Discord would refuse the connection (4014) had the bot asked for the intent.
-            assert not s.session.intents & MESSAGE_CONTENT_INTENT
+            assert not s.session.intents & rules.MESSAGE_CONTENT
             question = await s.mention_bot(ALICE, "what is GUM?")
             answer = await _answer_to(s, question)
             await s.wait_for_request("POST", rf"/channels/\d+/messages/{answer['id']}/threads")

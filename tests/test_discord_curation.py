@@ -18,7 +18,7 @@ from bot.discord_app.admin import MANAGE_GUILD
 from bot.feedback.store import FeedbackStore
 from bot.search.live_corpus import LiveCorpus
 from bot.search.retriever import Retriever
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
@@ -33,7 +33,7 @@ from tests.discord_harness import (
     running_bot,
     settle,
 )
-from tests.discord_standin import (
+from tests.standin.server import (
     CHANNEL_MESSAGE,
     EPHEMERAL,
     Guild,
@@ -215,11 +215,14 @@ async def test_votes_from_many_interactions_at_once_all_reach_the_database(tmp_p
                     clicks.append(await standin.click(voter, answer, custom_id, guild=guild))
                 expected.append((answer["embeds"][0]["title"], int(helpful)))
 
-        async def all_acknowledged() -> None:
-            while not all(click["token"] in standin.acknowledged for click in clicks):
-                await asyncio.sleep(0.02)
-
-        await asyncio.wait_for(all_acknowledged(), 30)
+        tokens = {click["token"] for click in clicks}
+        await standin.wait_for_requests(
+            "POST",
+            CALLBACK,
+            len(clicks),
+            where=lambda r: r.path.split("/")[3] in tokens,
+            timeout=30,
+        )
         await settle(bot)
         database = bot.client.feedback.path
 
@@ -417,6 +420,7 @@ async def test_a_corpus_edited_while_serving_broken_then_fixed(tmp_path, caplog)
     async with bot_and_standin(tmp_path, LiveCorpus(path), watch_corpus=True) as (standin, bot):
         live = bot.client.live
         before = await _ask(standin, ALICE, "why do zebras have stripes?")
+        await asyncio.wait_for(bot.client.watching.wait(), 10)
         path.write_text(BROKEN, encoding="utf-8")
         await _until(lambda: live.status.error is not None)
         during = await _ask(standin, ALICE, "why do zebras have stripes?")

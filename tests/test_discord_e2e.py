@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
 from bot.corpus.papers import load_corpus
 from bot.discord_app.admin import MANAGE_GUILD
 from bot.search.retriever import Retriever
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
     BOT_USER_ID,
     CALLBACK,
     CHANNEL_MESSAGES,
+    FOLLOWUP,
     ORIGINAL,
     OTHER_BOT,
     TOKEN,
@@ -24,8 +24,9 @@ from tests.discord_harness import (
     interaction_reply,
     message_of,
     running_bot,
+    settle,
 )
-from tests.discord_standin import (
+from tests.standin.server import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
@@ -224,18 +225,23 @@ async def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
             raise RuntimeError("the index is broken")
 
     caplog.set_level(logging.ERROR)
-    async with bot_and_standin(tmp_path, BrokenRetriever(bundled_corpus)) as (standin, _):
+    async with bot_and_standin(tmp_path, BrokenRetriever(bundled_corpus)) as (standin, bot):
         guild = standin.guilds[0]
         interaction = await standin.slash(ALICE, "ask", guild=guild, question="what is BYOL?")
-        # The apology replaces the deferred "thinking…" message (an edit, safe to retry).
-        apology = await standin.wait_for_request(
-            "PATCH", ORIGINAL, where=lambda r: interaction["token"] in r.path
+        # The public "thinking…" is deleted and the apology follows privately (a follow-up
+        # right after a deferral would edit the thinking message, for all to see).
+        await standin.wait_for_request(
+            "POST", FOLLOWUP, where=lambda r: interaction["token"] in r.path
         )
+        await settle(bot)
         since = standin.mark()
         await standin.mention_bot(ALICE, "what is BYOL?", guild=guild)
         mention_apology = await standin.wait_for_request("POST", CHANNEL_MESSAGES, since=since)
 
-    assert apology.json["content"].startswith("Sorry, something went wrong")
+    (apology,) = standin.shown_for(interaction)
+    assert apology["content"].startswith("Sorry, something went wrong")
+    assert apology["flags"] & EPHEMERAL, "the apology after a public thinking… is private"
+    assert standin.find("DELETE", ORIGINAL)
     assert mention_apology.json["content"].startswith("Sorry, something went wrong")
     tracebacks = [
         r for r in caplog.records if r.exc_info and "index is broken" in str(r.exc_info[1])
@@ -442,7 +448,7 @@ async def test_a_dm_is_answered_as_a_reply(tmp_path, retriever):
 
 
 async def test_no_reply_to_unrelated_own_or_other_bots_messages(tmp_path, retriever):
-    async with bot_and_standin(tmp_path, retriever) as (standin, _):
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         guild = standin.guilds[0]
         me = standin.bot_user
         await standin.send_message(ALICE, "what is feature decoupling?", guild=guild)
@@ -459,7 +465,7 @@ async def test_no_reply_to_unrelated_own_or_other_bots_messages(tmp_path, retrie
             ALICE, f"<@{BOT_USER_ID}> what is BYOL?", guild=guild, mentions=[me]
         )
         await standin.wait_for_request("POST", CHANNEL_MESSAGES)
-        await asyncio.sleep(0.1)
+        await settle(bot)
         sent = standin.find("POST", CHANNEL_MESSAGES)
     assert len(sent) == 1
     assert str(sent[0].json["message_reference"]["message_id"]) == last["id"]
@@ -567,9 +573,7 @@ async def test_a_gateway_reconnect_resumes_without_syncing_again(tmp_path, retri
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
         first = standin.session
         await first.send(7)  # RECONNECT
-        while len(standin.sessions) < 2:
-            await asyncio.sleep(0.01)
-        await asyncio.wait_for(standin.session.identified.wait(), 10)
+        await standin.wait_for_connection(2)
         assert [frame["op"] for frame in standin.session.received if frame["op"] in (2, 6)] == [6]
         message = await standin.mention_bot(ALICE, "what is BYOL?")
         reply = await standin.wait_for_request("POST", CHANNEL_MESSAGES)
@@ -599,8 +603,7 @@ async def test_every_message_the_bot_sends_allows_no_mentions(tmp_path):
         await standin.send_message(BOB, f"<@{BOT_USER_ID}>", guild=guild, mentions=[me])
         await standin.send_message(BOB, "gradient descent", dm_channel_id="300000000000000003")
         await standin.send_message(BOB, "gradient descent", dm_channel_id="300000000000000003")
-        while len(standin.find("POST", CHANNEL_MESSAGES)) < 4:
-            await asyncio.sleep(0.01)
+        await standin.wait_for_requests("POST", CHANNEL_MESSAGES, 4)
         sent = standin.message_bodies()
 
     # 5 commands, 1 page turn; a mention answered, a hint, a DM answered, a DM over the cooldown
@@ -626,8 +629,7 @@ async def test_a_rate_limited_reply_is_sent_again_after_retry_after(tmp_path, re
     async with bot_and_standin(tmp_path, retriever) as (standin, _):
         standin.override("POST", CHANNEL_MESSAGES, rate_limited(0.05), times=1)
         message = await standin.mention_bot(ALICE, "what is BYOL?")
-        while len(standin.find("POST", CHANNEL_MESSAGES)) < 2:
-            await asyncio.sleep(0.01)
+        await standin.wait_for_requests("POST", CHANNEL_MESSAGES, 2)
         first, second = standin.find("POST", CHANNEL_MESSAGES)
         assert standin.messages, "the retried reply was not accepted"
     assert first.json == second.json

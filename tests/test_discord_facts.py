@@ -9,7 +9,7 @@ import pytest
 
 from bot.corpus.papers import load_corpus
 from bot.search.retriever import Retriever
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     CALLBACK,
     CHANNEL_MESSAGES,
@@ -17,7 +17,7 @@ from tests.discord_harness import (
     interaction_reply,
     message_of,
 )
-from tests.discord_standin import AUTOCOMPLETE_RESULT, EPHEMERAL
+from tests.standin.server import AUTOCOMPLETE_RESULT, EPHEMERAL
 
 FACTS_CORPUS = Path(__file__).parent / "data" / "facts_corpus.toml"
 TIDAL = "Tidal Gradients in Shallow Estuaries"

@@ -17,7 +17,7 @@ import discord.webhook.async_
 import pytest
 
 from bot.discord_app import client as client_module
-from tests.discord_harness import (
+from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
@@ -32,7 +32,7 @@ from tests.discord_harness import (
     running_bot,
     settle,
 )
-from tests.discord_standin import (
+from tests.standin.server import (
     ALREADY_ACKNOWLEDGED,
     GatewaySession,
     StandIn,
@@ -54,6 +54,8 @@ def _debug_logs_without_the_token(caplog):
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Poll `condition` (a log line: no event tells when one is written)."""
+
     async def poll() -> None:
         while not condition():
             await asyncio.sleep(0.01)
@@ -64,7 +66,7 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> No
 async def ask(standin: StandIn, user: dict, question: str = "what is feature decoupling?"):
     """/ask in the first guild; returns the interaction once the user sees an answer."""
     interaction = await standin.slash(user, "ask", guild=standin.guilds[0], question=question)
-    await wait_until(lambda: standin.shown_for(interaction))
+    await standin.wait_until(lambda: standin.shown_for(interaction), 15)
     return interaction
 
 
@@ -145,15 +147,16 @@ async def test_after_a_gateway_fault_the_bot_reconnects_and_answers_once(
             else None
         )
 
-        await wait_until(
-            lambda: standin.sessions[-1] is not first and standin.sessions[-1].identified.is_set()
+        # One new connection per opcode expected (a refused RESUME, then an IDENTIFY).
+        await standin.wait_for_connection(
+            standin.sessions.index(first) + 1 + len(expected_ops), timeout=15
         )
         ops = [f["op"] for s in standin.sessions[1:] for f in s.received if f["op"] in (2, 6)]
         interaction = await ask(standin, ALICE)
         after = await mention(standin, BOB)
-        await wait_until(lambda: standin.replies_to(after))
+        await standin.wait_until(lambda: standin.replies_to(after), 15)
         if away is not None:
-            await wait_until(lambda: standin.replies_to(away))
+            await standin.wait_until(lambda: standin.replies_to(away), 15)
         await settle(bot)
 
         assert ops == expected_ops
@@ -244,7 +247,7 @@ async def test_a_fault_on_a_channel_message_still_replies_once(
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         standin.override("POST", CHANNEL_MESSAGES, _fault(standin, kind), times=1)
         message = await mention(standin, ALICE)
-        await wait_until(lambda: len(standin.find("POST", CHANNEL_MESSAGES)) >= 2)
+        await standin.wait_for_requests("POST", CHANNEL_MESSAGES, 2, timeout=15)
         await settle(bot)
         first, second = standin.find("POST", CHANNEL_MESSAGES)
     assert first.json["nonce"] == second.json["nonce"]
@@ -291,12 +294,14 @@ async def test_a_deferred_answer_failing_past_the_retries_is_logged_and_the_next
     tmp_path, retriever, caplog, kind, quick_backoff
 ):
     """Fault: every edit of the deferred answer fails as named (discord.py tries 5 times), and
-    the apology's edit too. Expected: one error line for the answer, one warning for the
-    apology, no traceback; the next question is answered once."""
+    so does deleting the thinking message before the private apology. Expected: one error line
+    for the answer, one warning for the apology (never sent publicly instead), no traceback;
+    the next question is answered once."""
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
-        standin.override("PATCH", ORIGINAL, _fault(standin, kind), times=10)
+        standin.override("PATCH", ORIGINAL, _fault(standin, kind), times=5)
+        standin.override("DELETE", ORIGINAL, _fault(standin, kind), times=5)
         failed = await standin.slash(ALICE, "ask", guild=standin.guilds[0], question="BYOL")
-        await wait_until(lambda: len(standin.find("PATCH", ORIGINAL)) >= 10)
+        await standin.wait_for_requests("DELETE", ORIGINAL, 5, timeout=15)
         await settle(bot)
         answered = await ask(standin, BOB)
         await settle(bot)
@@ -322,7 +327,7 @@ async def test_a_mention_reply_failing_past_the_retries_is_logged_and_the_next_i
         limited = await mention(standin, ALICE)
         await wait_until(lambda: len(error_lines(caplog, "Could not reply to message")) == 2)
         answered = await mention(standin, BOB)
-        await wait_until(lambda: standin.replies_to(answered))
+        await standin.wait_until(lambda: standin.replies_to(answered), 15)
         await settle(bot)
     assert standin.replies_to(unavailable) == [] and standin.replies_to(limited) == []
     assert len(standin.replies_to(answered)) == 1
@@ -365,8 +370,8 @@ async def test_a_slow_discord_still_gets_every_answer_inside_the_window(tmp_path
             await standin.slash(BOB, "about", guild=guild),
         ]
         message = await mention(standin, ALICE)
-        await wait_until(lambda: all(standin.shown_for(i) for i in interactions))
-        await wait_until(lambda: standin.replies_to(message))
+        await standin.wait_until(lambda: all(standin.shown_for(i) for i in interactions), 15)
+        await standin.wait_until(lambda: standin.replies_to(message), 15)
         await settle(bot)
     for interaction in interactions:
         assert interaction["token"] in standin.acknowledged, "missed the 3 s window"

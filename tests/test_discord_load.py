@@ -6,13 +6,12 @@ The figures (times, event-loop stalls, memory over a long soak) come from
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections import Counter
 
-from tests.discord_harness import bot_and_standin, settle
-from tests.discord_standin import EPHEMERAL, user_payload
+from tests.standin.harness import bot_and_standin, settle
+from tests.standin.server import EPHEMERAL, user_payload
 
 BURST, USERS, COOLDOWN = 120, 24, 5
 QUESTIONS = [
@@ -45,11 +44,7 @@ async def test_a_burst_gets_exactly_one_response_each_within_the_window(
             for number, asker in enumerate(askers)
         ]
 
-        async def all_shown() -> None:
-            while not all(standin.shown_for(i) for i in interactions):
-                await asyncio.sleep(0.02)
-
-        await asyncio.wait_for(all_shown(), 30)
+        await standin.wait_until(lambda: all(standin.shown_for(i) for i in interactions), 30)
         await settle(bot)
 
     shown = [standin.shown_for(i) for i in interactions]

@@ -320,3 +320,14 @@ def test_one_paper_and_one_sentence_are_singular():
     )
     (page,) = replies.paper_list_pages([_paper("a", "Alone")], None)
     assert page.embed.footer.startswith("1 paper · ")
+
+
+def test_strip_mentions_takes_out_the_bots_own_role_but_not_others():
+    content = "<@&77> what is BYOL? <@&88>"
+    assert replies.strip_mentions(content, 42, [77]) == "what is BYOL? <@&88>"
+    assert replies.strip_mentions(content, 42) == content
+
+
+def test_the_unread_reply_hint_says_how_to_ask_in_one_line():
+    hint = replies.unread_reply_hint("paper*bot").content
+    assert "\n" not in hint and "@paper\\*bot" in hint and "/ask" in hint

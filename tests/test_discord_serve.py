@@ -4,35 +4,68 @@ during a reply."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import socket
 import sys
+from dataclasses import replace
 
+import pytest
+
+from bot.discord_app.backoff import RetryPolicy
+from bot.discord_app.runner import DiscordUnavailable, StartupError, create_client, serve
+from bot.settings import Secret
 from tests.conftest import clean_env
-from tests.discord_harness import ALICE, APPLICATION_ID, BOT_USER_ID, ORIGINAL, TOKEN
-from tests.discord_standin import StandIn, delayed, reply_with
+from tests.standin.harness import (
+    ALICE,
+    APPLICATION_ID,
+    BOT_USER_ID,
+    ORIGINAL,
+    TOKEN,
+    bot_settings,
+    live_corpus,
+    pointed_at,
+    running_bot,
+)
+from tests.standin.server import StandIn, delayed, rate_limited, reply_with
 
-# Loaded by the child Python before paperbot: points discord.py at the stand-in. The product
-# itself has no such hook; this file lives only in the test's temporary folder.
+# Loaded by the child Python before paperbot when a test fixes discord.py's own wait before
+# reconnecting the gateway, or shortens how long paperbot tries to reach Discord at start; this
+# file lives only in the test's temporary folder.
 SITECUSTOMIZE = """
 import os
-import discord.gateway, discord.http, yarl
-discord.http.Route.BASE = os.environ["STANDIN_API_BASE"]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["STANDIN_GATEWAY"])
-if os.environ.get("STANDIN_RECONNECT_DELAY"):  # discord.py's back-off before reconnecting, fixed
+if os.environ.get("STANDIN_RECONNECT_DELAY"):
     import discord.backoff
     delay = float(os.environ["STANDIN_RECONNECT_DELAY"])
     discord.backoff.ExponentialBackoff.delay = lambda self: delay
+if os.environ.get("STANDIN_GIVE_UP_AFTER"):
+    from bot.discord_app import backoff, runner
+    runner.STARTUP_RETRY = backoff.RetryPolicy(
+        first_delay=0.05, max_delay=0.1, give_up_after=float(os.environ["STANDIN_GIVE_UP_AFTER"])
+    )
 """
 
 
+def _unreachable_port() -> socket.socket:
+    """A socket holding a port on 127.0.0.1 without listening: connecting to it is refused."""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    return held
+
+
 async def _start_paperbot(tmp_path, standin: StandIn | None, *args: str, **env: str):
-    hooks = tmp_path / "hooks"
-    hooks.mkdir(exist_ok=True)
+    """`python -m bot ARGS` in `tmp_path`, aimed at `standin` through DISCORD_API_BASE and
+    DISCORD_GATEWAY_URL (the settings for a proxy or a stand-in)."""
     environment = clean_env(**env)
-    if standin is not None:
+    if env.get("STANDIN_RECONNECT_DELAY") or env.get("STANDIN_GIVE_UP_AFTER"):
+        hooks = tmp_path / "hooks"
+        hooks.mkdir(exist_ok=True)
         (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
         environment["PYTHONPATH"] = f"{hooks}:{environment['PYTHONPATH']}"
-        environment.update(STANDIN_API_BASE=standin.api_base, STANDIN_GATEWAY=standin.gateway_url)
+    if standin is not None:
+        environment.update(
+            DISCORD_API_BASE=standin.api_base, DISCORD_GATEWAY_URL=standin.gateway_url
+        )
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -74,10 +107,7 @@ async def test_paperbot_with_a_token_serves_and_stops_cleanly_on_sigterm(tmp_pat
             tmp_path, s, DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
         )
         try:
-            while not s.sessions:
-                await asyncio.sleep(0.05)
-                assert process.returncode is None, (await process.stderr.read()).decode()
-            await asyncio.wait_for(s.session.identified.wait(), 30)
+            await _connected(process, s)
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
         finally:
@@ -93,17 +123,36 @@ async def test_paperbot_with_a_token_serves_and_stops_cleanly_on_sigterm(tmp_pat
     assert s.find("PUT", rf"/applications/{APPLICATION_ID}/commands")
 
 
+async def _connected(process, standin: StandIn) -> None:
+    """Wait until the process has a gateway connection to `standin`; fail if it ends first."""
+    connected = asyncio.create_task(standin.wait_for_connection(1, timeout=30))
+    ended = asyncio.create_task(process.wait())
+    await asyncio.wait({connected, ended}, return_when=asyncio.FIRST_COMPLETED)
+    ended.cancel()
+    if not connected.done():
+        connected.cancel()
+        raise AssertionError((await process.stderr.read()).decode())
+    connected.result()
+
+
+async def _read_until(process, text: str) -> str:
+    """Everything the process wrote to stderr up to the line with `text`."""
+    seen = ""
+    while text not in seen:
+        line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+        assert line, f"the process ended before saying {text!r}:\n{seen}"
+        seen += line
+    return seen
+
+
 async def _serving(tmp_path, standin: StandIn):
-    """`paperbot serve` as a process, connected to `standin`, logging at DEBUG."""
+    """`paperbot serve` as a process, connected to `standin`, logging at DEBUG; and what it
+    logged until READY was handled (the first interaction then finds the guild)."""
     process = await _start_paperbot(
         tmp_path, standin, "serve", DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
     )
-    while not standin.sessions or not standin.session.identified.is_set():
-        await asyncio.sleep(0.05)
-        assert process.returncode is None, (await process.stderr.read()).decode()
-    # GUILD_CREATE and READY handled: the first interaction finds the guild
-    await asyncio.sleep(0.3)
-    return process
+    await _connected(process, standin)
+    return process, await _read_until(process, "Logged in as")
 
 
 async def _stop_within_5_s(process) -> str:
@@ -123,10 +172,10 @@ async def test_sigterm_during_a_slow_reply_lets_it_complete_and_exits(tmp_path):
     Expected: the reply completes, then the process exits 0 within 5 s, without a traceback."""
     async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
         s.override("PATCH", ORIGINAL, delayed(1.0))
-        process = await _serving(tmp_path, s)
+        process, started = await _serving(tmp_path, s)
         interaction = await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
         await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
-        output = await _stop_within_5_s(process)
+        output = started + await _stop_within_5_s(process)
         answers = s.shown_for(interaction)
     assert process.returncode == 0, output
     assert len(answers) == 1 and answers[0]["embeds"]
@@ -147,10 +196,10 @@ async def test_sigterm_during_a_reply_that_hangs_abandons_it_and_exits(tmp_path)
     async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
         s.override("PATCH", ORIGINAL, hang)
         try:
-            process = await _serving(tmp_path, s)
+            process, started = await _serving(tmp_path, s)
             await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
             await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
-            output = await _stop_within_5_s(process)
+            output = started + await _stop_within_5_s(process)
         finally:
             release.set()
     assert process.returncode == 0, output
@@ -189,9 +238,7 @@ async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
             PAPERBOT_LOG_LEVEL="DEBUG",
             STANDIN_RECONNECT_DELAY="60",
         )
-        while not standin.sessions or not standin.session.identified.is_set():
-            await asyncio.sleep(0.05)
-            assert process.returncode is None, (await process.stderr.read()).decode()
+        await _connected(process, standin)
     finally:
         await standin.stop()
     seen = b""
@@ -200,3 +247,144 @@ async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
     output = seen.decode() + await _stop_within_5_s(process)
     assert process.returncode == 0, output
     assert TOKEN not in output and TOKEN.split(".")[2] not in output
+
+
+# --- Discord out of reach at start ----------------------------------------------------------------
+
+
+async def test_serve_keeps_retrying_an_unreachable_discord_and_sigterm_ends_it_with_0(tmp_path):
+    """Fault: nothing listens where Discord should be (connection refused), as at a boot before
+    the network is up. Expected: a one-line warning per try, never the token, and SIGTERM during
+    the backoff ends the process within 5 s with exit 0."""
+    held = _unreachable_port()
+    port = held.getsockname()[1]
+    try:
+        process = await _start_paperbot(
+            tmp_path,
+            None,
+            "serve",
+            DISCORD_TOKEN=TOKEN,
+            DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+            DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
+        )
+        retries: list[str] = []
+        while len(retries) < 2:
+            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+            assert line, "paperbot ended instead of trying again"
+            if "Cannot reach Discord" in line:
+                retries.append(line)
+        output = "".join(retries) + await _stop_within_5_s(process)
+    finally:
+        held.close()
+    assert process.returncode == 0, output
+    assert all("trying again in" in line and "127.0.0.1" in line for line in retries)
+    assert "Traceback" not in output
+    assert TOKEN not in output and TOKEN.split(".")[2] not in output
+
+
+_QUICK = RetryPolicy(first_delay=0.01, max_delay=0.02, give_up_after=60.0, attempt_timeout=5.0)
+
+
+def _retry_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "Cannot reach Discord" in r.getMessage()]
+
+
+async def test_discord_failing_with_5xx_at_start_is_tried_again_until_it_answers(
+    tmp_path, retriever, caplog
+):
+    """Fault: the login gets a 503 (which discord.py does not retry itself) twice. Expected: a
+    warning line for each, then the bot logs in and connects."""
+    caplog.set_level(logging.WARNING)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", reply_with(503, {"message": "down"}), times=2)
+        async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=_QUICK):
+            assert s.session.identified.is_set()
+    lines = _retry_lines(caplog)
+    assert len(lines) == 2 and all("503" in line for line in lines)
+    assert len(s.find("GET", "/users/@me")) == 3
+
+
+async def test_a_login_that_times_out_is_tried_again(tmp_path, retriever, caplog):
+    caplog.set_level(logging.WARNING)
+    policy = RetryPolicy(first_delay=0.01, max_delay=0.02, attempt_timeout=0.2)
+    release = asyncio.Event()
+
+    async def no_answer(record):
+        await release.wait()  # until the test ends: the client gives up on it first
+
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", no_answer, times=1)
+        try:
+            async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=policy):
+                assert s.session.identified.is_set()
+        finally:
+            release.set()
+    (line,) = _retry_lines(caplog)
+    assert "no answer in time" in line
+
+
+async def test_serve_gives_up_after_the_policy_with_discord_unavailable(
+    tmp_path, retriever, caplog
+):
+    caplog.set_level(logging.WARNING)
+    policy = RetryPolicy(first_delay=0.01, max_delay=0.02, give_up_after=0.1)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", reply_with(503, {"message": "down"}))
+        client = create_client(bot_settings(tmp_path / "state"), live_corpus(retriever))
+        with pointed_at(s), pytest.raises(DiscordUnavailable) as gave_up:
+            await asyncio.wait_for(serve(client, retry=policy), 30)
+    assert "gave up after 0.1 s" in str(gave_up.value)
+    assert len(_retry_lines(caplog)) >= 2
+    assert not s.sessions, "no gateway connection without a login"
+
+
+async def test_a_rejected_token_is_not_retried(tmp_path, retriever, caplog):
+    caplog.set_level(logging.WARNING)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", reply_with(503, {"message": "down"}), times=1)
+        client = create_client(
+            replace(bot_settings(tmp_path / "state"), discord_token=Secret("MTIz.bad.token-x")),
+            live_corpus(retriever),
+        )
+        with pointed_at(s), pytest.raises(StartupError, match="rejected DISCORD_TOKEN"):
+            await asyncio.wait_for(serve(client, retry=_QUICK), 30)
+    assert len(_retry_lines(caplog)) == 1  # the 503, then the 401 ends it
+    assert len(s.find("GET", "/users/@me")) == 2
+
+
+async def test_serve_that_gives_up_reaching_discord_exits_75_with_one_line(tmp_path):
+    """Fault: Discord stays out of reach for the whole retry policy (shortened here). Expected:
+    exit 75 (the service manager starts it again; 2 would stop it), the last line says why."""
+    held = _unreachable_port()
+    port = held.getsockname()[1]
+    try:
+        process = await _start_paperbot(
+            tmp_path,
+            None,
+            "serve",
+            DISCORD_TOKEN=TOKEN,
+            DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+            DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
+            STANDIN_GIVE_UP_AFTER="0.3",
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        held.close()
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 75, stderr.decode()
+    assert lines[-1].startswith("paperbot: error: cannot reach Discord (")
+    assert "gave up after 0.3 s" in lines[-1]
+    assert any("trying again in" in line for line in lines[:-1])
+    assert "Traceback" not in stderr.decode() and TOKEN.split(".")[2] not in stderr.decode()
+
+
+async def test_a_long_rate_limit_at_login_is_tried_again(tmp_path, retriever, caplog):
+    """Fault: the login gets a 429 asking to wait two minutes (more than the client waits).
+    Expected: one warning line, then the login is tried again and the bot connects."""
+    caplog.set_level(logging.WARNING)
+    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+        s.override("GET", "/users/@me", rate_limited(120.0), times=1)
+        async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=_QUICK):
+            assert s.session.identified.is_set()
+    (line,) = _retry_lines(caplog)
+    assert "RateLimited" in line

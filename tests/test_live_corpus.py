@@ -139,10 +139,17 @@ def test_the_watcher_reloads_after_edits_and_reports_rejections(corpus_file):
 
     async def scenario():
         stop = asyncio.Event()
+        started = asyncio.Event()
         watcher = asyncio.create_task(
-            live.watch(stop_event=stop, on_reload=seen.append, debounce_ms=800, quiet_ms=100)
+            live.watch(
+                stop_event=stop,
+                on_reload=seen.append,
+                debounce_ms=800,
+                quiet_ms=100,
+                started=started,
+            )
         )
-        await asyncio.sleep(0.3)  # let the watcher start
+        await asyncio.wait_for(started.wait(), 10)
         corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
         await _until(lambda: live.status.papers == 8, seconds=5)  # "within a few seconds"
         corpus_file.write_text(BROKEN, encoding="utf-8")
@@ -164,8 +171,11 @@ def test_the_watcher_sees_files_replaced_by_rename_in_a_corpus_folder(tmp_path):
 
     async def scenario():
         stop = asyncio.Event()
-        watcher = asyncio.create_task(live.watch(stop_event=stop, debounce_ms=800, quiet_ms=100))
-        await asyncio.sleep(0.3)
+        started = asyncio.Event()
+        watcher = asyncio.create_task(
+            live.watch(stop_event=stop, debounce_ms=800, quiet_ms=100, started=started)
+        )
+        await asyncio.wait_for(started.wait(), 10)
         saved = folder / ".b.toml.tmp"  # how editors and `paperbot import` save
         saved.write_text(PENGUINS, encoding="utf-8")
         saved.rename(folder / "b.toml")
@@ -214,11 +224,13 @@ def test_the_watcher_keeps_going_after_a_reload_crashes(corpus_file, caplog):
 
     async def scenario():
         stop = asyncio.Event()
-        watcher = asyncio.create_task(live.watch(stop_event=stop, debounce_ms=800, quiet_ms=100))
-        await asyncio.sleep(0.3)
+        started = asyncio.Event()
+        watcher = asyncio.create_task(
+            live.watch(stop_event=stop, debounce_ms=800, quiet_ms=100, started=started)
+        )
+        await asyncio.wait_for(started.wait(), 10)
         corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
-        await _until(lambda: len(builds) >= 2)
-        await asyncio.sleep(0.2)
+        await _until(lambda: len(builds) >= 2)  # the crashed reload; the next edit is seen
         corpus_file.write_text(BUNDLED + PENGUINS, encoding="utf-8")
         await _until(lambda: live.status.papers == 7 and "penguins" in _ids(live.ask("penguins")))
         stop.set()

@@ -79,6 +79,8 @@ def test_application_id_comes_from_the_token():
         ("PAPERBOT_RECORD_QUESTIONS", "maybe", "PAPERBOT_RECORD_QUESTIONS must be on or off"),
         ("PAPERBOT_STORE_USER_IDS", "2", "PAPERBOT_STORE_USER_IDS must be on or off"),
         ("PAPERBOT_WATCH_CORPUS", "sometimes", "PAPERBOT_WATCH_CORPUS must be on or off"),
+        ("DISCORD_API_BASE", "discord.com/api", "DISCORD_API_BASE must be a URL starting with"),
+        ("DISCORD_GATEWAY_URL", "https://x", "DISCORD_GATEWAY_URL must be a URL starting with ws"),
     ],
 )
 def test_bad_values_raise_one_clear_message(key, value, message):
@@ -266,3 +268,16 @@ def test_an_env_file_readable_by_others_is_spotted(tmp_path, mode, exposed):
     env_file.chmod(mode)
     assert exposed_mode(env_file) == exposed
     assert exposed_mode(tmp_path / "missing") is None
+
+
+def test_discord_can_be_reached_through_another_address_for_tests_or_a_proxy():
+    assert load_settings({}, env_file=None).discord_api_base is None
+    settings = load_settings(
+        {
+            "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8080/gateway",
+        },
+        env_file=None,
+    )
+    assert settings.discord_api_base == "http://127.0.0.1:8080/api/v10"
+    assert settings.discord_gateway_url == "ws://127.0.0.1:8080/gateway"

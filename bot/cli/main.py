@@ -35,6 +35,9 @@ DEFAULT_PAPERS = 10  # ranked papers per answer in JSON, unless --papers says ot
 
 Handler = Callable[[argparse.Namespace], int]
 ENV_FILE = Path(".env")  # the settings file, in the folder paperbot runs in
+# `serve` gave up reaching Discord (a passing fault: the service manager should start it again);
+# 75 is EX_TEMPFAIL, "try again later". A bad setting or a rejected token is EXIT_BAD_INPUT.
+EXIT_DISCORD_UNAVAILABLE = 75
 
 
 class UsageError(PaperbotError):
@@ -299,9 +302,13 @@ def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) ->
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
     live = _live_corpus(args, settings)
-    from bot.discord_app.runner import run  # the only place the CLI imports discord
+    from bot.discord_app.runner import DiscordUnavailable, run  # the CLI's one discord import
 
-    run(settings, live, force_sync=force_sync)  # a StartupError is a PaperbotError: exit 2
+    try:
+        run(settings, live, force_sync=force_sync)  # a StartupError is a PaperbotError: exit 2
+    except DiscordUnavailable as exc:
+        print(f"paperbot: error: {exc}", file=sys.stderr)
+        return EXIT_DISCORD_UNAVAILABLE
     return 0
 
 

@@ -25,7 +25,9 @@ from bot.discord_app.messages import (
     respond_quietly,
 )
 from bot.discord_app.more import MoreButton, answer_more_id, more_button
+from bot.discord_app.services import services
 from bot.discord_app.sync import sync_commands
+from bot.discord_app.views import TrackedView
 from bot.discord_app.votes import VoteButton
 from bot.feedback.store import FeedbackStore
 from bot.render.presentation import truncate
@@ -33,7 +35,6 @@ from bot.search.answer import Answer
 from bot.search.conversation import Turn, answer_in_conversation, more_passages, turn_of
 from bot.search.conversation_memory import Conversations
 from bot.search.live_corpus import CorpusStatus, LiveCorpus
-from bot.search.questions import answer_question
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,14 @@ _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
 # How long closing waits for the corpus watcher to stop: it looks every 0.3 s, unless a reload is
 # running (that one finishes in its thread). Short, for SIGTERM's 5 s.
 WATCHER_STOP_SECONDS = 1.0
+_ADMITTED = "paperbot.admitted"  # key in Interaction.extras: what `admit` decided for it
 
 
 class PaperTree(app_commands.CommandTree["PaperClient"]):
     """The command tree, with one error handler for every command."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return self.client.take_reply()
+        return await services(interaction).admit(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -139,6 +141,7 @@ class PaperClient(discord.Client):
         self._closed = asyncio.Event()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._stop_watching = asyncio.Event()
+        self.watching = asyncio.Event()  # set once the corpus watcher watches (sees edits)
         self._watcher: asyncio.Task[None] | None = None
 
     def take_reply(self) -> bool:
@@ -146,19 +149,40 @@ class PaperClient(discord.Client):
         reply in progress until it ends (see `drain`)."""
         if self.stopping:
             return False
+        self._track_current_task()
+        return True
+
+    def _track_current_task(self) -> None:
         task = asyncio.current_task()
         if task is not None and task not in self._in_flight:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return True
+
+    async def admit(self, interaction: discord.Interaction) -> bool:
+        """`take_reply` for a command or a click. While shutting down, the person is told
+        privately to ask again in a moment (Discord would otherwise say "the application did not
+        respond"); that short answer is tracked too, so the drain lets it out. Asked again for
+        the same interaction (a view's check and its button's), it answers as the first time."""
+        if _ADMITTED in interaction.extras:
+            return bool(interaction.extras[_ADMITTED])
+        admitted = self.take_reply()
+        interaction.extras[_ADMITTED] = admitted
+        if not admitted and interaction.type is not discord.InteractionType.autocomplete:
+            self._track_current_task()
+            await respond_quietly(interaction, replies.Reply(replies.RESTARTING, ephemeral=True))
+        return admitted
 
     async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:
-        """Wait up to `timeout` seconds for the replies in progress; the unfinished ones."""
-        pending = {task for task in self._in_flight if task is not asyncio.current_task()}
-        if not pending:
-            return set()
-        _, unfinished = await asyncio.wait(pending, timeout=timeout)
-        return unfinished
+        """Wait up to `timeout` seconds for the replies in progress, also those that start
+        meanwhile (a "restarting" answer); the unfinished ones."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            pending = {task for task in self._in_flight if task is not asyncio.current_task()}
+            remaining = deadline - loop.time()
+            if not pending or remaining <= 0:
+                return pending
+            await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
 
     async def setup_hook(self) -> None:
         # Runs once per start, after login and before the gateway: never again on a reconnect.
@@ -184,7 +208,7 @@ class PaperClient(discord.Client):
     async def _watch_corpus(self) -> None:
         """Reload the corpus on edits of its files until the client closes."""
         try:
-            await self.live.watch(stop_event=self._stop_watching)
+            await self.live.watch(stop_event=self._stop_watching, started=self.watching)
         except Exception as exc:  # e.g. the system's limit of watched folders reached
             log.warning("Not watching %s for changes: %s; /reload still works", self.live.path, exc)
 
@@ -197,15 +221,6 @@ class PaperClient(discord.Client):
             len(self.guilds),
             self.live.status.papers,
         )
-
-    async def ask(self, question: str, top: int | None) -> Answer:
-        """The answer from the index served now, computed off the event loop (the gateway stays
-        responsive). A reload meanwhile does not touch it: the question keeps the index it took."""
-        retriever = self.live.retriever
-        search = functools.partial(
-            answer_question, retriever, question, top=top or self.settings.top_k
-        )
-        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
     def _may_read_messages(self) -> bool:
         flags = self.application_flags
@@ -267,7 +282,7 @@ class PaperClient(discord.Client):
     def answer_view(self, answer: Answer, top: int | None = None) -> discord.ui.View | None:
         """The buttons under `answer`: "More" when more passages may follow, and the vote
         buttons when it found something and votes are recorded; None without any."""
-        view = discord.ui.View(timeout=None)
+        view = TrackedView(timeout=None)
         if answer.found and self.feedback.enabled:
             key = self.ballots.open(answer)
             view.add_item(VoteButton(key, helpful=True))
@@ -328,10 +343,15 @@ class PaperClient(discord.Client):
             replied_to=reference.message_id if reference else None,
         )
         try:
-            if not question and self._replies_to_me(message):
-                reply = replies.unread_reply_hint(name)
-            elif not question:
-                reply = replies.mention_hint(name, commands=self.command_ids)
+            if not question:
+                # A reply whose text Discord did not pass on arrives empty (a reply to a
+                # slash command's answer); a bare mention gets the usual hint.
+                unread = not message.content.strip() and message.reference is not None
+                reply = (
+                    replies.unread_reply_hint(name)
+                    if unread
+                    else replies.mention_hint(name, commands=self.command_ids)
+                )
             else:
                 self.cooldown.check(message.author.id)
                 answer = await self.converse(question, turns)
@@ -368,14 +388,6 @@ class PaperClient(discord.Client):
             return
         self.answer_threads.add(thread.id, turn)
 
-    def _replies_to_me(self, message: discord.Message) -> bool:
-        resolved = message.reference.resolved if message.reference else None
-        return (
-            isinstance(resolved, discord.Message)
-            and self.user is not None
-            and (resolved.author.id == self.user.id)
-        )
-
     async def _reply(
         self, message: discord.Message, fields: dict[str, Any]
     ) -> discord.Message | None:
@@ -403,9 +415,16 @@ class PaperClient(discord.Client):
             return None
         if message.type not in _ANSWERED_TYPES:
             return None
-        mentioned = any(user.id == me.id for user in message.mentions)
+        own_roles = self._own_roles_in(message)
+        mentioned = any(user.id == me.id for user in message.mentions) or bool(own_roles)
         # In an answer thread every message is a follow-up, when Discord lets the bot read it.
         in_answer_thread = self.reads_messages and self.answer_threads.turns(message.channel.id)
         if message.guild is not None and not mentioned and not in_answer_thread:
             return None
-        return replies.strip_mentions(message.content, me.id)
+        return replies.strip_mentions(message.content, me.id, own_roles)
+
+    def _own_roles_in(self, message: discord.Message) -> list[int]:
+        """The bot's own role (managed by Discord, tagged with the bot's id) when `message`
+        mentions it: picking it in the mention list is mentioning the bot."""
+        own = message.guild.self_role if message.guild is not None else None
+        return [own.id] if own is not None and own.id in message.raw_role_mentions else []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -11,21 +11,18 @@ from discord import app_commands
 from bot.discord_app import replies
 from bot.discord_app.checks import admin_only
 from bot.discord_app.messages import defer, respond
+from bot.discord_app.services import PaperServices, services
 from bot.discord_app.views import PapersView
 from bot.search.facets import author_choices, choose, venue_choices
 from bot.search.lookup import find_paper, title_choices
 from bot.text.normalise import normalise
 
-if TYPE_CHECKING:
-    from bot.discord_app.client import PaperClient
-
 QUESTION_LIMIT = 300
 CHOICE_LIMIT = 100  # Discord's limit for a choice's name and value
 
 
-def _client(interaction: discord.Interaction) -> PaperClient:
-    # interaction.client is typed as discord.Client; this bot's interactions come to a PaperClient
-    return interaction.client  # type: ignore[return-value]  # see the line above
+def _client(interaction: discord.Interaction) -> PaperServices:
+    return services(interaction)
 
 
 @app_commands.command(name="ask")

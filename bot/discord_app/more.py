@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.discord_app import replies
 from bot.discord_app.cooldown import OnCooldown
 from bot.discord_app.messages import defer, respond, respond_quietly
+from bot.discord_app.services import services
+from bot.discord_app.views import TrackedView
 from bot.search.answer import Answer
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import PaperClient
 
 _PREFIX = "paperbot:more"
 CUSTOM_ID_LIMIT = 100  # Discord's limit
@@ -76,10 +75,11 @@ class MoreButton(
         about = tuple(paper_id for paper_id in match["about"].split(",") if paper_id)
         return cls(match.group(0), match["question"], about, int(match["shown"]), int(match["top"]))
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await services(interaction).admit(interaction)
+
     async def callback(self, interaction: discord.Interaction) -> None:
-        client: PaperClient = interaction.client  # type: ignore[assignment]
-        if not client.take_reply():
-            return  # shutting down
+        client = services(interaction)
         try:
             client.cooldown.check(interaction.user.id)
         except OnCooldown as exc:
@@ -102,6 +102,6 @@ def more_button(custom_id: str) -> MoreButton:
 
 
 def more_view(custom_id: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = TrackedView(timeout=None)
     view.add_item(more_button(custom_id))
     return view

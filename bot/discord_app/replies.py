@@ -62,13 +62,10 @@ NO_MORE = "No more passages for that question."
 MORE_EXPIRED = (
     "That question is too long to look up again from its button: ask it again for more passages."
 )
-REPLY_UNREAD = (
-    "I could not read your reply: Discord only shows me replies that mention me. Write "
-    "“{mention} …” in your reply to ask a follow-up."
-)
 # Slash commands named in replies; with their ids known they become clickable mentions.
 CommandIds = Mapping[str, int]
 _NO_IDS: CommandIds = {}
+RESTARTING = "paperbot is restarting: ask again in a moment."
 APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again."
 NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
 NO_TEXT = "That message has no text to search the papers for."
@@ -294,9 +291,11 @@ def title_line(paper: PaperText) -> str:
     return _one_line(paper.title) or f"Untitled ({_one_line(paper.id)})"
 
 
-def strip_mentions(content: str, user_id: int) -> str:
-    """The text of a message with every mention of `user_id` taken out: the question."""
-    return _one_line(re.sub(rf"<@!?{user_id}>", " ", content))
+def strip_mentions(content: str, user_id: int, role_ids: Sequence[int] = ()) -> str:
+    """The text of a message with every mention of `user_id`, and of the roles `role_ids` (the
+    bot's own role), taken out: the question."""
+    roles = "".join(f"|<@&{role_id}>" for role_id in role_ids)
+    return _one_line(re.sub(rf"<@!?{user_id}>{roles}", " ", content))
 
 
 def command_mention(name: str, ids: CommandIds = _NO_IDS) -> str:
@@ -591,16 +590,24 @@ def _when(moment: datetime) -> str:
     return f"<t:{seconds}:f> (<t:{seconds}:R>)"
 
 
+def _mention(bot_name: str) -> str:
+    return fit("@" + _one_line(bot_name), 81)  # escaped whole: a bot named "here" is no @here
+
+
 def mention_hint(bot_name: str, *, commands: CommandIds = _NO_IDS) -> Reply:
-    mention = fit("@" + _one_line(bot_name), 81)  # escaped whole: a bot named "here" is no @here
+    mention = _mention(bot_name)
     ask = command_mention("ask", commands)
     return Reply(f"Ask me a question after the mention (“{mention} what is …?”), or use {ask}.")
 
 
 def unread_reply_hint(bot_name: str) -> Reply:
-    """For a reply to an answer that Discord delivered without its text."""
-    mention = fit("@" + _one_line(bot_name), 81)
-    return Reply(REPLY_UNREAD.format(mention=mention))
+    """For a reply whose text Discord did not pass on (a reply to an answer of a slash command
+    arrives empty): how to ask so that the question arrives."""
+    mention = _mention(bot_name)
+    return Reply(
+        "Discord does not pass the text of replies to my slash-command answers on to me: "
+        f"mention me in your message (“{mention} what is …?”), or use /ask."
+    )
 
 
 def cooldown_reply(error: OnCooldown) -> Reply:

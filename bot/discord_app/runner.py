@@ -1,4 +1,9 @@
-"""Starting the bot: build the client, log in, serve until closed or told to stop by a signal."""
+"""Starting the bot: build the client, log in, serve until closed or told to stop by a signal.
+
+Discord out of reach at start (no network yet at boot, DNS, 5xx, timeouts) is tried again with
+backoff (bot.discord_app.backoff), one log line per try; a rejected token or a bad setting ends
+at once (StartupError); giving up after the policy's time ends with DiscordUnavailable.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,9 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
 
+from bot.discord_app.backoff import RetryPolicy, retry_delays
 from bot.discord_app.client import PaperClient
 from bot.errors import PaperbotError
 from bot.search.live_corpus import LiveCorpus
@@ -27,10 +34,29 @@ DRAIN_SECONDS = 3.0
 # wait: in a burst of hundreds of requests, deferrals came 0.2 to 1.2 s late and heartbeats up to
 # 0.7 s late with 5 ms; with 0.2 ms, 2 ms and 13 ms (benchmarks/bench_load.py, rank_bm25 engine).
 SWITCH_INTERVAL = 0.0002
+# While Discord cannot be reached at start: waits from about 1 s doubling up to a minute, giving
+# up (exit 75, for the service manager to start it again) after 10 minutes.
+STARTUP_RETRY = RetryPolicy()
 
 
 class StartupError(PaperbotError):
     """The bot cannot start or stay connected; the message is one line for the user."""
+
+
+class DiscordUnavailable(Exception):
+    """Discord stayed out of reach for the whole retry policy; trying later may work."""
+
+
+# What a passing fault looks like: no route, refused, DNS, timeouts, Discord's 5xx, a rate
+# limit longer than the client waits.
+_TRANSIENT = (
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+    discord.DiscordServerError,
+    discord.GatewayNotFound,
+    discord.RateLimited,
+)
 
 
 def create_client(
@@ -40,8 +66,9 @@ def create_client(
     return PaperClient(live, settings, force_sync=force_sync, **options)
 
 
-async def serve(client: PaperClient) -> None:
-    """Log in and answer until the client is closed or SIGTERM/SIGINT arrives."""
+async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> None:
+    """Log in and answer until the client is closed or SIGTERM/SIGINT arrives; `retry` says how
+    long to keep trying while Discord cannot be reached at start."""
     token = client.settings.discord_token
     if token is None:
         raise StartupError("DISCORD_TOKEN is not set: put the bot token in .env (see README)")
@@ -49,31 +76,83 @@ async def serve(client: PaperClient) -> None:
     handled = _stop_on_signals(loop, client)
     try:
         async with client:
-            await _start_until_closed(client, token.reveal())
+            await _start_until_closed(client, token.reveal(), retry or RetryPolicy())
     except discord.LoginFailure:
         raise StartupError(
             "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again "
             "from the Developer Portal (Bot, Reset Token) into .env"
         ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(
+            "Discord refused an intent the application does not have switched on "
+            "(Developer Portal, Bot, Privileged Gateway Intents)"
+        ) from None
     except discord.ConnectionClosed as exc:
         if exc.code == _AUTHENTICATION_FAILED:
             raise StartupError("Discord rejected DISCORD_TOKEN at the gateway") from None
         raise StartupError(f"Discord closed the connection (code {exc.code})") from None
-    except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
-        raise StartupError(f"cannot reach Discord: {exc}") from None
     finally:
         for signum in handled:
             loop.remove_signal_handler(signum)
     log.info("Stopped")
 
 
-async def _start_until_closed(client: PaperClient, token: str) -> None:
+async def _log_in(client: PaperClient, token: str, policy: RetryPolicy) -> None:
+    """`client.login`, tried again after a passing fault until the policy gives up."""
+    loop = asyncio.get_running_loop()
+    delays = retry_delays(policy)
+    first_failure: float | None = None
+    while True:
+        try:
+            await asyncio.wait_for(client.login(token), policy.attempt_timeout)
+            return
+        except discord.LoginFailure:
+            raise
+        except _TRANSIENT as exc:
+            now = loop.time()
+            first_failure = now if first_failure is None else first_failure
+            reason = _reason(exc)
+            if now - first_failure >= policy.give_up_after:
+                raise DiscordUnavailable(
+                    f"cannot reach Discord ({reason}); gave up after "
+                    f"{policy.give_up_after:g} s of trying"
+                ) from None
+            delay = next(delays)
+            log.warning("Cannot reach Discord (%s); trying again in %.1f s", reason, delay)
+            await _fresh_session(client)
+            await asyncio.sleep(delay)
+
+
+def _reason(error: BaseException) -> str:
+    """One line about a passing fault (what failed, never the request's headers)."""
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"{type(error).__name__}: {text}"
+
+
+async def _fresh_session(client: PaperClient) -> None:
+    """Close the HTTP session a failed login opened; the next login opens its own (discord.py
+    makes a new connection pool only when it has none)."""
+    await client.http.close()
+    client.http.connector = discord.utils.MISSING
+
+
+async def _log_in_and_connect(client: PaperClient, token: str, policy: RetryPolicy) -> None:
+    """`client.start`, with the login tried again while Discord is out of reach (the gateway
+    connection has discord.py's own reconnecting)."""
+    await _log_in(client, token, policy)
+    await client.connect(reconnect=True)
+
+
+async def _start_until_closed(client: PaperClient, token: str, policy: RetryPolicy) -> None:
     """`client.start`, which also ends once the client is closed.
 
     discord.py notices a close only when its connection loop wakes up; waiting to reconnect to
-    an unreachable Discord it may sleep for minutes first. A SIGTERM must not wait for that.
+    an unreachable Discord it may sleep for minutes first, and so may the login's backoff. A
+    SIGTERM must not wait for that.
     """
-    starting = asyncio.create_task(client.start(token))
+    starting = asyncio.create_task(_log_in_and_connect(client, token, policy))
     closed = asyncio.create_task(client.wait_until_closed())
     try:
         await asyncio.wait({starting, closed}, return_when=asyncio.FIRST_COMPLETED)
@@ -93,6 +172,7 @@ async def _start_until_closed(client: PaperClient, token: str) -> None:
 def run(settings: Settings, live: LiveCorpus, *, force_sync: bool = False) -> None:
     """`paperbot serve`: discord.py's standard logging at the configured level, then `serve`."""
     sys.setswitchinterval(SWITCH_INTERVAL)
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
     level = logging.getLevelName(settings.log_level)
     discord.utils.setup_logging(level=level)
     if level > logging.DEBUG:
@@ -101,9 +181,18 @@ def run(settings: Settings, live: LiveCorpus, *, force_sync: bool = False) -> No
         logging.getLogger("discord.client").setLevel(logging.WARNING)
 
     async def main() -> None:
-        await serve(create_client(settings, live, force_sync=force_sync))
+        await serve(create_client(settings, live, force_sync=force_sync), retry=STARTUP_RETRY)
 
     asyncio.run(main())
+
+
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Aim discord.py's REST calls and gateway elsewhere than Discord (a proxy in front of it,
+    or a stand-in for tests); None keeps Discord's own."""
+    if api_base is not None:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url is not None:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 async def shutdown(client: PaperClient, *, drain_seconds: float = DRAIN_SECONDS) -> None:

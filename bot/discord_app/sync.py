@@ -10,7 +10,12 @@ from pathlib import Path
 import discord
 from discord import app_commands
 
-from bot.discord_app.sync_state import command_digest, last_synced, remember_synced
+from bot.discord_app.sync_state import (
+    command_digest,
+    read_last_sync,
+    remember_synced,
+    scopes_to_clear,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +35,14 @@ async def sync_commands(
     force: bool,
 ) -> SyncOutcome:
     """Sync to `guild_ids` (at once, for development) or globally; the commands' ids, from the
-    sync or, when nothing changed, read back from Discord (none if that fails)."""
+    sync or, when nothing changed, read back from Discord (none if that fails).
+
+    The scope synced before and no longer wanted (global commands after a move to servers, or
+    the reverse) is cleared, or every command would be listed twice there."""
     payloads = [command.to_dict(tree) for command in tree.get_commands()]
     digest = command_digest(payloads, application_id, guild_ids)
-    if not force and last_synced(state_dir) == digest:
+    last = read_last_sync(state_dir)
+    if not force and last is not None and last.digest == digest:
         log.info("Slash commands unchanged since the last sync; not syncing")
         return SyncOutcome(False, await _registered_ids(tree, guild_ids))
     failed = False
@@ -56,10 +65,13 @@ async def sync_commands(
         except discord.HTTPException as exc:
             failed = True
             log.error("%s", _sync_failure(guild_id, exc))
+    if not failed and last is not None and application_id is not None:
+        for scope in scopes_to_clear(last.scope, guild_ids):
+            failed = not await _clear(tree, application_id, scope) or failed
     if failed:
         return SyncOutcome(False, ids)  # not remembered: the next start tries again
     try:
-        remember_synced(state_dir, digest)
+        remember_synced(state_dir, digest, guild_ids)
     except OSError as exc:
         log.warning("Could not remember the command sync in %s: %s", state_dir, exc)
     return SyncOutcome(True, ids)
@@ -84,6 +96,27 @@ def _ids_of(commands: Sequence[app_commands.AppCommand]) -> dict[str, int]:
         for command in commands
         if command.type is discord.AppCommandType.chat_input
     }
+
+
+async def _clear(tree: app_commands.CommandTree, application_id: int, guild_id: int | None) -> bool:
+    """Remove every command from the scope synced before (None: global); False if that failed."""
+    http = tree.client.http
+    try:
+        if guild_id is None:
+            await http.bulk_upsert_global_commands(application_id, [])
+            log.info("Cleared the global commands (now synced to servers only)")
+        else:
+            await http.bulk_upsert_guild_commands(application_id, guild_id, [])
+            log.info("Cleared the commands of server %s (no longer in DISCORD_GUILD_IDS)", guild_id)
+    except discord.HTTPException as exc:
+        where = "globally" if guild_id is None else f"in server {guild_id}"
+        if guild_id is not None and isinstance(exc, discord.Forbidden | discord.NotFound):
+            # The bot left that server (or it is gone): trying again at every start won't help.
+            log.warning("Could not clear the commands synced before %s: %s", where, exc)
+            return True
+        log.error("Could not clear the commands synced before %s: %s", where, exc)
+        return False
+    return True
 
 
 def _sync_failure(guild_id: int | None, error: discord.HTTPException) -> str:

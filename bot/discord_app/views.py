@@ -1,4 +1,5 @@
-"""The buttons that page through /papers: only the person who ran it can turn the pages."""
+"""Views (message buttons) the shutdown drain knows about, and the buttons that page through
+/papers: only the person who ran it can turn the pages."""
 
 from __future__ import annotations
 
@@ -10,12 +11,22 @@ import discord
 
 from bot.discord_app import replies
 from bot.discord_app.messages import message_fields, respond_quietly
+from bot.discord_app.services import services
 from bot.render.pagination import clamp_page
 
 log = logging.getLogger(__name__)
 
 
-class PapersView(discord.ui.View):
+class TrackedView(discord.ui.View):
+    """A view whose clicks the bot takes like its commands: tracked until answered (the shutdown
+    drain waits for them), and answered "restarting" while the bot stops. Every view paperbot
+    sends derives from it (a test checks)."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await services(interaction).admit(interaction)
+
+
+class PapersView(TrackedView):
     def __init__(self, pages: Sequence[replies.Reply], *, owner_id: int, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.pages = list(pages)
@@ -46,6 +57,8 @@ class PapersView(discord.ui.View):
         await self._show(interaction, self.page + 1)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await super().interaction_check(interaction):
+            return False
         if interaction.user.id == self.owner_id:
             return True
         await respond_quietly(interaction, replies.Reply(replies.NOT_YOUR_PAGES, ephemeral=True))

@@ -10,16 +10,15 @@ instead of failing.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.discord_app import replies
 from bot.discord_app.ballots import KEY_PATTERN
 from bot.discord_app.messages import respond_quietly
-
-if TYPE_CHECKING:
-    from bot.discord_app.client import PaperClient
+from bot.discord_app.services import services
+from bot.discord_app.views import TrackedView
 
 _PREFIX = "paperbot:vote"
 
@@ -50,10 +49,11 @@ class VoteButton(
     ) -> VoteButton:
         return cls(match["key"], match["helpful"] == "1")
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await services(interaction).admit(interaction)
+
     async def callback(self, interaction: discord.Interaction) -> None:
-        client: PaperClient = interaction.client  # type: ignore[assignment]  # the bot's own client
-        if not client.take_reply():
-            return  # shutting down
+        client = services(interaction)
         cast = client.ballots.cast(self.key, interaction.user.id)
         # The click is acknowledged first (Discord's 3 s window); recording may wait on the disk.
         await respond_quietly(interaction, replies.vote_reply(cast.outcome))
@@ -63,7 +63,7 @@ class VoteButton(
 
 def vote_view(key: str) -> discord.ui.View:
     """The two buttons for the answer whose ballot is `key`."""
-    view = discord.ui.View(timeout=None)
+    view = TrackedView(timeout=None)
     view.add_item(VoteButton(key, helpful=True))
     view.add_item(VoteButton(key, helpful=False))
     return view

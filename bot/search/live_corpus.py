@@ -13,6 +13,7 @@ Nothing here knows about Discord: the transport calls `reload()` for `/reload` (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -119,18 +120,20 @@ class LiveCorpus:
         debounce_ms: int = 1600,
         quiet_ms: int = 300,
         force_polling: bool | None = None,
+        started: asyncio.Event | None = None,
     ) -> None:
         """Reload whenever the corpus files change, until `stop_event` is set or cancelled.
 
         Changes are gathered until the files have been quiet for `quiet_ms` (at most
         `debounce_ms`), so an editor's save or an import is one reload. `on_reload` gets each
-        reload's status, e.g. to tell the admins about a rejected corpus.
+        reload's status, e.g. to tell the admins about a rejected corpus. `started` is set once
+        the files are watched: a change from then on is seen.
         """
         from watchfiles import awatch  # the file watcher loads only for a bot that watches
 
         folder, wanted = _watched(self.path)
         log.info("Watching %s for corpus changes", self.path)
-        async for _changes in awatch(
+        changes = awatch(
             folder,
             watch_filter=wanted,
             debounce=debounce_ms,
@@ -138,17 +141,33 @@ class LiveCorpus:
             stop_event=stop_event,
             recursive=False,
             force_polling=force_polling,
-        ):
-            try:
-                status = await asyncio.to_thread(self.reload)
-            except Exception:  # a bug in indexing must not end the watching; the old index serves
-                log.exception("Corpus reload failed; still serving the previous corpus")
-                continue
-            if on_reload is not None:
+        )
+        async with contextlib.aclosing(changes):
+            step = asyncio.ensure_future(anext(changes))
+            # The watch is set up in that step's first run, before it waits for a change (the
+            # watcher collects changes from then on); one turn of the loop runs it.
+            await asyncio.sleep(0)
+            if started is not None:
+                started.set()
+            while True:
                 try:
-                    on_reload(status)
-                except Exception:  # a failing notification must not stop the reloads
-                    log.exception("on_reload failed after a corpus reload")
+                    await step
+                except StopAsyncIteration:
+                    return
+                await self._reload_watched(on_reload)
+                step = asyncio.ensure_future(anext(changes))
+
+    async def _reload_watched(self, on_reload: Callable[[CorpusStatus], object] | None) -> None:
+        try:
+            status = await asyncio.to_thread(self.reload)
+        except Exception:  # a bug in indexing must not end the watching; the old index serves
+            log.exception("Corpus reload failed; still serving the previous corpus")
+            return
+        if on_reload is not None:
+            try:
+                on_reload(status)
+            except Exception:  # a failing notification must not stop the reloads
+                log.exception("on_reload failed after a corpus reload")
 
     def _serve(self, retriever: Retriever, loaded_at: datetime) -> _Served:
         stats = retriever.stats

@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
+import math
 import re
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,22 +43,26 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.standin import rules
+from tests.standin.payloads import (  # the payload builders are importable from here too
+    EVERYONE_PERMISSIONS,
+    Guild,
+    member_payload,
+    message_payload,
+    snowflake,
+    user_payload,
+)
+from tests.standin.payloads import (
+    TIMESTAMP as TIMESTAMP,
+)
+
 API_PREFIX = "/api/v10"
 HOST = "127.0.0.1"
-TIMESTAMP = "2025-01-01T00:00:00.000000+00:00"
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
-EVERYONE_PERMISSIONS = "2248473465835073"
 HEARTBEAT_INTERVAL_MS = 41250
 INTERACTION_WINDOW = 3.0  # seconds Discord waits for an interaction's first response
 _BACKLOG = 1000  # dispatched events a session keeps for replay on RESUME
-
-# Gateway intent and application flags around message text (the privileged Message Content).
-MESSAGE_CONTENT_INTENT = 1 << 15
-GATEWAY_MESSAGE_CONTENT = 1 << 18  # application flag: the intent is enabled
-GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # the same, for unverified bots
-# Close code for an IDENTIFY asking for a privileged intent the application was not granted.
-DISALLOWED_INTENTS = 4014
 
 # Discord's JSON error codes that a client has to handle.
 UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060
@@ -66,153 +71,6 @@ UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 4, 5
 DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 6, 7, 8
-
-_ids = itertools.count(1_300_000_000_000_000_000)
-
-
-def snowflake() -> str:
-    return str(next(_ids))
-
-
-# --- Payloads ---------------------------------------------------------------------------------
-
-
-def user_payload(user_id: int | str, name: str, *, bot: bool = False) -> dict:
-    return {
-        "id": str(user_id),
-        "username": name,
-        "discriminator": "0",
-        "global_name": name,
-        "avatar": None,
-        "bot": bot,
-        "public_flags": 0,
-    }
-
-
-def member_payload(user: dict, *, with_user: bool = True) -> dict:
-    member = {
-        "roles": [],
-        "joined_at": TIMESTAMP,
-        "deaf": False,
-        "mute": False,
-        "flags": 0,
-        "nick": None,
-        "avatar": None,
-        "premium_since": None,
-        "pending": False,
-    }
-    if with_user:
-        member["user"] = user
-    return member
-
-
-@dataclass(frozen=True)
-class Guild:
-    id: str
-    channel_id: str
-    name: str = "Reading group"
-    owner_id: str = field(default_factory=lambda: snowflake())
-
-    def channel_payload(self) -> dict:
-        return {
-            "id": self.channel_id,
-            "type": 0,
-            "guild_id": self.id,
-            "name": "general",
-            "position": 0,
-            "permission_overwrites": [],
-            "nsfw": False,
-            "parent_id": None,
-            "topic": None,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-        }
-
-    def payload(self, bot_user: dict) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "icon": None,
-            "owner_id": self.owner_id,
-            "roles": [
-                {
-                    "id": self.id,
-                    "name": "@everyone",
-                    "permissions": EVERYONE_PERMISSIONS,
-                    "position": 0,
-                    "color": 0,
-                    "hoist": False,
-                    "managed": False,
-                    "mentionable": False,
-                    "flags": 0,
-                }
-            ],
-            "emojis": [],
-            "stickers": [],
-            "features": [],
-            "member_count": 2,
-            "members": [member_payload(bot_user)],
-            "channels": [self.channel_payload()],
-            "threads": [],
-            "voice_states": [],
-            "presences": [],
-            "large": False,
-            "unavailable": False,
-            "joined_at": TIMESTAMP,
-            "preferred_locale": "en-US",
-            "verification_level": 0,
-            "default_message_notifications": 0,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "premium_tier": 0,
-            "system_channel_flags": 0,
-            "nsfw_level": 0,
-            "afk_timeout": 300,
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-        }
-
-
-def message_payload(
-    *,
-    channel_id: str,
-    author: dict,
-    content: str = "",
-    guild_id: str | None = None,
-    mentions: list[dict] = (),  # type: ignore[assignment]
-    embeds: list[dict] = (),  # type: ignore[assignment]
-    components: list[dict] = (),  # type: ignore[assignment]
-    flags: int = 0,
-    message_id: str | None = None,
-    message_reference: dict | None = None,
-    webhook_id: str | None = None,
-) -> dict:
-    message = {
-        "id": message_id or snowflake(),
-        "channel_id": channel_id,
-        "type": 19 if message_reference else 0,
-        "content": content,
-        "author": author,
-        "attachments": [],
-        "embeds": list(embeds),
-        "components": list(components),
-        "mentions": list(mentions),
-        "mention_roles": [],
-        "mention_everyone": False,
-        "pinned": False,
-        "tts": False,
-        "timestamp": TIMESTAMP,
-        "edited_timestamp": None,
-        "flags": flags,
-    }
-    if guild_id is not None:
-        message["guild_id"] = guild_id
-    if message_reference is not None:
-        message["message_reference"] = message_reference
-    if webhook_id is not None:
-        message["webhook_id"] = webhook_id
-    return message
-
 
 # --- Recording --------------------------------------------------------------------------------
 
@@ -258,6 +116,10 @@ def error_response(status: int, message: str, code: int = 0, **extra: Any) -> we
     return json_response({"message": message, "code": code, **extra}, status=status)
 
 
+def refusal_response(refusal: rules.Refusal) -> web.Response:
+    return json_response(refusal.body(), status=refusal.status)
+
+
 def reply_with(
     status: int, data: Any = None, *, headers: dict[str, str] | None = None, delay: float = 0.0
 ) -> Responder:
@@ -288,24 +150,26 @@ def rate_limited(
 
     discord.py takes a 429 without a Via header for a Cloudflare ban and does not retry it.
     """
-    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
-    if is_global:
-        headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
-    else:
-        headers.update(
-            {
-                "X-RateLimit-Limit": "5",
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-                "X-RateLimit-Bucket": bucket,
-                "X-RateLimit-Scope": "user",
-            }
-        )
-    return reply_with(
-        429,
-        {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global},
-        headers=headers,
-    )
+
+    async def responder(record: Recorded) -> web.StreamResponse:
+        headers = {"Via": "1.1 google", "Retry-After": str(max(1, math.ceil(retry_after)))}
+        if is_global:
+            headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
+        else:
+            headers.update(
+                {
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+                    "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+                    "X-RateLimit-Bucket": bucket,
+                    "X-RateLimit-Scope": "user",
+                }
+            )
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        return json_response({**body, "global": is_global}, status=429, headers=headers)
+
+    return responder
 
 
 # --- Gateway ----------------------------------------------------------------------------------
@@ -336,6 +200,7 @@ class GatewaySession:
         self.intents = 0  # what IDENTIFY asked for
         self.resumed = False
         self.closed = asyncio.Event()
+        self.closed_with: int | None = None  # the close code the stand-in sent, if it closed
 
     @property
     def session_id(self) -> str | None:
@@ -369,6 +234,7 @@ class GatewaySession:
     async def close(self, code: int = 1000) -> None:
         if code in (4007, 4009) and self.state is not None:
             self.state.resumable = False  # invalid sequence, session timed out: identify again
+        self.closed_with = code
         await self.ws.close(code=code)
 
     def drop(self) -> None:
@@ -399,7 +265,7 @@ class GatewaySession:
                 "resume_gateway_url": standin.gateway_url,
                 "application": {
                     "id": str(standin.application_id),
-                    "flags": standin.application_flags,
+                    "flags": rules.application_flags(standin.privileged_intents),
                 },
                 "private_channels": [],
                 "relationships": [],
@@ -420,12 +286,8 @@ class GatewaySession:
                 await self.close(4004)
                 return
             self.intents = int(frame["d"].get("intents") or 0)
-            granted = GATEWAY_MESSAGE_CONTENT | GATEWAY_MESSAGE_CONTENT_LIMITED
-            if (
-                self.intents & MESSAGE_CONTENT_INTENT
-                and not self.standin.application_flags & granted
-            ):
-                await self.close(DISALLOWED_INTENTS)
+            if rules.refused_intents(self.intents, self.standin.privileged_intents):
+                await self.close(rules.DISALLOWED_INTENTS)
                 return
             self.state = _Session()
             self.state.connection = self
@@ -463,10 +325,12 @@ class StandIn:
         guilds: tuple[Guild, ...] | None = None,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         interaction_window: float = INTERACTION_WINDOW,
-        application_flags: int = 0,
+        privileged_intents: int = 0,
     ) -> None:
         self.token = token
-        self.application_flags = application_flags
+        # The privileged intents switched on in the Developer Portal (rules.GUILD_MEMBERS, ...).
+        self.privileged_intents = privileged_intents
+        self.clock_offset = 0.0  # seconds `advance` moved the stand-in's clock forward
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_window = interaction_window
         self.application_id = application_id
@@ -482,6 +346,7 @@ class StandIn:
         self.followups: dict[str, list[dict]] = {}  # interaction token -> follow-ups created
         self.sessions: list[GatewaySession] = []
         self.dispatched_at: dict[str, float] = {}  # interaction token -> when it was sent
+        self.deleted: set[str] = set()  # interaction tokens whose original response was deleted
         self.acknowledged: dict[str, float] = {}  # interaction token -> when its callback came
         self._gateway_sessions: dict[str, _Session] = {}
         self._nonces: dict[tuple[str, str], dict] = {}  # (channel, nonce) -> the message
@@ -524,6 +389,15 @@ class StandIn:
     def gateway_url(self) -> str:
         return f"ws://{HOST}:{self.port}/gateway"
 
+    def now(self) -> float:
+        """The stand-in's clock: the event loop's, plus what `advance` added."""
+        return asyncio.get_running_loop().time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the stand-in's clock forward: interaction windows and tokens expire as if
+        `seconds` had passed, without waiting."""
+        self.clock_offset += seconds
+
     @property
     def session(self) -> GatewaySession:
         """The latest gateway connection."""
@@ -550,8 +424,8 @@ class StandIn:
         """The `number`-th gateway connection (1 is the first), once identified or resumed."""
 
         async def connected() -> GatewaySession:
-            while len(self.sessions) < number:
-                await asyncio.sleep(0.01)
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.sessions) >= number)
             await self.sessions[number - 1].identified.wait()
             return self.sessions[number - 1]
 
@@ -566,6 +440,7 @@ class StandIn:
         self.followups.clear()
         self.dispatched_at.clear()
         self.acknowledged.clear()
+        self.deleted.clear()
         self._nonces.clear()
 
     def mark(self) -> int:
@@ -594,6 +469,32 @@ class StandIn:
         found = first()
         assert found is not None
         return found
+
+    async def wait_for_requests(
+        self,
+        method: str,
+        pattern: str,
+        count: int,
+        *,
+        since: int = 0,
+        where: Callable[[Recorded], bool] = lambda r: True,
+        timeout: float = 10.0,
+    ) -> list[Recorded]:
+        """The first `count` requests from `since` on matching `method`, `pattern` and `where`,
+        once they have all arrived."""
+
+        def found() -> list[Recorded]:
+            return [r for r in self.find(method, pattern, since) if where(r)]
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) >= count), timeout)
+        return found()[:count]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until `condition` about the stand-in's state holds, looking again whenever a
+        request arrives or has been answered (the only times that state changes)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 
     def message_bodies(self, since: int = 0) -> list[Recorded]:
         """Every request that creates or edits a message with content, embeds or components."""
@@ -630,6 +531,28 @@ class StandIn:
             **options,
         )
 
+    async def mention_bot_role(
+        self, author: dict, text: str, *, guild: Guild | None = None, **options: Any
+    ) -> dict:
+        """`author` writes "@paperbot text", having picked the bot's role in the mention list."""
+        guild = guild or self.guilds[0]
+        return await self.send_message(
+            author,
+            f"<@&{guild.bot_role_id}> {text}",
+            guild=guild,
+            mention_roles=[guild.bot_role_id],
+            **options,
+        )
+
+    async def reply_to(
+        self, author: dict, replied: dict, text: str, *, guild: Guild | None = None
+    ) -> dict:
+        """`author` replies to the bot's message `replied` in `guild` (default: the first),
+        pinging the bot (the default); the text arrives as Discord delivers it (send_message)."""
+        return await self.send_message(
+            author, text, guild=guild or self.guilds[0], reply_to=replied
+        )
+
     async def send_message(
         self,
         author: dict,
@@ -638,6 +561,7 @@ class StandIn:
         guild: Guild | None = None,
         dm_channel_id: str | None = None,
         mentions: list[dict] = (),  # type: ignore[assignment]
+        mention_roles: list[str] = (),  # type: ignore[assignment]
         via: GatewaySession | None = None,
         reply_to: dict | None = None,
         thread_id: str | None = None,
@@ -661,6 +585,7 @@ class StandIn:
                 author=author,
                 content=content,
                 mentions=[{**u, "member": member_payload(u, with_user=False)} for u in mentions],
+                mention_roles=mention_roles,
                 message_reference=_reference(reply_to),
             )
             message["member"] = member_payload(author, with_user=False)
@@ -676,12 +601,14 @@ class StandIn:
             message["referenced_message"] = reply_to
         session = via or self.session
         delivered = message
-        if guild is not None and not session.intents & MESSAGE_CONTENT_INTENT:
+        if guild is not None and not session.intents & rules.MESSAGE_CONTENT:
             # A reply's ping of an interaction's response is no mention of the bot; a mention
             # written in the text is.
             bot_id = self.bot_user["id"]
             pinged = reply_to is not None and reply_to.get("webhook_id") is None
             named = f"<@{bot_id}>" in content or f"<@!{bot_id}>" in content
+            # The bot's own role, picked in the mention list, mentions the bot too.
+            named = named or guild.bot_role_id in mention_roles
             if not (named or (pinged and reply_to["author"]["id"] == bot_id)):
                 delivered = {**message, "content": ""}
         await session.dispatch("MESSAGE_CREATE", delivered)
@@ -700,7 +627,8 @@ class StandIn:
         "thinking…", and every follow-up Discord accepted."""
         token = interaction["token"]
         original = self.originals.get(token)
-        shown = [original] if original and not original.get("flags", 0) & LOADING else []
+        visible = original and token not in self.deleted and not original.get("flags", 0) & LOADING
+        shown = [original] if visible else []
         return shown + self.followups.get(token, [])
 
     async def interact(
@@ -755,7 +683,7 @@ class StandIn:
         if message is not None:
             interaction["message"] = message
         self.interactions[token] = interaction
-        self.dispatched_at[token] = asyncio.get_running_loop().time()
+        self.dispatched_at[token] = self.now()
         await self.session.dispatch("INTERACTION_CREATE", interaction)
         return interaction
 
@@ -823,6 +751,8 @@ class StandIn:
         await ws.prepare(request)
         session = GatewaySession(self, ws, request)
         self.sessions.append(session)
+        async with self._changed:
+            self._changed.notify_all()
         await session.send(10, {"heartbeat_interval": self.heartbeat_interval_ms})
         try:
             async for frame in ws:
@@ -846,13 +776,15 @@ class StandIn:
             query=dict(request.query),
             json=await _body(request),
             headers=dict(request.headers),
-            received_at=asyncio.get_running_loop().time(),
+            received_at=self.now(),
         )
         self.requests.append(record)
         async with self._changed:
             self._changed.notify_all()
         response = await self._respond(record)
         record.status = response.status
+        async with self._changed:  # what the request changed is in place: look again
+            self._changed.notify_all()
         return response
 
     async def _respond(self, record: Recorded) -> web.StreamResponse:
@@ -874,7 +806,7 @@ class StandIn:
         if authorization.startswith("Bot ") and authorization != f"Bot {self.token}":
             return error_response(401, "401: Unauthorized")
         for method, pattern, handler in self._routes():
-            if record.method == method and (match := re.fullmatch(pattern, record.path)):
+            if method in ("*", record.method) and (match := re.fullmatch(pattern, record.path)):
                 response = handler(record, *match.groups())
                 if response is not None:
                     return response
@@ -894,6 +826,7 @@ class StandIn:
                 lambda r, scope: json_response(self.commands.get(scope, [])),
             ),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
+            ("*", rf"/webhooks/{app}/([^/]+)(?:/.*)?", self._expired),
             ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/@original", self._edit_original),
             (
                 "GET",
@@ -902,6 +835,7 @@ class StandIn:
                     json_response(self.originals[token]) if token in self.originals else None
                 ),
             ),
+            ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/@original", self._delete_original),
             ("POST", rf"/webhooks/{app}/([^/]+)", self._followup),
             ("POST", r"/channels/(\d+)/messages", self._channel_message),
             ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self._start_thread),
@@ -912,23 +846,57 @@ class StandIn:
         self.commands[scope] = [self._registered(c, scope) for c in record.json]
         return json_response(self.commands[scope])
 
+    def _expired(self, record: Recorded, token: str) -> web.Response | None:
+        """Refuses every webhook request with an interaction token older than 15 minutes."""
+        sent = self.dispatched_at.get(token)
+        if sent is not None and record.received_at - sent > rules.INTERACTION_TOKEN_LIFETIME:
+            return refusal_response(rules.expired_token())
+        return None
+
     def _edit_original(self, record: Recorded, token: str) -> web.Response | None:
         if token not in self.originals:
             return None
         message = self.originals[token]
-        message.update(_message_fields(record.json))
+        body = record.json or {}
+        edited = {**message, **_message_fields(body)}
+        if refusal := rules.refuse_message(body, edited):
+            return refusal_response(refusal)
+        message.update(edited)
         message["flags"] = message.get("flags", 0) & ~LOADING
         return json_response(message)
+
+    def _delete_original(self, record: Recorded, token: str) -> web.Response | None:
+        if token not in self.originals:
+            return None
+        if token in self.deleted:
+            return refusal_response(rules.unknown_message())
+        self.deleted.add(token)
+        self.messages.pop(self.originals[token]["id"], None)
+        return json_response(None, status=204)
 
     def _followup(self, record: Recorded, token: str) -> web.Response | None:
         if token not in self.acknowledged:
             return None  # no webhook before the first response: 404
-        message = self._new_message(token, record.json or {})
+        body = record.json or {}
+        original = self.originals.get(token)
+        if (
+            original is not None
+            and token not in self.deleted
+            and original.get("flags", 0) & LOADING
+        ):
+            # The first response after a deferral: Discord edits the "thinking" message, which
+            # keeps its own visibility (the follow-up's ephemeral flag is ignored).
+            return self._edit_original(record, token)
+        if refusal := rules.refuse_message(body, _message_fields(body)):
+            return refusal_response(refusal)
+        message = self._new_message(token, body)
         self.followups.setdefault(token, []).append(message)
         return json_response(message)
 
     def _channel_message(self, record: Recorded, channel_id: str) -> web.Response:
         body = record.json or {}
+        if refusal := rules.refuse_message(body, _message_fields(body)):
+            return refusal_response(refusal)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
             return json_response(self._nonces[(channel_id, nonce)])
@@ -984,7 +952,7 @@ class StandIn:
             "bot_require_code_grant": False,
             "owner": self.owner,
             "verify_key": "0" * 64,
-            "flags": self.application_flags,
+            "flags": rules.application_flags(self.privileged_intents),
             "team": None,
             "summary": "",
         }
@@ -1013,11 +981,20 @@ class StandIn:
         sent = self.dispatched_at.get(token)
         if sent is not None and record.received_at - sent > self.interaction_window:
             return error_response(404, "Unknown interaction", UNKNOWN_INTERACTION)
-        self.acknowledged[token] = record.received_at
         body, query = record.json, record.query
         kind = body["type"]
         interaction = self.interactions.get(token, {})
         data = body.get("data") or {}
+        if kind == CHANNEL_MESSAGE and (
+            refusal := rules.refuse_message(data, _message_fields(data), inside="data")
+        ):
+            return refusal_response(refusal)
+        if kind == UPDATE_MESSAGE and "message" in interaction:
+            shown = self.messages.get(interaction["message"]["id"], interaction["message"])
+            updated = {**_message_fields(shown), **_message_fields(data)}
+            if refusal := rules.refuse_message(data, updated, inside="data"):
+                return refusal_response(refusal)
+        self.acknowledged[token] = record.received_at
         message = None
         if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
             flags = data.get("flags", 0) | (LOADING if kind == DEFERRED_CHANNEL_MESSAGE else 0)
