@@ -256,3 +256,26 @@ def test_a_conversation_can_start_afresh_or_end():
     assert [turn.question for turn in memory.turns("k")] == ["given"]
     memory.end("k")
     assert memory.turns("k") == ()
+
+
+def test_asking_for_an_identifier_follows_up_on_the_previous_paper(small):
+    turns = after(small, "how do you prune language models?")
+    follow_up = resolve(small, "and the arxiv id?", turns)
+    assert follow_up.about == ("pruning",)
+
+
+def test_a_pronoun_question_stays_when_its_words_name_no_other_paper_by_title(small):
+    # "storms" is in the weather paper's abstract, not in any title: "they" still means the
+    # previous answer's paper.
+    turns = after(small, "how do you prune language models?")
+    assert resolve(small, "what do they say about storms?", turns).about == ("pruning",)
+    # A title word of another paper switches to it.
+    assert resolve(small, "and what about their rainfall radar?", turns).about == ()
+
+
+def test_a_follow_up_no_sentence_answers_shows_its_papers_main_sentences(small):
+    turns = after(small, "how do you prune language models?")
+    answer = answer_in_conversation(small, "what do they say about storms?", turns)
+    assert [paper.id for paper in answer.following] == ["pruning"]
+    assert answer.hits and {hit.paper.id for hit in answer.hits} == {"pruning"}
+    assert answer.question == "what do they say about storms?" and answer.searched_for is None

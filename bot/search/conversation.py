@@ -18,7 +18,7 @@ papers hold them ("learning" names no topic where every paper is about learning)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 ABOUT_A_PAPER = (
     "author authors wrote write written writes writer writers who "
     "publish published publication venue conference journal year appear appeared "
-    "arxiv doi link links url pdf code github repository repo website page "
+    "arxiv doi id ids identifier link links url pdf code github repository repo website page "
     "cite citation citations bibtex reference "
     "paper papers article work study "
     "main key result results finding findings find found show shows shown "
@@ -82,6 +82,8 @@ class CorpusKnowledge(Protocol):
     def paper_share(self, term: str) -> float: ...
 
     def paper_scores(self, weights: Mapping[str, float]) -> dict[str, float]: ...
+
+    def titled(self, terms: Collection[str]) -> set[str]: ...
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,11 @@ def resolve(knowledge: CorpusKnowledge, question: str, turns: Sequence[Turn]) ->
     staying = max((scores.get(paper_id, 0.0) for paper_id in previous), default=0.0)
     if points_back(question) and (staying > 0 or not topic):
         return FollowUp(question, previous, "it refers to the previous answer")
+    # "What do they prove?": a question that points back stays, unless its words name another
+    # paper by its title ("and that pruning paper?"); a verb it shares with other abstracts
+    # does not make it about them.
+    if points_back(question) and not knowledge.titled(topic) - set(previous):
+        return FollowUp(question, previous, "it refers to the previous answer")
     if not topic:
         return FollowUp(question, previous, "it has no topic of its own")
     if best > 0 and staying >= STAYS_SHARE * best:
@@ -205,6 +212,12 @@ def _answer(
         return retriever.ask(question, top=top, papers=papers)
     answer = retriever.ask(question, top=top, papers=papers, only=about)
     following = _papers(retriever, about)
+    if not answer.hits and following:
+        # No sentence of those papers holds the follow-up's words ("what do they prove?"): show
+        # the sentences most about their own subject, their titles searched within them.
+        titles = " ".join(paper.title for paper in following)
+        overview = retriever.ask(titles, top=top, papers=papers, only=about)
+        answer = replace(overview, question=answer.question, searched_for=None)
     ranked = answer.papers or tuple(
         RankedPaper(rank=rank, paper=paper, score=0.0)
         for rank, paper in enumerate(following[:papers], start=1)

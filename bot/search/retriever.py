@@ -138,6 +138,7 @@ class Retriever:
         self._corrector: SpellingCorrector | None = None  # built on the first unknown word
         self._corrector_lock = threading.Lock()
         self._catalogue: Catalogue | None = None  # built on the first question
+        self._title_terms: dict[str, frozenset[str]] | None = None  # built on the first use
 
     @property
     def stats(self) -> CorpusStats:
@@ -209,6 +210,15 @@ class Retriever:
         """Each paper that matches `weights` (paper id -> its BM25 score, above zero)."""
         scores = self._paper_index.weighted_scores(weights)
         return {self.papers[i].id: float(scores[i]) for i in np.flatnonzero(scores > 0)}
+
+    def titled(self, terms: Collection[str]) -> set[str]:
+        """The ids of the papers whose title holds any of `terms` (analysed terms)."""
+        with self._corrector_lock:
+            if self._title_terms is None:
+                self._title_terms = {p.id: frozenset(self.analyse(p.title)) for p in self.papers}
+            title_terms = self._title_terms
+        wanted = frozenset(terms)
+        return {paper_id for paper_id, held in title_terms.items() if held & wanted}
 
     def spelling(self) -> SpellingCorrector:
         with self._corrector_lock:
