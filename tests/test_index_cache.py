@@ -108,7 +108,7 @@ def _damage_arrays(path):
 
 def _damage_missing(path):
     with np.load(path, allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files if name != "paper/weights"}
+        arrays = {name: stored[name] for name in stored.files if name != "paper/codes"}
     np.savez(path, **arrays)
 
 
