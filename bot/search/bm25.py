@@ -45,6 +45,7 @@ _TOP_SAMPLE = 1_024
 _DENSE_CODE_TABLE = 1 << 24
 
 Vocabulary = dict[str, int]
+_TERM_SEPARATOR = "\x00"  # no term holds it (the analyzer splits text at it)
 
 
 class IndexArraysError(ValueError):
@@ -274,32 +275,31 @@ class BM25Index:
 
 
 def vocabulary_arrays(vocabulary: Vocabulary) -> dict[str, np.ndarray]:
-    """A vocabulary as arrays: its terms in number order, UTF-8, and where each ends."""
+    """A vocabulary as arrays: its terms in number order, UTF-8, separated by NUL characters
+    (one split reads them back, fast), and how many there are."""
     terms = sorted(vocabulary, key=vocabulary.__getitem__)
     _check([vocabulary[t] for t in terms] == list(range(len(terms))), "vocabulary has gaps")
-    ends = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-    text = "".join(terms).encode("utf-8", "surrogatepass")
+    _check(not any(_TERM_SEPARATOR in term for term in terms), "a term holds a NUL character")
+    text = _TERM_SEPARATOR.join(terms).encode("utf-8", "surrogatepass")
     return {
         "vocabulary_utf8": np.frombuffer(text, dtype=np.uint8),
-        "vocabulary_ends": np.cumsum(ends),
+        "vocabulary_size": np.array(len(terms), dtype=np.int64),
     }
 
 
 def vocabulary_from_arrays(arrays: Mapping[str, np.ndarray]) -> Vocabulary:
     """The vocabulary `vocabulary_arrays` stored; `IndexArraysError` if damaged."""
     utf8 = _array(arrays, "vocabulary_utf8", np.uint8, ndim=1)
-    ends = _array(arrays, "vocabulary_ends", np.int64, ndim=1)
-    count = ends.size
-    _check(bool(np.all(np.diff(ends) >= 0)) and (count == 0 or ends[0] >= 0), "bad vocabulary")
+    count = _scalar(arrays, "vocabulary_size", np.integer)
     try:
         text = utf8.tobytes().decode("utf-8", "surrogatepass")
     except UnicodeDecodeError as exc:
         raise IndexArraysError("vocabulary is not UTF-8") from exc
-    _check(count == 0 or int(ends[-1]) == len(text), "vocabulary length disagrees")
-    bounds = [0, *ends.tolist()]
-    terms = {text[a:z]: number for number, (a, z) in enumerate(itertools.pairwise(bounds))}
-    _check(len(terms) == count, "repeated vocabulary term")
-    return terms
+    terms = text.split(_TERM_SEPARATOR) if count else []
+    _check(len(terms) == count, "vocabulary length disagrees")
+    vocabulary = dict(zip(terms, range(count), strict=True))
+    _check(len(vocabulary) == count, "repeated vocabulary term")
+    return vocabulary
 
 
 def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

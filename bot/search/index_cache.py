@@ -1,7 +1,8 @@
 """The built index on disk, so that starting again over the same corpus skips analysis.
 
 One `.npz` file per corpus location (a zip of `.npy` arrays, uncompressed) holding both BM25
-indexes and their one vocabulary, the cleaned titles and abstracts as UTF-8 bytes, where each
+indexes and their one vocabulary, the titles and abstracts that cleaning changed (as UTF-8
+bytes; the others are the corpus's own), where each
 sentence stands in its abstract, and a key over everything the index depends on: the corpus's
 titles and abstracts, the analyzer, the BM25 format and the ranking parameters that shape the
 index. A stale, truncated or corrupt file is ignored with one warning and rebuilt; a file that
@@ -102,19 +103,11 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
     try:
         if _text(arrays["key"]) != key:
             raise _Unusable("is stale (the corpus or the ranking settings changed)")
-        titles = _text(arrays["titles"]).split(_SEPARATOR)
-        abstracts = _text(arrays["abstracts"]).split(_SEPARATOR)
-        if not len(titles) == len(abstracts) == len(corpus.papers):
-            raise ValueError("paper counts disagree")
+        titles = _cleaned(arrays, "title", [paper.title for paper in corpus.papers])
+        abstracts = _cleaned(arrays, "abstract", [paper.abstract for paper in corpus.papers])
         firsts, ends, bounds = _sentence_places(arrays, abstracts)
         papers = tuple(
-            # A text cleaning left as it was is the corpus's own string: held once.
-            PaperText(
-                paper,
-                paper.title if title == paper.title else title,
-                paper.abstract if abstract == paper.abstract else abstract,
-                bounds[first:end],
-            )
+            PaperText(paper, title, abstract, bounds[first:end])
             for paper, title, abstract, first, end in zip(
                 corpus.papers, titles, abstracts, firsts, ends, strict=True
             )
@@ -133,14 +126,16 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
 
 
 def _write(path: Path, key: str, parts: IndexParts) -> None:
-    texts = [p.title for p in parts.papers] + [p.abstract for p in parts.papers]
-    if any(_SEPARATOR in text for text in texts):
+    texts = parts.papers
+    if any(_SEPARATOR in p.title or _SEPARATOR in p.abstract for p in texts):
         log.info("Not caching the index: a text contains a NUL character.")
         return
     arrays = {
         "key": _bytes(key),
-        "titles": _bytes(_SEPARATOR.join(p.title for p in parts.papers)),
-        "abstracts": _bytes(_SEPARATOR.join(p.abstract for p in parts.papers)),
+        **_changed_texts("title", [p.paper.title for p in parts.papers], [p.title for p in texts]),
+        **_changed_texts(
+            "abstract", [p.paper.abstract for p in parts.papers], [p.abstract for p in texts]
+        ),
         "sentence_counts": np.array([p.sentence_count for p in parts.papers], dtype=np.int64),
         "sentence_bounds": parts.sentence_bounds,
         **bm25.vocabulary_arrays(parts.paper_index.vocabulary),
@@ -225,6 +220,31 @@ def map_arrays(path: Path) -> dict[str, np.ndarray]:
             array = np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
             arrays[member.filename[: -len(".npy")]] = array if array.flags.aligned else array.copy()
     return arrays
+
+
+def _changed_texts(kind: str, originals: list[str], cleaned: list[str]) -> dict[str, np.ndarray]:
+    """The cleaned texts that differ from the corpus's own (most are the same, and are then
+    taken from the corpus when read: never stored, decoded or held twice), and which they are."""
+    changed = [a != b for a, b in zip(originals, cleaned, strict=True)]
+    return {
+        f"{kind}_changed": np.array(changed, dtype=bool).reshape(-1),
+        f"{kind}s": _bytes(_SEPARATOR.join(c for c, d in zip(cleaned, changed, strict=True) if d)),
+    }
+
+
+def _cleaned(arrays: dict[str, np.ndarray], kind: str, originals: list[str]) -> list[str]:
+    """The cleaned texts `_changed_texts` stored, the unchanged ones taken from `originals`."""
+    changed = arrays[f"{kind}_changed"]
+    if changed.dtype != np.bool_ or changed.shape != (len(originals),):
+        raise ValueError("paper counts disagree")
+    count = int(changed.sum())
+    stored = _text(arrays[f"{kind}s"]).split(_SEPARATOR) if count else []
+    if len(stored) != count:
+        raise ValueError("paper counts disagree")
+    texts = list(originals)
+    for number, text in zip(np.flatnonzero(changed).tolist(), stored, strict=True):
+        texts[number] = text
+    return texts
 
 
 def _sentence_places(
