@@ -21,6 +21,7 @@ KERNELS = ["numpy", *(["compiled"] if kernels.compiled_available() else [])]
 @pytest.fixture(params=KERNELS)
 def kernel(request, monkeypatch):
     if request.param == "compiled":
+        assert kernels.load_compiled()
         monkeypatch.setattr(kernels, "COMPILED_MIN_POSTINGS", 0)
     else:
         monkeypatch.setattr(kernels, "COMPILED_MIN_POSTINGS", 10**18)
@@ -300,10 +301,17 @@ def test_the_compiled_kernel_adds_exactly_what_numpy_adds():
             expected = rng.random(100_000)
             found = expected.copy()
             kernels.numpy_add_weights(expected, docs, codes, table)
+            candidates = np.sort(rng.choice(100_000, size=5_000, replace=False))
+            expected_of, found_of = rng.random(5_000), None
+            found_of = expected_of.copy()
+            kernels.numpy_add_weights_of(expected_of, candidates, docs, codes, table)
             if kernel_name == "compiled":
-                compiled = kernels.compiled_add_weights()
-                assert compiled is not None
-                compiled(found, docs, codes, table)
+                assert kernels.load_compiled()
+                compiled = kernels.compiled_kernels()
+                compiled["add_weights"](found, docs, codes, table)
+                compiled["add_weights_of"](found_of, candidates, docs, codes, table)
             else:
                 kernels.add_weights(found, docs, codes, table)
+                kernels.add_weights_of(found_of, candidates, docs, codes, table)
             np.testing.assert_array_equal(found, expected)
+            np.testing.assert_array_equal(found_of, expected_of)

@@ -39,7 +39,7 @@ FORMAT_VERSION = 2
 _CHUNK = 1 << 20
 # `top_positive` over this many scores or more first drops those below a threshold taken from a
 # sample of about this many of them.
-_SAMPLED_TOP_MIN_SIZE = 50_000
+_SAMPLED_TOP_MIN_SIZE = 8_192
 _TOP_SAMPLE = 1_024
 # Up to this many possible (count, length) pairs are numbered through a dense table.
 _DENSE_CODE_TABLE = 1 << 24
@@ -134,16 +134,9 @@ class BM25Index:
         scores = np.zeros(candidates.size)
         for number, weight in terms:
             docs, codes = self.postings(number)
-            table = self.weight_table(number, weight)
-            if docs.size <= candidates.size:  # look each posting up among the candidates
-                where = np.searchsorted(candidates, docs)
-                hit = where < candidates.size
-                hit[hit] = candidates[where[hit]] == docs[hit]
-                scores[where[hit]] += table[codes[hit]]
-            else:  # look each candidate up in the (longer) postings
-                where = np.minimum(np.searchsorted(docs, candidates), docs.size - 1)
-                hit = docs[where] == candidates
-                scores[hit] += table[codes[where[hit]]]
+            kernels.add_weights_of(
+                scores, candidates, docs, codes, self.weight_table(number, weight)
+            )
         return scores
 
     def term_numbers(self, query: Iterable[str]) -> list[int]:

@@ -1,13 +1,16 @@
 """The inner loops of scoring: numpy everywhere, compiled by numba where it is installed.
 
-`add_weights` adds a term's weights to the scores of the documents holding it; it is what a
-question spends its time on in a large corpus. numpy does it with a gather and a scatter, two
-passes and a temporary array; numba's compiled loop (the optional `fast` extra) does it in one
-pass. Both add the very same float64 values in the same order, so the scores are bit for bit the
-same (the tests compare them). Short postings go to numpy whatever is installed: the compiled
-loop only pays beyond a few tens of thousands of postings, and a corpus whose postings are all
-shorter (tens of thousands of sentences) never imports numba, which would cost its start-up
-a few tenths of a second.
+`add_weights` adds a term's weights to the scores of the documents holding it, and
+`add_weights_of` does it for a few chosen documents only; a question spends its time in them.
+numpy does each with several passes and temporary arrays; numba's compiled loops (the optional
+`fast` extra) do it in one. Both add the very same float64 values in the same order, so the
+scores are bit for bit the same (the tests compare them).
+
+The compiled loops are used once `load_compiled()` has run: the retriever calls it for a large
+corpus only, since importing numba costs a start a few tenths of a second (more the first time,
+when the loops are compiled into numba's cache), which a corpus of tens of thousands of
+sentences never wins back. Very short postings always go to numpy (calling a compiled loop costs
+a few microseconds).
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-# Postings at least this long go to the compiled loop, when numba is installed.
-COMPILED_MIN_POSTINGS = 50_000
+# Postings at least this long go to the compiled loops, once loaded.
+COMPILED_MIN_POSTINGS = 256
 
 _Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]
-_compiled: _Kernel | None = None
-_compiled_lock = threading.Lock()
-_compiled_tried = False
+_Kernels = dict[str, Callable[..., None]]
+_compiled: _Kernels | None = None
+_lock = threading.Lock()
 
 
 def numpy_add_weights(
@@ -35,46 +38,100 @@ def numpy_add_weights(
     scores[docs] += table[codes]
 
 
+def numpy_add_weights_of(
+    scores: np.ndarray,
+    candidates: np.ndarray,
+    docs: np.ndarray,
+    codes: np.ndarray,
+    table: np.ndarray,
+) -> None:
+    """scores[i] += table[codes[j]] wherever docs[j] == candidates[i] (both ascending)."""
+    if docs.size <= candidates.size:  # look each posting up among the candidates
+        where = np.searchsorted(candidates, docs)
+        hit = where < candidates.size
+        hit[hit] = candidates[where[hit]] == docs[hit]
+        scores[where[hit]] += table[codes[hit]]
+    else:  # look each candidate up in the (longer) postings
+        where = np.minimum(np.searchsorted(docs, candidates), docs.size - 1)
+        hit = docs[where] == candidates
+        scores[hit] += table[codes[where[hit]]]
+
+
 def add_weights(scores: np.ndarray, docs: np.ndarray, codes: np.ndarray, table: np.ndarray) -> None:
     """scores[docs[i]] += table[codes[i]] for every i (`docs` distinct, in range)."""
-    if docs.size >= COMPILED_MIN_POSTINGS:
-        compiled = compiled_add_weights()
-        if compiled is not None:
-            compiled(scores, docs, codes, table)
-            return
-    numpy_add_weights(scores, docs, codes, table)
+    compiled = _compiled
+    if compiled is not None and docs.size >= COMPILED_MIN_POSTINGS:
+        compiled["add_weights"](scores, np.asarray(docs), np.asarray(codes), table)
+    else:
+        numpy_add_weights(scores, docs, codes, table)
+
+
+def add_weights_of(
+    scores: np.ndarray,
+    candidates: np.ndarray,
+    docs: np.ndarray,
+    codes: np.ndarray,
+    table: np.ndarray,
+) -> None:
+    """scores[i] += table[codes[j]] wherever docs[j] == candidates[i] (both ascending)."""
+    compiled = _compiled
+    if compiled is not None and docs.size >= COMPILED_MIN_POSTINGS:
+        compiled["add_weights_of"](scores, candidates, np.asarray(docs), np.asarray(codes), table)
+    else:
+        numpy_add_weights_of(scores, candidates, docs, codes, table)
 
 
 def compiled_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def compiled_add_weights() -> _Kernel | None:
-    """numba's compiled `add_weights` (compiled, or read from numba's cache, on first use);
-    None without numba."""
-    global _compiled, _compiled_tried
-    if _compiled_tried:
-        return _compiled
-    with _compiled_lock:
-        if not _compiled_tried:
-            _compiled = _compile() if compiled_available() else None
-            _compiled_tried = True
+def load_compiled() -> bool:
+    """Compile numba's loops (or read them from numba's cache) and use them from now on;
+    False without numba."""
+    global _compiled
+    with _lock:
+        if _compiled is None and compiled_available():
+            _compiled = _compile()
+    return _compiled is not None
+
+
+def compiled_kernels() -> _Kernels | None:
+    """The compiled loops by name, once loaded (for the tests)."""
     return _compiled
 
 
-def _compile() -> _Kernel:
+def _compile() -> _Kernels:
     import numba  # the optional `fast` extra
 
-    @numba.njit(cache=True, nogil=True, boundscheck=False)  # type: ignore[misc]
-    def add(scores: Any, docs: Any, codes: Any, table: Any) -> None:
+    jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+
+    @jit  # type: ignore[misc]
+    def add_weights(scores: Any, docs: Any, codes: Any, table: Any) -> None:
         for i in range(docs.size):
             scores[docs[i]] += table[codes[i]]
 
-    def call(scores: np.ndarray, docs: np.ndarray, codes: np.ndarray, table: np.ndarray) -> None:
-        # Plain arrays (a memory map is an ndarray subclass numba does not take).
-        add(scores, np.asarray(docs), np.asarray(codes), table)
+    @jit  # type: ignore[misc]
+    def add_weights_of(scores: Any, candidates: Any, docs: Any, codes: Any, table: Any) -> None:
+        # Each candidate looked up by bisection within what is left of the postings.
+        low = 0
+        for i in range(candidates.size):
+            wanted = candidates[i]
+            high = docs.size
+            while low < high:
+                middle = (low + high) >> 1
+                if docs[middle] < wanted:
+                    low = middle + 1
+                else:
+                    high = middle
+            if low == docs.size:
+                return
+            if docs[low] == wanted:
+                scores[i] += table[codes[low]]
 
+    kernels: _Kernels = {"add_weights": add_weights, "add_weights_of": add_weights_of}
     # Compiled (or loaded from the cache) now, for both code widths, not in a first question.
     for code_type in (np.uint16, np.uint32):
-        call(np.zeros(1), np.zeros(1, np.int32), np.zeros(1, code_type), np.zeros(1))
-    return call
+        docs, codes = np.zeros(1, np.int32), np.zeros(1, code_type)
+        add_weights(np.zeros(1), docs, codes, np.zeros(1))
+        add_weights_of(np.zeros(1), np.zeros(1, np.int64), docs, codes, np.zeros(1))
+    return kernels

@@ -42,6 +42,8 @@ _PRUNED_MAX_SHARE = 1 / 8
 _FLOOR_PAPERS = 8
 # Room for rounding: the bound is computed in another order than a sentence's score.
 _BOUND_SLACK = 1 + 1e-9
+# Corpora of this many sentences or more use numba's compiled loops, if installed (see kernels).
+_COMPILED_MIN_SENTENCES = 100_000
 # The first build of a corpus of this many papers or more shows a progress bar (on a terminal).
 _PROGRESS_MIN_PAPERS = 2_000
 
@@ -183,6 +185,8 @@ class Retriever:
         self._paper_share = params.paper_share * (
             _largest_idf(len(self._bounds), "okapi") / _largest_idf(len(self.papers), "lucene")
         )
+        if len(self._bounds) >= _COMPILED_MIN_SENTENCES:
+            kernels.load_compiled()  # numba's loops, if installed: ready before a question
         self._analyzer = Analyzer()
         self._analyzer_lock = threading.Lock()
         self._corrector: SpellingCorrector | None = None  # built on the first unknown word
@@ -295,12 +299,7 @@ class Retriever:
         reach *= _BOUND_SLACK
         if allowed is not None:
             reach[~allowed] = -1.0
-        likely = (
-            np.argpartition(reach, -_FLOOR_PAPERS)[-_FLOOR_PAPERS:]
-            if (reach.size > _FLOOR_PAPERS)
-            else np.arange(reach.size)
-        )
-        likely = np.sort(likely[reach[likely] > 0])
+        likely = _likely_best(reach, _FLOOR_PAPERS)
         sentences = self._sentences_of(likely)
         floor = kth_best(self._combined(sentences, terms, paper_scores), top)
         chosen = np.flatnonzero(reach >= floor if floor > 0 else reach > 0)
@@ -377,6 +376,23 @@ class Retriever:
                 (span.start, span.end) for span in spans if wanted.intersection(span.terms)
             ),
         )
+
+
+def _likely_best(values: np.ndarray, count: int) -> np.ndarray:
+    """Ascending indices of about `count` of the largest positive values: the largest by
+    partitioning what beats a strided sample's best, never a partition of every value (any
+    papers give a valid floor; the best give the highest)."""
+    candidates = np.arange(values.size)
+    if values.size > 64 * count:
+        sample = values[:: values.size // (8 * count)]
+        threshold = float(sample.max())
+        above = np.flatnonzero(values >= threshold)
+        if above.size >= count:
+            candidates = above
+    if candidates.size > count:
+        part = np.argpartition(values[candidates], -count)[-count:]
+        candidates = np.sort(candidates[part])
+    return candidates[values[candidates] > 0]
 
 
 def _largest_idf(size: int, kind: str) -> float:
