@@ -353,7 +353,7 @@ def paperbot_worker(job: dict) -> dict:
 
     modes = {}
     compiled_timing, compiled = _timed(ask, timed, warmup)
-    if kernels.compiled_add_weights() is not None:
+    if kernels.compiled_kernels() is not None:
         modes[ASK] = compiled_timing
     kernels.COMPILED_MIN_POSTINGS = 10**18  # numpy only
     numpy_timing, plain = _timed(ask, timed, warmup)

@@ -122,22 +122,27 @@ class BM25Index:
 
         `scores(query)` is this with each term weighted by how often it occurs in the query.
         """
-        scores = np.zeros(self.size)
-        for number, weight in self.weighted_terms(weights):
-            docs, codes = self.postings(number)
-            kernels.add_weights(scores, docs, codes, self.weight_table(number, weight))
-        return scores
+        return self.prepared(self.weighted_terms(weights)).scores()
 
     def scores_of(self, candidates: np.ndarray, terms: Sequence[tuple[int, float]]) -> np.ndarray:
         """`weighted_scores` of `candidates` only (ascending document numbers), bit for bit:
         each term's weight added in the same order. `terms` as `weighted_terms` gives them."""
-        scores = np.zeros(candidates.size)
-        for number, weight in terms:
-            docs, codes = self.postings(number)
-            kernels.add_weights_of(
-                scores, candidates, docs, codes, self.weight_table(number, weight)
-            )
-        return scores
+        return self.prepared(terms).scores_of(candidates)
+
+    def prepared(
+        self, terms: Sequence[tuple[int, float]], *, constant: bool = False
+    ) -> PreparedQuery:
+        """What scoring `terms` (as `weighted_terms` gives them) reads, gathered once.
+
+        `constant`: each term adds its weight itself to every document holding it, whatever
+        its count there (bounds, not scores).
+        """
+        ranges = np.empty((len(terms), 2), dtype=np.int64)
+        tables = np.empty((len(terms), self._tf_parts.size))
+        for row, (number, weight) in enumerate(terms):
+            ranges[row] = self._starts[number], self._starts[number + 1]
+            tables[row] = weight if constant else self.weight_table(number, weight)
+        return PreparedQuery(self, ranges, tables)
 
     def term_numbers(self, query: Iterable[str]) -> list[int]:
         """The query's terms that documents hold, as term numbers, in order, repeats kept."""
@@ -161,6 +166,11 @@ class BM25Index:
     def weight_table(self, number: int, weight: float = 1.0) -> np.ndarray:
         """`weight` times term `number`'s weight in a document, by the document's code."""
         return weight * (self._tf_parts * self._idf[number])
+
+    @property
+    def all_postings(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every term's documents and codes, term after term (see `prepared`)."""
+        return self._docs, self._codes
 
     @property
     def tf_parts_count(self) -> int:
@@ -265,6 +275,34 @@ class BM25Index:
         ):
             if array.flags.writeable:
                 array.flags.writeable = False
+
+
+class PreparedQuery:
+    """A weighted query's postings (as ranges of the index's arrays) and weight tables."""
+
+    def __init__(self, index: BM25Index, ranges: np.ndarray, tables: np.ndarray) -> None:
+        self.index, self.ranges, self.tables = index, ranges, tables
+
+    def scores(self) -> np.ndarray:
+        """Every document's score (`BM25Index.weighted_scores`)."""
+        scores = np.zeros(self.index.size)
+        docs, codes = self.index.all_postings
+        kernels.add_terms(scores, docs, codes, self.ranges, self.tables)
+        return scores
+
+    def scores_and_bounds(self, most: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`scores()`, and what adding most[t] for each term t a document holds gives it."""
+        scores, bounds = np.zeros(self.index.size), np.zeros(self.index.size)
+        docs, codes = self.index.all_postings
+        kernels.add_terms_and_bounds(scores, bounds, docs, codes, self.ranges, self.tables, most)
+        return scores, bounds
+
+    def scores_of(self, candidates: np.ndarray) -> np.ndarray:
+        """The scores of `candidates` (ascending document numbers), bit for bit the same."""
+        scores = np.zeros(candidates.size)
+        docs, codes = self.index.all_postings
+        kernels.add_terms_of(scores, candidates, docs, codes, self.ranges, self.tables)
+        return scores
 
 
 def vocabulary_arrays(vocabulary: Vocabulary) -> dict[str, np.ndarray]:

@@ -81,6 +81,63 @@ def add_weights_of(
         numpy_add_weights_of(scores, candidates, docs, codes, table)
 
 
+def add_terms(
+    scores: np.ndarray,
+    docs: np.ndarray,
+    codes: np.ndarray,
+    ranges: np.ndarray,
+    tables: np.ndarray,
+) -> None:
+    """`add_weights` for several terms in order: term t's postings are docs[ranges[t, 0]:
+    ranges[t, 1]] (and the same codes), its weights tables[t]."""
+    compiled = _compiled
+    if compiled is not None and int((ranges[:, 1] - ranges[:, 0]).sum()) >= COMPILED_MIN_POSTINGS:
+        compiled["add_terms"](scores, np.asarray(docs), np.asarray(codes), ranges, tables)
+        return
+    for (start, end), table in zip(ranges.tolist(), tables, strict=True):
+        numpy_add_weights(scores, docs[start:end], codes[start:end], table)
+
+
+def add_terms_and_bounds(
+    scores: np.ndarray,
+    bounds: np.ndarray,
+    docs: np.ndarray,
+    codes: np.ndarray,
+    ranges: np.ndarray,
+    tables: np.ndarray,
+    most: np.ndarray,
+) -> None:
+    """`add_terms`, and in the same pass bounds[doc] += most[t] for each posting of term t."""
+    compiled = _compiled
+    if compiled is not None and int((ranges[:, 1] - ranges[:, 0]).sum()) >= COMPILED_MIN_POSTINGS:
+        compiled["add_terms_and_bounds"](
+            scores, bounds, np.asarray(docs), np.asarray(codes), ranges, tables, most
+        )
+        return
+    for (start, end), table, value in zip(ranges.tolist(), tables, most.tolist(), strict=True):
+        numpy_add_weights(scores, docs[start:end], codes[start:end], table)
+        bounds[docs[start:end]] += value
+
+
+def add_terms_of(
+    scores: np.ndarray,
+    candidates: np.ndarray,
+    docs: np.ndarray,
+    codes: np.ndarray,
+    ranges: np.ndarray,
+    tables: np.ndarray,
+) -> None:
+    """`add_weights_of` for several terms in order (see `add_terms`)."""
+    compiled = _compiled
+    if compiled is not None:
+        compiled["add_terms_of"](
+            scores, candidates, np.asarray(docs), np.asarray(codes), ranges, tables
+        )
+        return
+    for (start, end), table in zip(ranges.tolist(), tables, strict=True):
+        numpy_add_weights_of(scores, candidates, docs[start:end], codes[start:end], table)
+
+
 def compiled_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
@@ -128,10 +185,50 @@ def _compile() -> _Kernels:
             if docs[low] == wanted:
                 scores[i] += table[codes[low]]
 
-    kernels: _Kernels = {"add_weights": add_weights, "add_weights_of": add_weights_of}
+    @jit  # type: ignore[misc]
+    def add_terms(scores: Any, docs: Any, codes: Any, ranges: Any, tables: Any) -> None:
+        for term in range(ranges.shape[0]):
+            table = tables[term]
+            for i in range(ranges[term, 0], ranges[term, 1]):
+                scores[docs[i]] += table[codes[i]]
+
+    @jit  # type: ignore[misc]
+    def add_terms_of(
+        scores: Any, candidates: Any, docs: Any, codes: Any, ranges: Any, tables: Any
+    ) -> None:
+        for term in range(ranges.shape[0]):
+            add_weights_of(
+                scores,
+                candidates,
+                docs[ranges[term, 0] : ranges[term, 1]],
+                codes[ranges[term, 0] : ranges[term, 1]],
+                tables[term],
+            )
+
+    @jit  # type: ignore[misc]
+    def add_terms_and_bounds(
+        scores: Any, bounds: Any, docs: Any, codes: Any, ranges: Any, tables: Any, most: Any
+    ) -> None:
+        for term in range(ranges.shape[0]):
+            table, value = tables[term], most[term]
+            for i in range(ranges[term, 0], ranges[term, 1]):
+                scores[docs[i]] += table[codes[i]]
+                bounds[docs[i]] += value
+
+    kernels: _Kernels = {
+        "add_terms_and_bounds": add_terms_and_bounds,
+        "add_weights": add_weights,
+        "add_weights_of": add_weights_of,
+        "add_terms": add_terms,
+        "add_terms_of": add_terms_of,
+    }
     # Compiled (or loaded from the cache) now, for both code widths, not in a first question.
     for code_type in (np.uint16, np.uint32):
         docs, codes = np.zeros(1, np.int32), np.zeros(1, code_type)
         add_weights(np.zeros(1), docs, codes, np.zeros(1))
         add_weights_of(np.zeros(1), np.zeros(1, np.int64), docs, codes, np.zeros(1))
+        ranges, tables = np.zeros((1, 2), np.int64), np.zeros((1, 1))
+        add_terms(np.zeros(1), docs, codes, ranges, tables)
+        add_terms_and_bounds(np.zeros(1), np.zeros(1), docs, codes, ranges, tables, np.zeros(1))
+        add_terms_of(np.zeros(1), np.zeros(1, np.int64), docs, codes, ranges, tables)
     return kernels

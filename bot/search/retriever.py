@@ -29,7 +29,7 @@ import numpy as np
 from bot.corpus.papers import Corpus, Paper
 from bot.search import kernels
 from bot.search.answer import Answer, Hit, RankedPaper
-from bot.search.bm25 import BM25Index, kth_best, top_positive
+from bot.search.bm25 import BM25Index, PreparedQuery, kth_best, top_positive
 from bot.search.documents import PaperText, prepare, stacked_bounds
 from bot.text.analysis import Analyzer
 from bot.text.spelling import SpellingCorrector
@@ -228,18 +228,38 @@ class Retriever:
         if not self._is_answerable(terms):
             return Answer(question=question, searched_for=searched_for)
         allowed = None if only is None else self._allowed(only)
-        paper_scores = self._paper_index.weighted_scores(weights)
+        paper_scores, most = self._paper_scores(weights)
         if allowed is not None:
             paper_scores[~allowed] = 0.0  # neither listed nor lifting their sentences
-        best = self._top_sentences(weights, paper_scores, top, allowed)
+        best_papers = top_positive(paper_scores, max(papers, _FLOOR_PAPERS))
+        floor_papers = np.sort(np.array([i for i, _ in best_papers[:_FLOOR_PAPERS]], np.int64))
+        best = self._top_sentences(weights, paper_scores, most, top, allowed, floor_papers)
         hits = tuple(
             self._hit(rank, index, score, terms) for rank, (index, score) in enumerate(best, 1)
         )
         ranked = tuple(
             RankedPaper(rank=rank, paper=self.papers[index], score=score)
-            for rank, (index, score) in enumerate(top_positive(paper_scores, papers), start=1)
+            for rank, (index, score) in enumerate(best_papers[: max(papers, 0)], start=1)
         )
         return Answer(question=question, hits=hits, papers=ranked, searched_for=searched_for)
+
+    def _paper_scores(self, weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Every paper's score, and, in the same pass, the most a sentence of each paper can
+        score on its own: the largest weight in a sentence of each question term the paper
+        holds, added in question order (each term's real weight in a sentence is at most that,
+        and rounding keeps the order, so the bound holds exactly). None instead of the bound
+        where a term has none (a negative idf, which rank_bm25's floor can give)."""
+        terms = self._paper_index.weighted_terms(weights)
+        query = self._paper_index.prepared(terms)
+        largest = np.zeros(len(terms))
+        for row, (number, weight) in enumerate(terms):  # one vocabulary: the same numbers
+            if not self._sentence_index.doc_freq(number):
+                continue  # a word of titles only: no sentence has it
+            most = self._sentence_index.max_weight(number)
+            if most is None or weight < 0 or not self._bounds_hold or self._paper_share < 0:
+                return query.scores(), None
+            largest[row] = weight * most
+        return query.scores_and_bounds(largest)
 
     def _allowed(self, only: Collection[str]) -> np.ndarray:
         allowed = np.zeros(len(self.papers), dtype=bool)
@@ -251,15 +271,17 @@ class Retriever:
         self,
         weights: Mapping[str, float],
         paper_scores: np.ndarray,
+        most: np.ndarray | None,
         top: int,
         allowed: np.ndarray | None,
+        floor_papers: np.ndarray,
     ) -> list[tuple[int, float]]:
         """The `top` best sentences by their combined score: (sentence number, score)."""
         if top <= 0:
             return []
         terms = self._sentence_index.weighted_terms(weights)
-        if len(self._bounds) >= _PRUNING_MIN_SENTENCES:
-            found = self._pruned_top(weights, terms, paper_scores, top, allowed)
+        if most is not None and len(self._bounds) >= _PRUNING_MIN_SENTENCES:
+            found = self._pruned_top(terms, paper_scores, most, top, allowed, floor_papers)
             if found is not None:
                 return found
         combined = self._paper_share * paper_scores
@@ -273,40 +295,30 @@ class Retriever:
 
     def _pruned_top(
         self,
-        weights: Mapping[str, float],
         terms: Sequence[tuple[int, float]],
         paper_scores: np.ndarray,
+        most: np.ndarray,
         top: int,
         allowed: np.ndarray | None,
+        floor_papers: np.ndarray,
     ) -> list[tuple[int, float]] | None:
         """`_top_sentences` from the sentences of the papers that can reach the best `top`;
-        None where the bounds do not hold or leave too many sentences."""
-        if not self._bounds_hold or self._paper_share < 0:
-            return None
-        # The most a sentence of each paper can score on its own: the largest weight of each
-        # question term the paper holds, added in question order (each term's real weight in a
-        # sentence is at most that, and rounding keeps the order, so the bound holds exactly).
-        most = np.zeros(len(self.papers))
-        parts_count = self._paper_index.tf_parts_count
-        for number, weight in terms:
-            largest = self._sentence_index.max_weight(number)
-            if largest is None or weight < 0:
-                return None
-            docs, codes = self._paper_index.postings(number)  # one vocabulary: same number
-            kernels.add_weights(most, docs, codes, np.full(parts_count, weight * largest))
+        None where they are too many. `most`: what a sentence of each paper can score on its
+        own, at most; `floor_papers`: a few papers likely to hold the best sentences
+        (ascending), whose sentences set the floor."""
         reach = self._paper_share * paper_scores
         reach += (self._own_share + self.params.neighbour_share) * most
         reach *= _BOUND_SLACK
         if allowed is not None:
             reach[~allowed] = -1.0
-        likely = _likely_best(reach, _FLOOR_PAPERS)
-        sentences = self._sentences_of(likely)
-        floor = kth_best(self._combined(sentences, terms, paper_scores), top)
+        query = self._sentence_index.prepared(terms)
+        sentences = self._sentences_of(floor_papers)
+        floor = kth_best(self._combined(sentences, query, paper_scores), top)
         chosen = np.flatnonzero(reach >= floor if floor > 0 else reach > 0)
         if self._sentence_counts[chosen].sum() > _PRUNED_MAX_SHARE * len(self._bounds):
             return None
         sentences = self._sentences_of(chosen)
-        best = top_positive(self._combined(sentences, terms, paper_scores), top)
+        best = top_positive(self._combined(sentences, query, paper_scores), top)
         return [(int(sentences[i]), score) for i, score in best]
 
     def _sentences_of(self, papers: np.ndarray) -> np.ndarray:
@@ -316,11 +328,11 @@ class Retriever:
         return offsets + np.arange(int(counts.sum()))
 
     def _combined(
-        self, sentences: np.ndarray, terms: Sequence[tuple[int, float]], paper_scores: np.ndarray
+        self, sentences: np.ndarray, query: PreparedQuery, paper_scores: np.ndarray
     ) -> np.ndarray:
         """The combined scores of `sentences` (whole papers, ascending), bit for bit those of
         `_top_sentences`' every-sentence pass: the same operations in the same order."""
-        own = self._sentence_index.scores_of(sentences, terms)
+        own = query.scores_of(sentences)
         combined = self._paper_share * paper_scores[self._sentence_paper[sentences]]
         combined += own * self._position_boost[sentences]
         # Neighbours within the same paper are next to each other here too; across papers the
@@ -376,23 +388,6 @@ class Retriever:
                 (span.start, span.end) for span in spans if wanted.intersection(span.terms)
             ),
         )
-
-
-def _likely_best(values: np.ndarray, count: int) -> np.ndarray:
-    """Ascending indices of about `count` of the largest positive values: the largest by
-    partitioning what beats a strided sample's best, never a partition of every value (any
-    papers give a valid floor; the best give the highest)."""
-    candidates = np.arange(values.size)
-    if values.size > 64 * count:
-        sample = values[:: values.size // (8 * count)]
-        threshold = float(sample.max())
-        above = np.flatnonzero(values >= threshold)
-        if above.size >= count:
-            candidates = above
-    if candidates.size > count:
-        part = np.argpartition(values[candidates], -count)[-count:]
-        candidates = np.sort(candidates[part])
-    return candidates[values[candidates] > 0]
 
 
 def _largest_idf(size: int, kind: str) -> float:
