@@ -2,7 +2,9 @@
 same scores, ties included, whichever way it gets there (papers' bounds or every sentence,
 numpy's kernel or the compiled one), with and without `only`."""
 
+import io
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -145,3 +147,21 @@ def test_only_restricts_hits_and_papers(retriever):
     ]
     assert retriever.ask("contrastive learning features", only=set()).hits == ()
     assert retriever.ask("contrastive learning features", only=["no-such-paper"]).papers == ()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_large_first_build_shows_progress_on_a_terminal_only(terminal, monkeypatch):
+    monkeypatch.setattr(retriever_module, "_PROGRESS_MIN_PAPERS", 50)
+    stream = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    Retriever(_random_corpus(4, papers=60))
+    assert ("indexing papers" in stream.getvalue()) == terminal
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    Retriever(_random_corpus(4, papers=40))  # fewer papers than that: no bar
+    assert stream.getvalue() == ""

@@ -138,6 +138,29 @@ def add_terms_of(
         numpy_add_weights_of(scores, candidates, docs[start:end], codes[start:end], table)
 
 
+def numpy_reaching(
+    scores: np.ndarray, most: np.ndarray, share: float, reach: float, slack: float, floor: float
+) -> np.ndarray:
+    """Ascending indices i where (share * scores[i] + reach * most[i]) * slack reaches `floor`
+    (is at least it; above zero when `floor` is zero)."""
+    bound = share * scores
+    bound += reach * most
+    bound *= slack
+    return np.flatnonzero(bound >= floor if floor > 0 else bound > 0)
+
+
+def reaching(
+    scores: np.ndarray, most: np.ndarray, share: float, reach: float, slack: float, floor: float
+) -> np.ndarray:
+    """`numpy_reaching`, in one compiled pass once loaded."""
+    compiled = _compiled
+    if compiled is not None and scores.size >= COMPILED_MIN_POSTINGS:
+        found = np.empty(scores.size, dtype=np.int64)
+        count = compiled["reaching"](scores, most, share, reach, slack, floor, found)
+        return found[:count]
+    return numpy_reaching(scores, most, share, reach, slack, floor)
+
+
 def compiled_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
@@ -169,18 +192,23 @@ def _compile() -> _Kernels:
 
     @jit  # type: ignore[misc]
     def add_weights_of(scores: Any, candidates: Any, docs: Any, codes: Any, table: Any) -> None:
-        # Each candidate looked up by bisection within what is left of the postings.
-        low = 0
+        # Each candidate looked up after the previous one: galloping ahead, then bisecting,
+        # so nearby candidates cost a few steps (and few cache misses) in long postings.
+        low, size = 0, docs.size
         for i in range(candidates.size):
             wanted = candidates[i]
-            high = docs.size
+            step = 1
+            while low + step < size and docs[low + step] < wanted:
+                low += step
+                step *= 2
+            high = min(low + step, size)
             while low < high:
                 middle = (low + high) >> 1
                 if docs[middle] < wanted:
                     low = middle + 1
                 else:
                     high = middle
-            if low == docs.size:
+            if low == size:
                 return
             if docs[low] == wanted:
                 scores[i] += table[codes[low]]
@@ -215,7 +243,20 @@ def _compile() -> _Kernels:
                 scores[docs[i]] += table[codes[i]]
                 bounds[docs[i]] += value
 
+    @jit  # type: ignore[misc]
+    def reaching(
+        scores: Any, most: Any, share: Any, reach: Any, slack: Any, floor: Any, found: Any
+    ) -> int:
+        count = 0
+        for i in range(scores.size):
+            bound = (share * scores[i] + reach * most[i]) * slack
+            if bound >= floor if floor > 0 else bound > 0:
+                found[count] = i
+                count += 1
+        return count
+
     kernels: _Kernels = {
+        "reaching": reaching,
         "add_terms_and_bounds": add_terms_and_bounds,
         "add_weights": add_weights,
         "add_weights_of": add_weights_of,
@@ -231,4 +272,5 @@ def _compile() -> _Kernels:
         add_terms(np.zeros(1), docs, codes, ranges, tables)
         add_terms_and_bounds(np.zeros(1), np.zeros(1), docs, codes, ranges, tables, np.zeros(1))
         add_terms_of(np.zeros(1), np.zeros(1, np.int64), docs, codes, ranges, tables)
+    reaching(np.zeros(1), np.zeros(1), 1.0, 1.0, 1.0, 0.0, np.zeros(1, np.int64))
     return kernels

@@ -306,15 +306,15 @@ class Retriever:
         None where they are too many. `most`: what a sentence of each paper can score on its
         own, at most; `floor_papers`: a few papers likely to hold the best sentences
         (ascending), whose sentences set the floor."""
-        reach = self._paper_share * paper_scores
-        reach += (self._own_share + self.params.neighbour_share) * most
-        reach *= _BOUND_SLACK
-        if allowed is not None:
-            reach[~allowed] = -1.0
         query = self._sentence_index.prepared(terms)
         sentences = self._sentences_of(floor_papers)
         floor = kth_best(self._combined(sentences, query, paper_scores), top)
-        chosen = np.flatnonzero(reach >= floor if floor > 0 else reach > 0)
+        # A sentence's score is at most its paper's share plus its own and its better
+        # neighbour's, each at most `most` (the slack covers the rounding of another order).
+        reach = self._own_share + self.params.neighbour_share
+        chosen = kernels.reaching(paper_scores, most, self._paper_share, reach, _BOUND_SLACK, floor)
+        if allowed is not None:
+            chosen = chosen[allowed[chosen]]
         if self._sentence_counts[chosen].sum() > _PRUNED_MAX_SHARE * len(self._bounds):
             return None
         sentences = self._sentences_of(chosen)
