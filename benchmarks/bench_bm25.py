@@ -23,7 +23,7 @@ in fresh worker processes:
   question (the first paper's title, whose words are all known).
 - `paperbot ask --batch` (200k): the CLI on the corpus written as a JSON Lines file, cache
   ready; the marginal cost of one more question, JSON printed, is the difference between the
-  median times of 450 and 50 questions, per question.
+  median times of 2,100 and 100 questions (three runs each), per question.
 
 Latency p50 / p99 is wall time of one question, question by question, after 10 warm-up questions
 (not timed). Each library is first run on a tiny corpus (imports, JIT compilation), outside the
@@ -73,7 +73,7 @@ TOP_K = 10  # the bare engines' top k
 ASK_TOP, ASK_PAPERS = 3, 10  # what an answer shows: passages, and related papers
 STARTUP_RUNS = 5
 BATCH_SIZE = "200k"  # where `paperbot ask --batch` is timed
-BATCH_QUESTIONS = (50, 450)  # its marginal cost: the difference of two runs, per question
+BATCH_QUESTIONS = (100, 2100)  # its marginal cost: the difference of two runs, per question
 
 
 # -- corpora and queries ---------------------------------------------------------------------

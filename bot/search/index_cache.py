@@ -87,8 +87,9 @@ def content_key(corpus: Corpus, params: RankingParams) -> str:
         "bm25": bm25.FORMAT_VERSION,
         "params": {name: getattr(params, name) for name in _INDEX_FIELDS},
     }
-    texts = (text for paper in corpus.papers for text in (paper.id, paper.title, paper.abstract))
-    digest = hashlib.blake2b(json.dumps(versions, sort_keys=True).encode(), digest_size=32)
+    texts = [text for paper in corpus.papers for text in (paper.id, paper.title, paper.abstract)]
+    # SHA-1 as a fingerprint, not for security: twice as fast as BLAKE2 here, and part of start-up.
+    digest = hashlib.sha1(json.dumps(versions, sort_keys=True).encode(), usedforsecurity=False)
     digest.update(_SEPARATOR.join(texts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
