@@ -312,6 +312,21 @@ def test_the_compiled_kernel_adds_exactly_what_numpy_adds():
                 compiled["add_weights_of"](found_of, candidates, docs, codes, table)
             else:
                 kernels.add_weights(found, docs, codes, table)
-                kernels.add_weights_of(found_of, candidates, docs, codes, table)
+                kernels.numpy_add_weights_of(found_of, candidates, docs, codes, table)
             np.testing.assert_array_equal(found, expected)
             np.testing.assert_array_equal(found_of, expected_of)
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.5, 2.0])
+def test_the_reaching_documents_are_those_whose_bound_reaches_the_floor(floor, kernel):
+    rng = np.random.default_rng(16)
+    scores, most = rng.random(5_000), rng.random(5_000)
+    scores[::7] = 0.0
+    most[::7] = 0.0
+    found = kernels.reaching(scores, most, 1.5, 0.7, 1 + 1e-9, floor)
+    bound = (1.5 * scores + 0.7 * most) * (1 + 1e-9)
+    expected = np.flatnonzero(bound >= floor if floor > 0 else bound > 0)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(
+        kernels.numpy_reaching(scores, most, 1.5, 0.7, 1 + 1e-9, floor), expected
+    )

@@ -1,7 +1,9 @@
 """The inner loops of scoring: numpy everywhere, compiled by numba where it is installed.
 
-`add_weights` adds a term's weights to the scores of the documents holding it, and
-`add_weights_of` does it for a few chosen documents only; a question spends its time in them.
+`add_terms` adds a question's terms' weights to the scores of the documents holding them,
+`add_terms_of` does it for a few chosen documents only, `add_terms_and_bounds` also adds up each
+document's bound, and `reaching` finds the documents whose bound reaches a floor: a question
+spends its time in them.
 numpy does each with several passes and temporary arrays; numba's compiled loops (the optional
 `fast` extra) do it in one. Both add the very same float64 values in the same order, so the
 scores are bit for bit the same (the tests compare them).
@@ -64,21 +66,6 @@ def add_weights(scores: np.ndarray, docs: np.ndarray, codes: np.ndarray, table: 
         compiled["add_weights"](scores, np.asarray(docs), np.asarray(codes), table)
     else:
         numpy_add_weights(scores, docs, codes, table)
-
-
-def add_weights_of(
-    scores: np.ndarray,
-    candidates: np.ndarray,
-    docs: np.ndarray,
-    codes: np.ndarray,
-    table: np.ndarray,
-) -> None:
-    """scores[i] += table[codes[j]] wherever docs[j] == candidates[i] (both ascending)."""
-    compiled = _compiled
-    if compiled is not None and docs.size >= COMPILED_MIN_POSTINGS:
-        compiled["add_weights_of"](scores, candidates, np.asarray(docs), np.asarray(codes), table)
-    else:
-        numpy_add_weights_of(scores, candidates, docs, codes, table)
 
 
 def add_terms(
@@ -263,9 +250,11 @@ def _compile() -> _Kernels:
         "add_terms": add_terms,
         "add_terms_of": add_terms_of,
     }
-    # Compiled (or loaded from the cache) now, for both code widths, not in a first question.
+    # Compiled (or loaded from the cache) now, not in a first question: for both code widths,
+    # and for read-only postings, as an index's always are (numba compiles each kind apart).
     for code_type in (np.uint16, np.uint32):
         docs, codes = np.zeros(1, np.int32), np.zeros(1, code_type)
+        docs.flags.writeable = codes.flags.writeable = False
         add_weights(np.zeros(1), docs, codes, np.zeros(1))
         add_weights_of(np.zeros(1), np.zeros(1, np.int64), docs, codes, np.zeros(1))
         ranges, tables = np.zeros((1, 2), np.int64), np.zeros((1, 1))
