@@ -10,8 +10,8 @@ findings are stated.
 A question does not score every sentence of a large corpus. The papers are scored first (there
 are fewer of them), and with them an upper bound of what each paper's sentences can reach: the
 paper's share plus, for every question term the paper holds, the most that term gives any
-sentence. The exact scores of the sentences of a few papers with the highest bounds set a floor
-for the best `top`; only the sentences of papers whose bound reaches the floor can be among
+sentence. The exact scores of the sentences of the few best-scoring papers set a floor for the
+best `top`; only the sentences of papers whose bound reaches the floor can be among
 them, and only those are scored, exactly as scoring every sentence would (the same numbers,
 added in the same order, so the same passages in the same order, ties included). Where the
 bounds leave too many papers, every sentence is scored.
@@ -38,7 +38,7 @@ from bot.text.spelling import SpellingCorrector
 # module's docstring), as long as that leaves at most this share of the sentences to score.
 _PRUNING_MIN_SENTENCES = 2_000
 _PRUNED_MAX_SHARE = 1 / 8
-# The floor comes from the sentences of this many papers of the highest bounds.
+# The floor comes from the sentences of this many of the best-scoring papers.
 _FLOOR_PAPERS = 8
 # Room for rounding: the bound is computed in another order than a sentence's score.
 _BOUND_SLACK = 1 + 1e-9
