@@ -1,40 +1,41 @@
-"""paperbot's BM25 index against rank_bm25 and bm25s, side by side on the same tokens.
+"""paperbot's whole question path against rank_bm25 and bm25s, in one run.
 
     python3 dev.py bench --scifact ../shared/eval/scifact/corpus.jsonl
 
 (or, with the `bench` extra installed: .venv/bin/python benchmarks/bench_bm25.py --scifact ...)
 
-For each corpus (synthetic ones of --sizes sentences, and SciFact's sentences when --scifact is
-given) and each library, a fresh worker process builds the tokens and the queries (seeded, so every
-library gets the very same ones), then measures:
+For each corpus (synthetic ones of --sizes sentences, and SciFact when --scifact is given), each
+in fresh worker processes:
 
-- build: wall time to build the index from the token lists;
-- query latency p50 / p99: wall time of one query's top 10, query by query;
-- peak memory: the process's peak resident set size during build and queries, minus its resident
-  set once the tokens and queries are loaded (Linux: the peak is reset there through
-  /proc/self/clear_refs; elsewhere the lifetime peak is used, which can hide part of the usage);
-- held memory: resident set after the build, minus the same baseline.
+- paperbot ask: the product's `Retriever.ask` as it answers a question, top 3 passages with
+  their highlights and the 10 related papers (rendering excluded), its index first built and
+  written to the index cache by one process ("build", "build peak"), then read from the cache by
+  another, as a restart does ("held": resident memory after loading, above what the process
+  held with the corpus loaded, and how much of it is the process's own rather than pages mapped
+  from the cache file; again after the questions). Timed with numba's compiled loop where
+  installed ("paperbot ask") and with numpy alone ("paperbot ask (numpy)"); both must give the
+  same answers.
+- rank_bm25 (`BM25Okapi.get_scores` + top 10, the definition of the score), bm25s with its numpy
+  backend and bm25s-numba with its compiled one (`retrieve`, k=10): the bare top 10 over the same
+  sentences' terms, built from the token lists; build time, peak and held memory as before.
+- start-up (SciFact): fresh processes, modules imported, from nothing loaded to the first answer
+  with the index cache written: parsing the corpus file, the retriever read from the cache, one
+  question (the first paper's title, whose words are all known).
+- `paperbot ask --batch` (200k): the CLI on the corpus written as a JSON Lines file, cache
+  ready; the marginal cost of one more question, JSON printed, is the difference between the
+  median times of 2,100 and 100 questions (three runs each), per question.
 
-Each library is first imported and run on a tiny corpus (imports, lazy initialisation, JIT
-compilation), outside the measurements. The token lists are moved out of the garbage collector's
-reach (gc.freeze) before any library runs, so that no library is charged for walking them. Each
-engine runs 10 untimed warm-up queries (other than the timed ones) first.
-
-Engines: paperbot's `BM25Index.top` ("paperbot top", its pruned top-k path) and
-`top_positive(index.scores(q), 10)` ("paperbot scores": dense scores, as the retriever uses
-them), both on one build; the product's whole question path, `Retriever.ask` over the same
-tokens grouped into papers of 8 sentences ("paperbot retriever": sentence and paper scores
-combined, top 10, matching words marked; it holds the sentence texts too, so its memory is more
-than the index's); `rank_bm25.BM25Okapi.get_scores` + the same top-k; and
-`bm25s.BM25(method="robertson").retrieve`, with its default numpy backend ("bm25s") and with its
-compiled numba backend ("bm25s-numba", when numba is installed), one query at a time. paperbot must
-return the same top 10 as rank_bm25 (ids, and scores to 1e-9); the table says on how many of the
-compared queries it did. bm25s has no epsilon floor and scores in float32, so for it the table
-gives the overlap of its top 10 with rank_bm25's instead.
+Latency p50 / p99 is wall time of one question, question by question, after 10 warm-up questions
+(not timed). Each library is first run on a tiny corpus (imports, JIT compilation), outside the
+measurements. The same questions go to every engine: synthetic ones are 3-10 terms drawn with
+Zipf weights (exponent 1.0) over the corpus's vocabulary by frequency; SciFact's are its claims
+(the queries*.jsonl beside its corpus), the bare engines getting the terms the product's analyzer
+makes of them. bm25s has no epsilon floor and scores in float32, so the report gives the overlap
+of its top 10 with rank_bm25's.
 
 Synthetic corpora: each sentence has 15-35 tokens drawn from a Zipf distribution (exponent 1.07)
-over 500,000 words. Queries have 3-10 terms, each drawn with Zipf weights (exponent 1.0) over the
-corpus's vocabulary ranked by frequency: mostly common words, with a long tail of rare ones.
+over 500,000 words; the product gets them as papers of 8 sentences (the words joined, each
+sentence capitalised and ended with a full stop), titled "Paper N".
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from itertools import chain
@@ -57,15 +59,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-LIBRARIES = ("paperbot", "paperbot-retriever", "rank_bm25", "bm25s", "bm25s-numba")
-SENTENCES_PER_PAPER = 8  # the retriever's synthetic papers: this many consecutive sentences
-RETRIEVER = "paperbot retriever"
-DEFAULT_SIZES = (10_000, 200_000, 1_000_000)
+LIBRARIES = ("paperbot", "rank_bm25", "bm25s", "bm25s-numba")
+SENTENCES_PER_PAPER = 8  # the synthetic papers: this many consecutive sentences
+ASK = "paperbot ask"
+ASK_NUMPY = "paperbot ask (numpy)"
+NUMBA = "bm25s-numba"
+DEFAULT_SIZES = (200_000, 1_000_000)
 SYNTHETIC_VOCABULARY = 500_000
 SYNTHETIC_EXPONENT = 1.07
 QUERY_EXPONENT = 1.0
 WARMUP_QUERIES = 10  # extra queries, run first and not timed
-TOP_K = 10
+TOP_K = 10  # the bare engines' top k
+ASK_TOP, ASK_PAPERS = 3, 10  # what an answer shows: passages, and related papers
+STARTUP_RUNS = 5
+BATCH_SIZE = "200k"  # where `paperbot ask --batch` is timed
+BATCH_QUESTIONS = (100, 2100)  # its marginal cost: the difference of two runs, per question
 
 
 # -- corpora and queries ---------------------------------------------------------------------
@@ -112,6 +120,51 @@ def scifact_corpus(path: str) -> tuple[list[list[str]], list[str]]:
     ]
     counts = Counter(chain.from_iterable(documents))
     return documents, [term for term, _ in counts.most_common()]
+
+
+def scifact_claims(corpus_path: str) -> list[str]:
+    """The claims of the queries file beside SciFact's corpus (BEIR layout), in order."""
+    folder = Path(corpus_path).parent
+    claims = []
+    for path in sorted(folder.glob("queries*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                claims.append(json.loads(line)["text"])
+    if not claims:
+        raise SystemExit(f"no queries*.jsonl beside {corpus_path}")
+    return claims
+
+
+def questions(corpus: dict, vocabulary: list[str], count: int) -> list[tuple[str, list[str]]]:
+    """(question text, its terms): the same questions for every engine. SciFact: its claims
+    (the engines get the terms the product's analyzer makes of them); synthetic: Zipf-drawn
+    terms, asked as those words."""
+    if corpus["kind"] == "scifact":
+        from bot.text.analysis import Analyzer
+
+        analyzer = Analyzer()
+        claims = scifact_claims(corpus["path"])[:count]
+        return [(claim, analyzer.terms(claim)) for claim in claims]
+    return [(" ".join(q), q) for q in make_queries(vocabulary, count, corpus["seed"])]
+
+
+def paper_corpus(corpus: dict, documents: list[list[str]] | None = None):
+    """The corpus the product answers from: SciFact's own file, or the synthetic sentences as
+    papers of SENTENCES_PER_PAPER, each sentence its words joined, capitalised, with a full stop
+    (the product's sentence splitter finds them again; its analyzer gives back the words)."""
+    from bot.corpus.papers import Corpus, Paper, load_corpus
+
+    if corpus["kind"] == "scifact":
+        return load_corpus(corpus["path"])
+    if documents is None:
+        documents, _ = synthetic_corpus(corpus["sentences"], corpus["seed"])
+    papers = []
+    for start in range(0, len(documents), SENTENCES_PER_PAPER):
+        group = documents[start : start + SENTENCES_PER_PAPER]
+        abstract = " ".join(" ".join(words).capitalize() + "." for words in group)
+        number = len(papers)
+        papers.append(Paper(id=f"p{number}", title=f"Paper {number}", abstract=abstract))
+    return Corpus(tuple(papers))
 
 
 def make_queries(vocabulary: list[str], count: int, seed: int) -> list[list[str]]:
@@ -170,41 +223,77 @@ def peak_rss_kib() -> int:
     return value if value is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-# -- the libraries ---------------------------------------------------------------------------
+def anon_rss_kib() -> int:
+    """Resident memory that is the process's own (not pages of mapped files)."""
+    value = _status_kib("RssAnon")
+    return value if value is not None else current_rss_kib()
 
 
-def build_engines(library: str, documents: list[list[str]]) -> dict:
-    """{mode name: function(query) -> top-10 [(doc, score)]} for one library's built index."""
-    if library == "paperbot":
-        from bot.search.bm25 import BM25Index, top_positive
+# -- the workers (each in a fresh process) ---------------------------------------------------
 
-        index = BM25Index(documents)
-        return {
-            "paperbot top": lambda q: index.top(q, TOP_K),
-            "paperbot scores": lambda q: top_positive(index.scores(q), TOP_K),
-        }
-    if library == "paperbot-retriever":
-        retriever = _retriever_over(documents)
-        return {
-            RETRIEVER: lambda q: [
-                (hit.rank, hit.score) for hit in retriever.ask(" ".join(q), top=TOP_K).hits
-            ]
-        }
+
+def _timed(search, asked: list, warmup: list) -> tuple[dict, list]:
+    for question in warmup:
+        search(question)
+    latencies, answers = [], []
+    for question in asked:
+        started = time.perf_counter()
+        answers.append(search(question))
+        latencies.append(time.perf_counter() - started)
+    return {
+        "p50_ms": 1000 * float(np.percentile(latencies, 50)),
+        "p99_ms": 1000 * float(np.percentile(latencies, 99)),
+        "queries": len(latencies),
+    }, answers
+
+
+def engine_worker(job: dict) -> dict:
+    """A bare engine: build over the tokens, then its top 10, query by query."""
+    documents, vocabulary = load(job["corpus"])
+    asked = questions(job["corpus"], vocabulary, job["queries"] + WARMUP_QUERIES)
+    del vocabulary
+    terms = [q for _, q in asked]
+    timed, warmup = terms[: job["limit"]], terms[job["queries"] :]
+    # Imports, lazy initialisation and JIT compilation are no part of an index.
+    tiny = [["a", "b"], ["b", "c"], ["c"]] * TOP_K
+    build_engine(job["library"], tiny)(["b", "c"])
+    gc.collect()
+    gc.freeze()  # the token lists are no library's garbage: keep collections from walking them
+    exact_peak = reset_peak()
+    baseline = current_rss_kib()
+    started = time.perf_counter()
+    search = build_engine(job["library"], documents)
+    build_seconds = time.perf_counter() - started
+    gc.collect()
+    held = current_rss_kib() - baseline
+    timing, answers = _timed(search, timed, warmup)
+    return {
+        "documents": len(documents),
+        "build_s": build_seconds,
+        "peak_mib": (peak_rss_kib() - baseline) / 1024,
+        "held_mib": held / 1024,
+        "exact_peak": exact_peak,
+        "modes": {job["library"]: {**timing, "answers": answers[: job["check"]]}},
+    }
+
+
+def build_engine(library: str, documents: list[list[str]]):
+    """function(terms) -> top-10 [(doc, score)] of one library's index over `documents`."""
     if library == "rank_bm25":
         from rank_bm25 import BM25Okapi
 
         from bot.search.bm25 import top_positive
 
         okapi = BM25Okapi(documents)
-        return {"rank_bm25": lambda q: top_positive(okapi.get_scores(q), TOP_K)}
-    if library in ("bm25s", "bm25s-numba"):
+        return lambda q: top_positive(okapi.get_scores(q), TOP_K)
+    if library in ("bm25s", NUMBA):
         os.environ.setdefault("DISABLE_TQDM", "1")
         import logging
 
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        backend = "numba" if library == "bm25s-numba" else "numpy"
+        backend = "numba" if library == NUMBA else "numpy"
         retriever = bm25s.BM25(k1=1.5, b=0.75, method="robertson", backend=backend)
         retriever.index(documents, show_progress=False)
 
@@ -212,94 +301,143 @@ def build_engines(library: str, documents: list[list[str]]) -> dict:
             ids, scores = retriever.retrieve([query], k=TOP_K, show_progress=False)
             return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
-        return {library: search}
+        return search
     raise ValueError(f"unknown library {library!r}")
 
 
-def _retriever_over(documents: list[list[str]]):
-    """The product's whole question path over these tokens: sentences grouped into papers.
+def paperbot_build_worker(job: dict) -> dict:
+    """The product's first build: analysis, both indexes, the index cache written."""
+    from bot.search.index_cache import load_retriever
 
-    Each sentence's text is its tokens joined by spaces, which the analyzer turns back into the
-    same tokens (for SciFact's stems nearly always); a question is its terms joined the same way.
-    `ask` then analyses the question, scores sentences and papers, combines them, takes the top
-    10 and marks the matching words of each hit, as it does for a real question.
-    """
-    from bot.corpus.papers import Corpus, Paper
-    from bot.search.bm25 import BM25Index
-    from bot.search.documents import PaperText, stacked_bounds
-    from bot.search.retriever import IndexParts, RankingParams, Retriever
-
-    params = RankingParams()
-    papers, texts, paper_docs = [], [], []
-    for start in range(0, len(documents), SENTENCES_PER_PAPER):
-        group = documents[start : start + SENTENCES_PER_PAPER]
-        joined = PaperText.joined(
-            Paper(id="", title="", abstract=""), "", [" ".join(tokens) for tokens in group]
-        )
-        # The paper holds the very same abstract string: the text is held once, as before.
-        paper = Paper(id=f"p{len(papers)}", title="", abstract=joined.abstract)
-        papers.append(paper)
-        texts.append(PaperText(paper, "", joined.abstract, joined.bounds))
-        paper_docs.append(list(chain.from_iterable(group)))
-    parts = IndexParts(
-        papers=tuple(texts),
-        sentence_bounds=stacked_bounds(texts),
-        sentence_index=BM25Index(
-            documents, k1=params.sentence_k1, b=params.sentence_b, epsilon=params.epsilon
-        ),
-        paper_index=BM25Index(paper_docs, k1=params.paper_k1, b=params.paper_b, idf="lucene"),
-    )
-    return Retriever(Corpus(tuple(papers)), params, parts=parts)
-
-
-def worker(job: dict) -> dict:
-    documents, vocabulary = load(job["corpus"])
-    queries = make_queries(vocabulary, job["queries"] + WARMUP_QUERIES, job["corpus"]["seed"])
-    queries, warmup = queries[: job["queries"]], queries[job["queries"] :]
-    del vocabulary
-    # Imports, lazy initialisation and JIT compilation are no part of an index: get them done
-    # on a tiny corpus before measuring.
-    tiny = [["a", "b"], ["b", "c"], ["c"]] * TOP_K
-    for search in build_engines(job["library"], tiny).values():
-        search(["b", "c"])
+    corpus = paper_corpus(job["corpus"])
     gc.collect()
-    gc.freeze()  # the token lists are no library's garbage: keep collections from walking them
     exact_peak = reset_peak()
     baseline = current_rss_kib()
-    if not exact_peak:
-        baseline = max(baseline, peak_rss_kib())
     started = time.perf_counter()
-    engines = build_engines(job["library"], documents)
+    retriever = load_retriever(corpus, cache_dir=Path(job["cache"]))
     build_seconds = time.perf_counter() - started
-    gc.collect()
-    held = current_rss_kib() - baseline
-    modes = {}
-    for mode, search in engines.items():
-        timed = queries[: job["limit"]]
-        for query in warmup:
-            search(query)
-        latencies, answers = [], []
-        for query in timed:
-            started = time.perf_counter()
-            found = search(query)
-            latencies.append(time.perf_counter() - started)
-            if len(answers) < job["check"]:
-                answers.append(found)
-        modes[mode] = {
-            "p50_ms": 1000 * float(np.percentile(latencies, 50)),
-            "p99_ms": 1000 * float(np.percentile(latencies, 99)),
-            "queries": len(latencies),
-            "answers": answers,
-        }
     return {
-        "documents": len(documents),
-        "tokens": sum(map(len, documents)),
         "build_s": build_seconds,
         "peak_mib": (peak_rss_kib() - baseline) / 1024,
-        "held_mib": held / 1024,
         "exact_peak": exact_peak,
+        "documents": retriever.stats.sentences,
+    }
+
+
+def paperbot_worker(job: dict) -> dict:
+    """The product as it starts: the index read from the cache, then whole questions."""
+    from bot.search import kernels
+    from bot.search.index_cache import load_retriever
+
+    corpus = paper_corpus(job["corpus"])
+    vocabulary = None
+    if job["corpus"]["kind"] == "synthetic":
+        _, vocabulary = synthetic_corpus(job["corpus"]["sentences"], job["corpus"]["seed"])
+    asked = questions(job["corpus"], vocabulary or [], job["queries"] + WARMUP_QUERIES)
+    del vocabulary
+    texts = [text for text, _ in asked]
+    timed, warmup = texts[: job["limit"]], texts[job["queries"] :]
+    gc.collect()
+    baseline, baseline_anon = current_rss_kib(), anon_rss_kib()
+    started = time.perf_counter()
+    retriever = load_retriever(corpus, cache_dir=Path(job["cache"]))
+    load_seconds = time.perf_counter() - started
+    gc.collect()
+    held, held_anon = current_rss_kib() - baseline, anon_rss_kib() - baseline_anon
+
+    def ask(question: str) -> list:
+        answer = retriever.ask(question, top=ASK_TOP, papers=ASK_PAPERS)
+        return [(h.paper.id, h.sentence, h.score) for h in answer.hits] + [
+            (p.paper.id, p.score) for p in answer.papers
+        ]
+
+    modes = {}
+    compiled_timing, compiled = _timed(ask, timed, warmup)
+    if kernels.compiled_kernels() is not None:
+        modes[ASK] = compiled_timing
+    kernels.COMPILED_MIN_POSTINGS = 10**18  # numpy only
+    numpy_timing, plain = _timed(ask, timed, warmup)
+    modes[ASK_NUMPY] = numpy_timing
+    modes.setdefault(ASK, numpy_timing)
+    gc.collect()
+    return {
+        "documents": retriever.stats.sentences,
+        "load_s": load_seconds,
+        "held_mib": held / 1024,
+        "held_anon_mib": held_anon / 1024,
+        "held_after_mib": (current_rss_kib() - baseline) / 1024,
+        "held_after_anon_mib": (anon_rss_kib() - baseline_anon) / 1024,
+        "same_answers": sum(a == b for a, b in zip(compiled, plain, strict=True)),
         "modes": modes,
     }
+
+
+def startup_worker(job: dict) -> dict:
+    """Seconds from nothing loaded (modules imported) to the first answer, from the cache."""
+    from bot.corpus.papers import load_corpus
+    from bot.search.index_cache import load_retriever
+
+    started = time.perf_counter()
+    corpus = load_corpus(job["corpus"]["path"])
+    loaded = time.perf_counter()
+    retriever = load_retriever(corpus, cache_dir=Path(job["cache"]))
+    ready = time.perf_counter()
+    answer = retriever.ask(retriever.papers[0].title)  # its words are all in the corpus
+    answered = time.perf_counter()
+    assert answer.hits and answer.searched_for is None
+    return {
+        "corpus_s": loaded - started,
+        "retriever_s": ready - loaded,
+        "answer_s": answered - ready,
+        "total_s": answered - started,
+    }
+
+
+def batch_runs(corpus: dict, folder: Path, runs: int = 3) -> dict:
+    """`paperbot ask --batch` on the corpus written as a JSON Lines file: the marginal cost of
+    one more question (JSON included) is the difference of two batch sizes, per question."""
+    documents, vocabulary = load(corpus)
+    papers = paper_corpus(corpus, documents)
+    path = folder / "corpus.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for paper in papers.papers:
+            record = {"id": paper.id, "title": paper.title, "abstract": paper.abstract}
+            out.write(json.dumps(record) + "\n")
+    del papers, documents
+    asked = questions(corpus, vocabulary, max(BATCH_QUESTIONS))
+    environment = {**os.environ, "PAPERBOT_INDEX_CACHE": str(folder / "cache")}
+    paperbot = str(Path(sys.executable).parent / "paperbot")
+
+    def run(count: int) -> float:
+        batch = folder / f"questions-{count}.jsonl"
+        batch.write_text(
+            "".join(
+                json.dumps({"id": n, "question": q}) + "\n"
+                for n, (q, _) in enumerate(asked[:count])
+            ),
+            encoding="utf-8",
+        )
+        command = [paperbot, "ask", "--corpus", str(path), "--batch", str(batch)]
+        started = time.perf_counter()
+        subprocess.run(command, env=environment, check=True, capture_output=True)
+        return time.perf_counter() - started
+
+    run(1)  # builds the index cache
+    few, many = BATCH_QUESTIONS
+    times = {count: sorted(run(count) for _ in range(runs)) for count in (few, many)}
+    medians = {count: values[len(values) // 2] for count, values in times.items()}
+    return {
+        "marginal_ms": 1000 * (medians[many] - medians[few]) / (many - few),
+        "seconds": {str(count): values for count, values in times.items()},
+    }
+
+
+WORKERS = {
+    "engine": engine_worker,
+    "paperbot-build": paperbot_build_worker,
+    "paperbot": paperbot_worker,
+    "startup": startup_worker,
+}
 
 
 def run_worker(job: dict) -> dict:
@@ -310,24 +448,11 @@ def run_worker(job: dict) -> dict:
         check=False,
     )
     if process.returncode != 0:
-        raise SystemExit(
-            f"worker {job['library']} on {job['corpus']['name']} failed:\n" + process.stderr
-        )
+        raise SystemExit(f"worker {job} failed:\n" + process.stderr)
     return json.loads(process.stdout.strip().splitlines()[-1])
 
 
 # -- reporting -------------------------------------------------------------------------------
-
-
-def _same_answers(mine: list, reference: list) -> int:
-    """Queries on which both returned the same top-10 ids, scores equal to 1e-9 relative."""
-    same = 0
-    for a, b in zip(mine, reference, strict=False):
-        if [d for d, _ in a] == [d for d, _ in b] and all(
-            abs(x - y) <= 1e-9 * max(abs(x), abs(y)) for (_, x), (_, y) in zip(a, b, strict=True)
-        ):
-            same += 1
-    return same
 
 
 def _overlap(mine: list, reference: list) -> float:
@@ -338,112 +463,142 @@ def _overlap(mine: list, reference: list) -> float:
     return float(np.mean(shares)) if shares else float("nan")
 
 
-def report(rows: list[dict], out: Path) -> None:
-    header = (
-        f"{'corpus':<10} {'sentences':>9} {'engine':<18} {'build s':>8} {'p50 ms':>9} "
-        f"{'p99 ms':>9} {'queries':>7} {'peak MiB':>9} {'held MiB':>9}  top-10 vs rank_bm25"
-    )
-    print(header)
-    print("-" * len(header))
-    by_corpus: dict[str, dict[str, dict]] = {}
-    for row in rows:
-        by_corpus.setdefault(row["corpus"], {})[row["engine"]] = row
-    for corpus, engines in by_corpus.items():
-        reference = engines.get("rank_bm25")
-        for engine, row in engines.items():
-            check = ""
-            if engine == RETRIEVER:
-                check = "(its own ranking: sentences with their papers)"
-            elif reference and engine != "rank_bm25":
-                n = min(len(row["answers"]), len(reference["answers"]))
-                if engine.startswith("paperbot"):
-                    same = _same_answers(row["answers"], reference["answers"])
-                    check = f"identical on {same}/{n}"
-                else:
-                    check = f"overlap {_overlap(row['answers'], reference['answers']):.0%}"
-            print(
-                f"{corpus:<10} {row['documents']:>9,} {engine:<18} {row['build_s']:>8.2f} "
-                f"{row['p50_ms']:>9.3f} {row['p99_ms']:>9.3f} {row['queries']:>7} "
-                f"{row['peak_mib']:>9.0f} {row['held_mib']:>9.0f}  {check}"
+def _ms(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def report(results: dict, out: Path) -> list[str]:
+    """Prints the table, the ratios and the targets; returns the lines printed."""
+    lines: list[str] = []
+    say = lines.append
+    engines = [ASK, ASK_NUMPY, "rank_bm25", "bm25s", NUMBA]
+    say("p50 / p99 latency in ms: paperbot ask = Retriever.ask (top 3 passages with highlights")
+    say("and 10 related papers, rendering excluded); the others = their bare top 10.")
+    say("")
+    say("| corpus | " + " | ".join(engines) + " | paperbot ask p50 / bm25s-numba p50 |")
+    say("| --- " * (len(engines) + 2) + "|")
+    for name, corpus in results["corpora"].items():
+        rows = corpus["modes"]
+        cells = [
+            f"{_ms(rows[e]['p50_ms'])} / {_ms(rows[e]['p99_ms'])}" if e in rows else "–"
+            for e in engines
+        ]
+        ratio = (
+            f"{rows[ASK]['p50_ms'] / rows[NUMBA]['p50_ms']:.2f}x"
+            if ASK in rows and NUMBA in rows
+            else "–"
+        )
+        size = f"{name} ({corpus['documents']:,} sentences)"
+        say(f"| {size} | " + " | ".join(cells) + f" | {ratio} |")
+    say("")
+    for name, corpus in results["corpora"].items():
+        paperbot = corpus.get("paperbot")
+        if paperbot:
+            say(
+                f"{name}: paperbot build {corpus['build']['build_s']:.1f} s, build peak "
+                f"{corpus['build']['peak_mib']:,.0f} MiB; from the cache: loaded in "
+                f"{paperbot['load_s']:.2f} s, held {paperbot['held_mib']:,.0f} MiB "
+                f"({paperbot['held_anon_mib']:,.0f} MiB of it the process's own, the rest "
+                "mapped from the cache file), after the questions "
+                f"{paperbot['held_after_mib']:,.0f} MiB "
+                f"({paperbot['held_after_anon_mib']:,.0f} own); compiled and numpy answers "
+                f"identical on {paperbot['same_answers']}/{corpus['modes'][ASK_NUMPY]['queries']}"
             )
-    print(
-        "(peak MiB: peak RSS during build and queries minus RSS with the tokens loaded;"
-        " held MiB: RSS after the build minus the same)"
-    )
-    print()
-    print("Ratios (other engine / paperbot; above 1 means paperbot is faster or smaller):")
-    ratio_header = (
-        f"{'corpus':<10} {'versus':<11} {'p50 top':>8} {'p99 top':>8} {'p50 scores':>10} "
-        f"{'build':>8} {'peak mem':>9} {'p50 retriever':>14}"
-    )
-    print(ratio_header)
-    print("-" * len(ratio_header))
-    for corpus, engines in by_corpus.items():
-        mine, dense = engines.get("paperbot top"), engines.get("paperbot scores")
-        whole = engines.get(RETRIEVER)
-        for other in ("bm25s", "bm25s-numba", "rank_bm25"):
-            theirs = engines.get(other)
-            if not (mine and dense and theirs):
-                continue
-            versus_whole = f"{theirs['p50_ms'] / whole['p50_ms']:>14.1f}" if whole else ""
-            print(
-                f"{corpus:<10} {other:<11} {theirs['p50_ms'] / mine['p50_ms']:>8.1f} "
-                f"{theirs['p99_ms'] / mine['p99_ms']:>8.1f} "
-                f"{theirs['p50_ms'] / dense['p50_ms']:>10.1f} "
-                f"{theirs['build_s'] / mine['build_s']:>8.1f} "
-                f"{theirs['peak_mib'] / max(mine['peak_mib'], 1e-9):>9.1f} {versus_whole}"
-            )
-    _targets(by_corpus)
+        for library in ("rank_bm25", "bm25s", NUMBA):
+            row = corpus["engines"].get(library)
+            if row:
+                overlap = ""
+                reference = corpus["engines"].get("rank_bm25")
+                if library != "rank_bm25" and reference:
+                    share = _overlap(row["answers"], reference["answers"])
+                    overlap = f", top-10 overlap with rank_bm25 {share:.0%}"
+                say(
+                    f"{name}: {library} build {row['build_s']:.1f} s, peak {row['peak_mib']:,.0f}"
+                    f" MiB, held {row['held_mib']:,.0f} MiB{overlap}"
+                )
+    startup = results.get("startup")
+    if startup:
+        totals = sorted(run["total_s"] for run in startup)
+        median = totals[len(totals) // 2]
+        parts = sorted(startup, key=lambda run: run["total_s"])[len(startup) // 2]
+        say(
+            f"start-up on SciFact from the index cache, {len(totals)} fresh processes (modules "
+            f"imported): to the first answer best {totals[0]:.3f} s, median {median:.3f} s "
+            f"(median run: corpus file {parts['corpus_s']:.3f} s, retriever "
+            f"{parts['retriever_s']:.3f} s, answer {parts['answer_s']:.4f} s)"
+        )
+    batch = results.get("batch")
+    numba_batch = results["corpora"].get(BATCH_SIZE, {}).get("modes", {}).get(NUMBA)
+    if batch:
+        versus = (
+            f" = {batch['marginal_ms'] / numba_batch['p50_ms']:.2f}x bm25s-numba's p50"
+            if (numba_batch)
+            else ""
+        )
+        say(
+            f"paperbot ask --batch at {BATCH_SIZE}: {batch['marginal_ms']:.3f} ms per extra "
+            f"question (JSON included){versus}; runs of {BATCH_QUESTIONS} questions took "
+            f"{batch['seconds']}"
+        )
+    say("")
+    say("Targets:")
+    targets = [("1000k", 1.0), ("200k", 1.5)]
+    for name, most in targets:
+        rows = results["corpora"].get(name, {}).get("modes", {})
+        if ASK in rows and NUMBA in rows:
+            ratio = rows[ASK]["p50_ms"] / rows[NUMBA]["p50_ms"]
+            verdict = "met" if ratio <= most else "NOT met"
+            say(f"  ask p50 at {name} at most {most}x bm25s-numba: {verdict} ({ratio:.2f}x)")
+    if batch and numba_batch:
+        ratio = batch["marginal_ms"] / numba_batch["p50_ms"]
+        verdict = "met" if ratio <= 2 else "NOT met"
+        say(f"  ask --batch marginal at {BATCH_SIZE} at most 2x bm25s-numba: {verdict}")
+        say(f"    ({ratio:.2f}x)")
+    paperbot = results["corpora"].get("1000k", {}).get("paperbot")
+    if paperbot:
+        held = max(paperbot["held_mib"], paperbot["held_after_mib"])
+        verdict = "met" if held <= 700 else "NOT met"
+        say(f"  memory held at 1000k at most 700 MiB: {verdict} ({held:,.0f} MiB)")
+    if startup:
+        verdict = "met" if median <= 0.2 else "NOT met"
+        say(f"  start-up on SciFact at most 0.2 s: {verdict} (median {median:.3f} s)")
+    for line in lines:
+        print(line)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    _plot(by_corpus, out / "latency.png")
+    (out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    _plot(results, out / "latency.png")
     print(f"\nWrote {out / 'results.json'} and {out / 'latency.png'}.")
+    return lines
 
 
-def _targets(by_corpus: dict[str, dict[str, dict]]) -> None:
-    """The speed targets, as measured in this run."""
-    print("\nTargets:")
-    for name in ("200k", "1000k"):
-        engines = by_corpus.get(name, {})
-        for engine in ("paperbot top", RETRIEVER):
-            mine = engines.get(engine)
-            for other in ("bm25s", "bm25s-numba"):
-                if mine and other in engines:
-                    theirs = engines[other]["p50_ms"]
-                    verdict = "met" if mine["p50_ms"] <= theirs else "NOT met"
-                    print(
-                        f"  {engine} p50 at {name} no slower than {other}: {verdict} "
-                        f"({mine['p50_ms']:.3f} ms against {theirs:.3f} ms)"
-                    )
-    mine = by_corpus.get("1000k", {}).get("paperbot top")
-    if mine:
-        verdict = "met" if mine["peak_mib"] <= 1024 else "NOT met"
-        print(f"  peak memory at 1000k within 1 GiB: {verdict} ({mine['peak_mib']:.0f} MiB)")
-
-
-def _plot(by_corpus: dict[str, dict[str, dict]], path: Path) -> None:
+def _plot(results: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7.5, 5))
-    engines = sorted({engine for engines in by_corpus.values() for engine in engines})
+    corpora = results["corpora"]
+    engines = sorted({engine for corpus in corpora.values() for engine in corpus["modes"]})
     for engine in engines:
-        line = None
         points = sorted(
-            (rows[engine]["documents"], rows[engine]["p50_ms"], rows[engine]["p99_ms"])
-            for name, rows in by_corpus.items()
-            if engine in rows and name != "scifact"
+            (
+                corpus["documents"],
+                corpus["modes"][engine]["p50_ms"],
+                corpus["modes"][engine]["p99_ms"],
+            )
+            for name, corpus in corpora.items()
+            if engine in corpus["modes"] and name != "scifact"
         )
+        line = None
         if points:
             sizes, p50, p99 = zip(*points, strict=True)
             line = axes.plot(sizes, p50, marker="o", label=f"{engine} p50")[0]
             axes.plot(sizes, p99, linestyle=":", color=line.get_color(), label=f"{engine} p99")
-        scifact = by_corpus.get("scifact", {}).get(engine)
+        scifact = corpora.get("scifact", {}).get("modes", {}).get(engine)
         if scifact:
             axes.plot(
-                scifact["documents"],
+                corpora["scifact"]["documents"],
                 scifact["p50_ms"],
                 marker="*",
                 markersize=12,
@@ -453,8 +608,8 @@ def _plot(by_corpus: dict[str, dict[str, dict]], path: Path) -> None:
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("sentences in the corpus (stars: SciFact, p50)")
-    axes.set_ylabel("latency of one top-10 query (ms)")
-    axes.set_title("BM25 query latency against corpus size")
+    axes.set_ylabel("latency of one question (ms)")
+    axes.set_title("paperbot's whole answer against bare BM25 top-10 engines")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
     figure.tight_layout()
@@ -472,21 +627,28 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(map(str, DEFAULT_SIZES)),
         help="synthetic corpus sizes in sentences, comma-separated (default: %(default)s)",
     )
-    parser.add_argument("--queries", type=int, default=200, help="queries timed per engine")
+    parser.add_argument("--queries", type=int, default=200, help="questions timed per engine")
     parser.add_argument(
         "--rank-bm25-queries",
         type=int,
         default=20,
-        help="queries timed for rank_bm25 on corpora over 200,000 sentences (it is very slow)",
+        help="questions timed for rank_bm25 on corpora over 200,000 sentences (it is very slow)",
     )
     parser.add_argument("--libraries", default=",".join(LIBRARIES))
-    parser.add_argument("--check", type=int, default=20, help="queries compared with rank_bm25")
+    parser.add_argument("--check", type=int, default=20, help="top 10s compared with rank_bm25")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument(
+        "--report", type=Path, help="print the report of an earlier run's results.json, run nothing"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.report:
+        report(json.loads(args.report.read_text(encoding="utf-8")), args.out)
+        return 0
     if args.worker:
-        print(json.dumps(worker(json.loads(args.worker))))
+        job = json.loads(args.worker)
+        print(json.dumps(WORKERS[job["kind"]](job)))
         return 0
 
     corpora = [
@@ -504,44 +666,56 @@ def main(argv: list[str] | None = None) -> int:
             {"name": "scifact", "kind": "scifact", "path": args.scifact, "seed": args.seed}
         )
     libraries = [name for name in args.libraries.split(",") if name]
-    if "bm25s-numba" in libraries and importlib.util.find_spec("numba") is None:
-        libraries.remove("bm25s-numba")
-        print("numba is not installed: skipping bm25s-numba", flush=True)
+    if NUMBA in libraries and importlib.util.find_spec("numba") is None:
+        libraries.remove(NUMBA)
+        print(
+            "numba is not installed: skipping bm25s-numba and paperbot's compiled loop", flush=True
+        )
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at start", flush=True)
-    rows = []
-    for corpus in corpora:
-        for library in libraries:
-            limit = args.queries
-            if library == "rank_bm25" and corpus.get("sentences", 0) > 200_000:
-                limit = min(limit, args.rank_bm25_queries)
-            job = {
-                "corpus": corpus,
-                "library": library,
-                "queries": args.queries,
-                "limit": limit,
-                "check": args.check,
-            }
-            started = time.perf_counter()
-            result = run_worker(job)
-            print(
-                f"  {corpus['name']:>8} {library:<10} done in "
-                f"{time.perf_counter() - started:.0f} s",
-                file=sys.stderr,
-                flush=True,
-            )
-            if not result["exact_peak"]:
-                print("  (peak memory: lifetime peak, could not reset it)", file=sys.stderr)
-            for mode, timing in result["modes"].items():
-                rows.append(
-                    {
-                        "corpus": corpus["name"],
-                        "engine": mode,
-                        **{k: v for k, v in result.items() if k != "modes"},
-                        **timing,
-                    }
-                )
+    results: dict = {"corpora": {}}
+
+    def progress(what: str, started: float) -> None:
+        print(
+            f"  {what} done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True
+        )
+
+    with tempfile.TemporaryDirectory(prefix="paperbot-bench-") as scratch:
+        for corpus in corpora:
+            entry = results["corpora"][corpus["name"]] = {"modes": {}, "engines": {}}
+            cache = str(Path(scratch) / corpus["name"])
+            for library in libraries:
+                limit = args.queries
+                if library == "rank_bm25" and corpus.get("sentences", 0) > 200_000:
+                    limit = min(limit, args.rank_bm25_queries)
+                base = {
+                    "corpus": corpus,
+                    "queries": args.queries,
+                    "limit": limit,
+                    "check": args.check,
+                }
+                started = time.perf_counter()
+                if library == "paperbot":
+                    entry["build"] = run_worker({**base, "kind": "paperbot-build", "cache": cache})
+                    result = run_worker({**base, "kind": "paperbot", "cache": cache})
+                    entry["paperbot"] = {k: v for k, v in result.items() if k != "modes"}
+                    if corpus["kind"] == "scifact":
+                        job = {**base, "kind": "startup", "cache": cache}
+                        results["startup"] = [run_worker(job) for _ in range(STARTUP_RUNS)]
+                    if corpus["name"] == BATCH_SIZE:
+                        with tempfile.TemporaryDirectory(dir=scratch) as folder:
+                            results["batch"] = batch_runs(corpus, Path(folder))
+                else:
+                    result = run_worker({**base, "kind": "engine", "library": library})
+                    entry["engines"][library] = {k: v for k, v in result.items() if k != "modes"}
+                    entry["engines"][library]["answers"] = result["modes"][library]["answers"]
+                entry["documents"] = result["documents"]
+                for mode, timing in result["modes"].items():
+                    entry["modes"][mode] = {k: v for k, v in timing.items() if k != "answers"}
+                progress(f"{corpus['name']:>8} {library}", started)
     print(f"load average {os.getloadavg()[0]:.2f} at the end\n")
-    report(rows, args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    report(results, args.out)
     return 0
 
 

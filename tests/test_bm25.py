@@ -1,29 +1,31 @@
 """BM25Index against rank_bm25's BM25Okapi itself, the definition of the score."""
 
-import functools
 import random
 
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-import bot.search.bm25 as bm25
+from bot.search import kernels
 from bot.search.bm25 import BM25Index, IndexArraysError, top_positive
 from bot.search.documents import prepare
 from bot.text.analysis import Analyzer
 
 PARAMS = [{}, {"k1": 1.2, "b": 0.7, "epsilon": 0.3}, {"k1": 2.0, "b": 0.3, "epsilon": 0.5}]
 
-# Every way `top` can reach its answer (see BM25Index._top_pruned), forced in turn.
-STRATEGIES = {
-    "dense": {"_PRUNING_MIN_COST": 10**18},
-    "pruned": {"_PRUNING_MIN_COST": 0},
-    "sparse always": {"_PRUNING_MIN_COST": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 10**9},
-    "sparse, reading on": {"_PRUNING_MIN_COST": 0, "_SPARSE_SHARE": 10.0, "_EXACT_LIMIT": 3},
-    "dense after the floor": {"_PRUNING_MIN_COST": 0, "_SPARSE_SHARE": 0.0},
-    "no dense columns": {"_PRUNING_MIN_COST": 0, "_COLUMN_DOC_SHARE": 10**9},
-    "sampled top-k": {"_PRUNING_MIN_COST": 0, "_SAMPLED_TOP_MIN_SIZE": 0, "_TOP_SAMPLE": 64},
-}
+# The kernels that add a term's weights: numpy's, and numba's compiled loop where installed
+# (forced for every posting list, however short).
+KERNELS = ["numpy", *(["compiled"] if kernels.compiled_available() else [])]
+
+
+@pytest.fixture(params=KERNELS)
+def kernel(request, monkeypatch):
+    if request.param == "compiled":
+        assert kernels.load_compiled()
+        monkeypatch.setattr(kernels, "COMPILED_MIN_POSTINGS", 0)
+    else:
+        monkeypatch.setattr(kernels, "COMPILED_MIN_POSTINGS", 10**18)
+    return request.param
 
 
 def _random_corpus(seed, docs=400, vocabulary=120):
@@ -70,7 +72,7 @@ def _assert_same_top(found, reference_scores, k):
 
 @pytest.mark.parametrize("params", PARAMS)
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_scores_equal_rank_bm25_bit_for_bit(seed, params):
+def test_scores_equal_rank_bm25_bit_for_bit(seed, params, kernel):
     corpus, words = _random_corpus(seed)
     reference = BM25Okapi(corpus, **params)
     index = BM25Index(corpus, **params)
@@ -78,25 +80,6 @@ def test_scores_equal_rank_bm25_bit_for_bit(seed, params):
         expected = reference.get_scores(query)
         np.testing.assert_allclose(index.scores(query), expected, rtol=1e-9, atol=0)
         np.testing.assert_array_equal(index.scores(query), expected)
-
-
-@functools.cache
-def _reference_scores(seed):
-    corpus, words = _random_corpus(seed, docs=600)
-    reference = BM25Okapi(corpus)
-    return corpus, [(q, reference.get_scores(q)) for q in _random_queries(seed, words)]
-
-
-@pytest.mark.parametrize("strategy", STRATEGIES)
-@pytest.mark.parametrize("seed", [4, 5])
-def test_top_equals_rank_bm25_whatever_the_strategy(seed, strategy, monkeypatch):
-    for name, value in STRATEGIES[strategy].items():
-        monkeypatch.setattr(bm25, name, value)
-    corpus, expected = _reference_scores(seed)
-    index = BM25Index(corpus)
-    for query, scores in expected:
-        for k in (1, 3, 10, 50):
-            _assert_same_top(index.top(query, k), scores, k)
 
 
 def test_idf_equals_rank_bm25_including_the_floor_and_zero():
@@ -127,14 +110,11 @@ def test_the_seed_corpus_through_the_product_analyzer(bundled_corpus):
     for question in questions:
         query = analyzer.terms(question)
         np.testing.assert_array_equal(index.scores(query), reference.get_scores(query))
-        _assert_same_top(index.top(query, 10), reference.get_scores(query), 10)
+        _assert_same_top(top_positive(index.scores(query), 10), reference.get_scores(query), 10)
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
-def test_a_negative_floor_still_matches(strategy, monkeypatch):
+def test_a_negative_floor_still_matches(kernel):
     """Where most terms are in most documents, the average idf and so the floor are negative."""
-    for name, value in STRATEGIES[strategy].items():
-        monkeypatch.setattr(bm25, name, value)
     rng = random.Random(11)
     corpus = [rng.choices("abcd", k=10) + rng.choices(["x", "y"], k=1) for _ in range(500)]
     corpus[7].append("rare")
@@ -142,27 +122,8 @@ def test_a_negative_floor_still_matches(strategy, monkeypatch):
     index = BM25Index(corpus)
     assert reference.average_idf < 0 and index.idf("a") < 0
     for query in (["a", "rare"], ["x", "b", "x"], ["rare"], ["c", "d", "y"]):
-        _assert_same_top(index.top(query, 10), reference.get_scores(query), 10)
-
-
-def test_pruning_skips_the_dense_pass_when_rare_terms_decide(monkeypatch):
-    monkeypatch.setattr(bm25, "_PRUNING_MIN_COST", 0)
-    rng = random.Random(8)
-    words = [f"w{i}" for i in range(200)]
-    corpus = [["filler", *rng.choices(words, k=10)] for _ in range(3000)]
-    for number in range(0, 3000, 300):
-        corpus[number].append("rare")
-    query = ["w1", "rare", "filler"]
-    reference = BM25Okapi(corpus)
-    index = BM25Index(corpus)
-    expected = reference.get_scores(query)
-    assert index.idf("filler") > 0  # floored: rank_bm25's idf of a word in every document
-
-    def no_dense_pass(numbers):
-        raise AssertionError("scored every document")
-
-    monkeypatch.setattr(index, "_dense_scores", no_dense_pass)
-    _assert_same_top(index.top(query, 5), expected, 5)
+        np.testing.assert_array_equal(index.scores(query), reference.get_scores(query))
+    assert index.max_weight(index.vocabulary["a"]) is None  # no bound from a negative idf
 
 
 def test_top_is_positive_scores_best_first_with_ties_by_position():
@@ -202,18 +163,18 @@ def test_top_of_a_long_array_equals_sorting_it(values, k):
 def test_an_empty_index_scores_nothing():
     index = BM25Index([])
     assert index.size == 0
-    assert index.scores(["a"]).size == 0 and index.top(["a"], 3) == []
+    assert index.scores(["a"]).size == 0 and index.weighted_scores({"a": 1.0}).size == 0
 
 
 def test_documents_without_terms_score_zero():
     index = BM25Index([[], []])
-    assert index.scores(["a"]).tolist() == [0.0, 0.0] and index.top(["a"], 3) == []
+    assert index.scores(["a"]).tolist() == [0.0, 0.0]
     assert "a" not in index
 
 
 def test_unknown_terms_score_nothing():
     index = BM25Index([["a", "b"], ["c"]])
-    assert index.top(["zzz"], 5) == []
+    assert index.scores(["zzz"]).tolist() == [0.0, 0.0]
     assert "a" in index and "zzz" not in index
 
 
@@ -229,12 +190,13 @@ def test_arrays_round_trip_through_an_npz_file(tmp_path):
         assert (term in loaded, loaded.idf(term)) == (term in index, index.idf(term))
     for query in _random_queries(9, [*words, "日本語"]):
         np.testing.assert_array_equal(loaded.scores(query), index.scores(query))
-        assert loaded.top(query, 10) == index.top(query, 10)
+    for number in index.vocabulary.values():
+        assert loaded.max_weight(number) == index.max_weight(number)
 
 
 def test_an_empty_index_round_trips():
     loaded = BM25Index.from_arrays(BM25Index([]).to_arrays())
-    assert loaded.size == 0 and loaded.top(["a"], 3) == []
+    assert loaded.size == 0 and loaded.scores(["a"]).size == 0
 
 
 def _damaged(arrays, name, value):
@@ -249,15 +211,20 @@ def _damaged(arrays, name, value):
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda a: _damaged(a, "weights", None),
+        lambda a: _damaged(a, "codes", None),
+        lambda a: _damaged(a, "codes", np.full_like(a["codes"], 60_000)),
+        lambda a: _damaged(a, "codes", a["codes"].astype(np.int64)),
+        lambda a: _damaged(a, "tf_parts", np.full_like(a["tf_parts"], np.inf)),
+        lambda a: _damaged(a, "max_weight", a["max_weight"][:-1]),
         lambda a: _damaged(a, "format_version", np.array(999)),
         lambda a: _damaged(a, "docs", a["docs"][:-1]),
         lambda a: _damaged(a, "docs", a["docs"].astype(np.int64)),
         lambda a: _damaged(a, "docs", np.full_like(a["docs"], 10**6)),
         lambda a: _damaged(a, "docs", a["docs"][::-1].copy()),
-        lambda a: _damaged(a, "weights", np.full_like(a["weights"], np.nan)),
+        lambda a: _damaged(a, "idf", np.full_like(a["idf"], np.nan)),
         lambda a: _damaged(a, "starts", a["starts"][:-1]),
-        lambda a: _damaged(a, "vocabulary_utf8", a["vocabulary_utf8"][:-2]),
+        lambda a: _damaged(a, "vocabulary_size", a["vocabulary_size"] + 1),
+        lambda a: _damaged(a, "vocabulary_utf8", a["vocabulary_utf8"][a["vocabulary_utf8"] != 0]),
         lambda a: _damaged(a, "vocabulary_utf8", np.full_like(a["vocabulary_utf8"], 0xFF)),
         lambda a: _damaged(a, "size", np.array([1, 2])),
     ],
@@ -276,3 +243,90 @@ def test_weighted_scores_equal_scores_for_counted_terms():
     np.testing.assert_allclose(index.weighted_scores(counted), index.scores(query), rtol=1e-12)
     halved = index.weighted_scores({"w2": 0.5})
     np.testing.assert_allclose(halved, 0.5 * index.scores(["w2"]), rtol=1e-12)
+
+
+def test_a_shared_vocabulary_changes_no_score(kernel):
+    """The sentence index numbers its terms by the paper index's vocabulary, which holds more
+    words (and in another order): scores, idf and bounds are as with its own numbering."""
+    corpus, words = _random_corpus(12)
+    wider = [["title", "words", *reversed(doc)] for doc in corpus]
+    vocabulary = BM25Index(wider).vocabulary
+    own = BM25Index(corpus, k1=0.9, b=0.3)
+    shared = BM25Index(corpus, k1=0.9, b=0.3, vocabulary=vocabulary)
+    assert shared.vocabulary is vocabulary and shared.vocabulary_size == own.vocabulary_size
+    assert "title" not in shared and shared.idf("title") == 0.0
+    for term in words:
+        assert shared.idf(term) == own.idf(term)
+        if term in own:
+            assert shared.max_weight(vocabulary[term]) == own.max_weight(own.vocabulary[term])
+    for query in _random_queries(12, [*words, "title"]):
+        np.testing.assert_array_equal(shared.scores(query), own.scores(query))
+    arrays = shared.to_arrays(with_vocabulary=False)
+    assert "vocabulary_utf8" not in arrays
+    loaded = BM25Index.from_arrays(arrays, vocabulary)
+    np.testing.assert_array_equal(loaded.scores(words[:5]), shared.scores(words[:5]))
+
+
+def test_scores_of_candidates_equal_the_dense_scores(kernel):
+    corpus, words = _random_corpus(13, docs=800)
+    index = BM25Index(corpus)
+    rng = np.random.default_rng(13)
+    for query in _random_queries(13, words, count=30):
+        weights = {term: float(rng.uniform(0.25, 2.0)) for term in query}
+        dense = index.weighted_scores(weights)
+        terms = index.weighted_terms(weights)
+        for share in (0.01, 0.2, 1.0):
+            candidates = np.flatnonzero(rng.random(index.size) < share)
+            np.testing.assert_array_equal(index.scores_of(candidates, terms), dense[candidates])
+
+
+def test_max_weight_is_the_largest_weight_of_the_term():
+    corpus, words = _random_corpus(14)
+    index = BM25Index(corpus)
+    for term in words:
+        if term not in index:
+            continue
+        number = index.vocabulary[term]
+        weights = index.scores([term])
+        assert index.max_weight(number) == weights.max() >= 0
+
+
+def test_the_compiled_kernel_adds_exactly_what_numpy_adds():
+    rng = np.random.default_rng(15)
+    for kernel_name in KERNELS:
+        for code_type in (np.uint16, np.uint32):
+            docs = np.sort(rng.choice(100_000, size=60_000, replace=False)).astype(np.int32)
+            codes = rng.integers(0, 300, size=docs.size).astype(code_type)
+            table = rng.random(300) * 7
+            expected = rng.random(100_000)
+            found = expected.copy()
+            kernels.numpy_add_weights(expected, docs, codes, table)
+            candidates = np.sort(rng.choice(100_000, size=5_000, replace=False))
+            expected_of, found_of = rng.random(5_000), None
+            found_of = expected_of.copy()
+            kernels.numpy_add_weights_of(expected_of, candidates, docs, codes, table)
+            if kernel_name == "compiled":
+                assert kernels.load_compiled()
+                compiled = kernels.compiled_kernels()
+                compiled["add_weights"](found, docs, codes, table)
+                compiled["add_weights_of"](found_of, candidates, docs, codes, table)
+            else:
+                kernels.add_weights(found, docs, codes, table)
+                kernels.numpy_add_weights_of(found_of, candidates, docs, codes, table)
+            np.testing.assert_array_equal(found, expected)
+            np.testing.assert_array_equal(found_of, expected_of)
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.5, 2.0])
+def test_the_reaching_documents_are_those_whose_bound_reaches_the_floor(floor, kernel):
+    rng = np.random.default_rng(16)
+    scores, most = rng.random(5_000), rng.random(5_000)
+    scores[::7] = 0.0
+    most[::7] = 0.0
+    found = kernels.reaching(scores, most, 1.5, 0.7, 1 + 1e-9, floor)
+    bound = (1.5 * scores + 0.7 * most) * (1 + 1e-9)
+    expected = np.flatnonzero(bound >= floor if floor > 0 else bound > 0)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(
+        kernels.numpy_reaching(scores, most, 1.5, 0.7, 1 + 1e-9, floor), expected
+    )

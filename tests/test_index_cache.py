@@ -2,12 +2,13 @@
 
 import json
 import logging
+import mmap
 
 import numpy as np
 import pytest
 
 from bot.corpus.papers import load_corpus
-from bot.search.index_cache import cache_file, load_retriever
+from bot.search.index_cache import cache_file, load_retriever, map_arrays
 from bot.search.retriever import RankingParams, Retriever
 from bot.settings import load_settings
 
@@ -57,11 +58,45 @@ def test_the_cache_is_what_is_read(tmp_path, bundled_corpus):
     path = cache_file(cache, corpus)
     with np.load(path, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
-    titles = arrays["titles"].tobytes().decode().split("\x00")
-    titles[0] = "A title only the cache knows"
+    # Only the titles that cleaning changed are stored: mark the first one as changed too.
+    changed = arrays["title_changed"].copy()
+    titles = arrays["titles"].tobytes().decode().split("\x00") if changed.any() else []
+    if changed[0]:
+        titles[0] = "A title only the cache knows"
+    else:
+        changed[0] = True
+        titles.insert(0, "A title only the cache knows")
+    arrays["title_changed"] = changed
     arrays["titles"] = np.frombuffer("\x00".join(titles).encode(), dtype=np.uint8)
     np.savez(path, **arrays)
     assert load_retriever(corpus, cache_dir=cache).papers[0].title == "A title only the cache knows"
+
+
+def _mapped(array):
+    """Whether `array` is a view of a memory-mapped file."""
+    while isinstance(array, np.ndarray):
+        array = array.base
+    return isinstance(array, memoryview) and isinstance(array.obj, mmap.mmap)
+
+
+def test_the_cached_arrays_are_mapped_from_the_file_not_copied(tmp_path, bundled_corpus):
+    corpus = load_corpus(_corpus_copy(tmp_path, bundled_corpus))
+    cache = tmp_path / "cache"
+    load_retriever(corpus, cache_dir=cache)
+    arrays = map_arrays(cache_file(cache, corpus))
+    docs = arrays["sentence/docs"]
+    assert _mapped(docs) and not docs.flags.writeable
+    assert docs.ctypes.data % 64 == 0  # written aligned, so used in place
+    with np.load(cache_file(cache, corpus), allow_pickle=False) as stored:  # still numpy's npz
+        np.testing.assert_array_equal(stored["sentence/docs"], docs)
+    loaded = load_retriever(corpus, cache_dir=cache)
+    assert _mapped(loaded._sentence_index.postings(0)[0])
+    # One vocabulary for both indexes.
+    assert loaded._sentence_index.vocabulary is loaded._paper_index.vocabulary
+    # A cleaned text that equals the corpus's is the corpus's own string, held once.
+    assert all(
+        p.abstract is p.paper.abstract for p in loaded.papers if p.abstract == p.paper.abstract
+    )
 
 
 def test_an_edited_corpus_makes_the_cache_stale(tmp_path, bundled_corpus, caplog):
@@ -119,7 +154,7 @@ def _damage_arrays(path):
 
 def _damage_missing(path):
     with np.load(path, allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files if name != "paper/weights"}
+        arrays = {name: stored[name] for name in stored.files if name != "paper/codes"}
     np.savez(path, **arrays)
 
 

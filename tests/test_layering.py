@@ -153,6 +153,8 @@ def test_everything_outside_the_transport_imports_without_discord():
         "from bot.cli.main import main\n"
         "assert main(['ask', 'what is BYOL?', '--json']) == 0\n"
         "assert 'discord' not in sys.modules, 'discord was imported by ask'\n"
+        # A small corpus starts without numba's import (tenths of a second), installed or not.
+        "assert 'numba' not in sys.modules, 'numba was imported'\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -6,10 +6,17 @@ index uses it. The tf part is the same either way.
 
 `BM25Okapi.get_scores` loops in Python over every document for every query term. This index does
 that arithmetic once, at build time: for each term it keeps the documents the term occurs in
-(ascending, int32) and the term's whole contribution to each of them (float64), computed with the
-same floating-point operations in the same order as `get_scores`. A document without the term
-gets exactly 0.0 from rank_bm25, and adding 0.0 changes nothing, so adding a query's postings in
-query order reproduces `get_scores` bit for bit.
+(ascending, int32) and, for each, a code. A term's contribution to a document is rank_bm25's
+tf part, which depends only on the term's count in the document and the document's length, times
+the term's idf; the codes number the distinct (count, length) pairs, and `tf_parts[code]` holds
+that tf part computed with the same floating-point operations as `get_scores`. So a posting
+takes 6 bytes instead of a float64 weight's 12, and `tf_parts[code] * idf` is bit for bit the
+weight rank_bm25 adds. A document without the term gets exactly 0.0 from rank_bm25, and adding
+0.0 changes nothing, so adding a query's postings in query order reproduces `get_scores`.
+
+Several indexes over the same words may share one vocabulary (term -> number): the sentence and
+paper indexes do, so a large corpus holds its words once. A term of the vocabulary that none of
+an index's documents holds has no postings there.
 """
 
 from __future__ import annotations
@@ -17,36 +24,28 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 
-# Bumped whenever the layout or meaning of `to_arrays` changes.
-FORMAT_VERSION = 1
+from bot.search import kernels
 
-# Postings are summarised this many at a time during the build, to bound its temporary arrays.
-_BUILD_CHUNK = 1 << 20
-# Tuning of `top` (see `_top_pruned`); none of it changes a result. Pruning pays where the dense
-# pass would cost this much (see `_dense_cost`: about a millisecond); it reads postings adding up
-# to at most this share of the documents, and scores at most this many candidates exactly, else
-# it scores every document.
-_PRUNING_MIN_COST = 1_000_000
-_SPARSE_SHARE = 0.05
-_EXACT_LIMIT = 2_000
+# Bumped whenever the layout or meaning of `to_arrays` changes.
+FORMAT_VERSION = 2
+
+# Postings are summarised this many at a time during the build and checked this many at a time
+# when loaded, to bound temporary arrays.
+_CHUNK = 1 << 20
 # `top_positive` over this many scores or more first drops those below a threshold taken from a
 # sample of about this many of them.
-_SAMPLED_TOP_MIN_SIZE = 50_000
+_SAMPLED_TOP_MIN_SIZE = 8_192
 _TOP_SAMPLE = 1_024
-# The commonest terms also keep a dense column of weights (see `_dense_columns`): those in at
-# least 1/8 of the documents, while the columns take at most half the postings' memory.
-_COLUMN_DOC_SHARE = 8
-_COLUMN_MEMORY = 0.5
-# How many documents of the rarest terms are scored exactly to set the floor.
-_FLOOR_SAMPLE = 64
-# Slack on the upper bound of what unread terms can add: covers the rounding of summing the
-# bounds in another order than a document's score adds them, so pruning never drops a document.
-_BOUND_SLACK = 1 + 1e-9
+# Up to this many possible (count, length) pairs are numbered through a dense table.
+_DENSE_CODE_TABLE = 1 << 24
+
+Vocabulary = dict[str, int]
+_TERM_SEPARATOR = "\x00"  # no term holds it (the analyzer splits text at it)
 
 
 class IndexArraysError(ValueError):
@@ -56,6 +55,8 @@ class IndexArraysError(ValueError):
 class BM25Index:
     """Okapi BM25 over `documents` (lists of terms); scores equal `BM25Okapi.get_scores`.
 
+    `vocabulary`, when given, numbers the terms (shared with another index; it must hold every
+    term of `documents`); otherwise terms are numbered in order of first occurrence.
     Immutable once built, so safe to query from several threads.
     """
 
@@ -67,32 +68,41 @@ class BM25Index:
         b: float = 0.75,
         epsilon: float = 0.25,
         idf: Literal["okapi", "lucene"] = "okapi",
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.k1, self.b, self.epsilon = k1, b, epsilon
         self.size = len(documents)
-        terms, starts, docs, weights = _build_postings(documents, k1, b)
-        self._terms = terms
-        self._starts = starts
-        self._docs = docs
-        self._weights = weights
-        doc_freqs = np.diff(starts)
+        built = _build_postings(documents, k1, b, vocabulary)
+        self._terms = built.terms
+        self._starts, self._docs, self._codes = built.starts, built.docs, built.codes
+        self._tf_parts = built.tf_parts
+        doc_freqs = np.diff(self._starts)
+        present = doc_freqs > 0
         if idf == "lucene":
-            self._idf = np.log1p((self.size - doc_freqs + 0.5) / (doc_freqs + 0.5))
+            self._idf = np.where(
+                present, np.log1p((self.size - doc_freqs + 0.5) / (doc_freqs + 0.5)), 0.0
+            )
         else:
-            self._idf = _okapi_idf(doc_freqs, self.size, epsilon)
-        _scale_by_idf(weights, starts, self._idf)
-        self._max_weight = _max_per_term(weights, starts)
-        self._columns = _dense_columns(starts, docs, weights, self.size)
+            self._idf = _okapi_idf(doc_freqs, built.first_seen, self.size, epsilon)
+        self._max_weight = _max_weights(built.max_tf_part, self._idf, present)
         self._freeze()
 
     # -- the public surface ------------------------------------------------------------------
 
     def __contains__(self, term: str) -> bool:
-        return term in self._terms
+        """Whether some document holds `term`."""
+        number = self._terms.get(term)
+        return number is not None and self._starts[number + 1] > self._starts[number]
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """term -> number (read it, never change it: it may be shared)."""
+        return self._terms
 
     @property
     def vocabulary_size(self) -> int:
-        return len(self._terms)
+        """How many distinct terms the documents hold."""
+        return int(np.count_nonzero(np.diff(self._starts)))
 
     def idf(self, term: str) -> float:
         """The term's idf after rank_bm25's epsilon floor; 0.0 for a term no document has."""
@@ -102,70 +112,116 @@ class BM25Index:
     def document_frequency(self, term: str) -> int:
         """How many documents hold `term` (0 for a term none has)."""
         number = self._terms.get(term)
-        return 0 if number is None else self._doc_freq(number)
+        return 0 if number is None else self.doc_freq(number)
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """One score per document (zero where no query term occurs)."""
-        return self._dense_scores(self._term_numbers(query))
+        scores = np.zeros(self.size)
+        for number in self.term_numbers(query):  # in query order: the order rank_bm25 adds them
+            docs, codes = self.postings(number)
+            kernels.add_weights(scores, docs, codes, self._tf_parts * self._idf[number])
+        return scores
 
     def weighted_scores(self, weights: Mapping[str, float]) -> np.ndarray:
         """Scores for a query whose terms count `weights[term]` times instead of once each.
 
         `scores(query)` is this with each term weighted by how often it occurs in the query.
         """
-        scores = np.zeros(self.size)
+        return self.prepared(self.weighted_terms(weights)).scores()
+
+    def scores_of(self, candidates: np.ndarray, terms: Sequence[tuple[int, float]]) -> np.ndarray:
+        """`weighted_scores` of `candidates` only (ascending document numbers), bit for bit:
+        each term's weight added in the same order. `terms` as `weighted_terms` gives them."""
+        return self.prepared(terms).scores_of(candidates)
+
+    def prepared(
+        self, terms: Sequence[tuple[int, float]], *, constant: bool = False
+    ) -> PreparedQuery:
+        """What scoring `terms` (as `weighted_terms` gives them) reads, gathered once.
+
+        `constant`: each term adds its weight itself to every document holding it, whatever
+        its count there (bounds, not scores).
+        """
+        ranges = np.empty((len(terms), 2), dtype=np.int64)
+        tables = np.empty((len(terms), self._tf_parts.size))
+        for row, (number, weight) in enumerate(terms):
+            ranges[row] = self._starts[number], self._starts[number + 1]
+            tables[row] = weight if constant else self.weight_table(number, weight)
+        return PreparedQuery(self, ranges, tables)
+
+    def term_numbers(self, query: Iterable[str]) -> list[int]:
+        """The query's terms that documents hold, as term numbers, in order, repeats kept."""
+        numbers = (self._terms.get(term) for term in query)
+        return [n for n in numbers if n is not None and self._starts[n + 1] > self._starts[n]]
+
+    def weighted_terms(self, weights: Mapping[str, float]) -> list[tuple[int, float]]:
+        """(term number, weight) of the weighted query's terms that documents hold, in order."""
+        found = []
         for term, weight in weights.items():
             number = self._terms.get(term)
-            if number is None:
-                continue
-            column = self._columns.get(number)
-            if column is not None:
-                scores += weight * column
-            else:
-                docs, term_weights = self._postings(number)
-                scores[docs] += weight * term_weights  # a term's documents are distinct
-        return scores
+            if number is not None and self._starts[number + 1] > self._starts[number]:
+                found.append((number, weight))
+        return found
 
-    def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """The best `k` (document, score) pairs scoring above zero, best first, ties by position.
+    def postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding term `number` (ascending) and their codes into `weight_table`."""
+        start, end = int(self._starts[number]), int(self._starts[number + 1])
+        return self._docs[start:end], self._codes[start:end]
 
-        Always equal to `top_positive(self.scores(query), k)`; in large corpora it usually
-        reads only the postings of the query's rarer terms (see `_top_pruned`).
+    def weight_table(self, number: int, weight: float = 1.0) -> np.ndarray:
+        """`weight` times term `number`'s weight in a document, by the document's code."""
+        table: np.ndarray = weight * (self._tf_parts * self._idf[number])
+        return table
+
+    @property
+    def all_postings(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every term's documents and codes, term after term (see `prepared`)."""
+        return self._docs, self._codes
+
+    @property
+    def tf_parts_count(self) -> int:
+        """How many codes there are (the length of a `weight_table`)."""
+        return int(self._tf_parts.size)
+
+    def max_weight(self, number: int) -> float | None:
+        """The largest weight term `number` has in any document; None if its idf is negative
+        (rank_bm25's floor can be), where no bound is kept."""
+        return None if self._idf[number] < 0 else float(self._max_weight[number])
+
+    def doc_freq(self, number: int) -> int:
+        return int(self._starts[number + 1] - self._starts[number])
+
+    def to_arrays(self, *, with_vocabulary: bool = True) -> dict[str, np.ndarray]:
+        """The index as plain numpy arrays (for `np.savez`; loads with `allow_pickle=False`).
+
+        Without the vocabulary (`with_vocabulary=False`), `from_arrays` needs it given.
         """
-        numbers = self._term_numbers(query)
-        if k <= 0 or not numbers:
-            return []
-        if self._dense_cost(numbers) >= _PRUNING_MIN_COST:
-            found = self._top_pruned(numbers, k)
-            if found is not None:
-                return found
-        return top_positive(self._dense_scores(numbers), k)
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """The index as plain numpy arrays (for `np.savez`; loads with `allow_pickle=False`)."""
-        vocabulary = list(self._terms)  # insertion order is term-number order
-        ends = np.fromiter(map(len, vocabulary), dtype=np.int64, count=len(vocabulary))
-        text = "".join(vocabulary).encode("utf-8", "surrogatepass")
-        return {
+        arrays = {
             "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
             "size": np.array(self.size, dtype=np.int64),
             "params": np.array([self.k1, self.b, self.epsilon], dtype=np.float64),
-            "vocabulary_utf8": np.frombuffer(text, dtype=np.uint8),
-            "vocabulary_ends": np.cumsum(ends),
             "idf": self._idf,
+            "max_weight": self._max_weight,
+            "tf_parts": self._tf_parts,
             "starts": self._starts,
             "docs": self._docs,
-            "weights": self._weights,
+            "codes": self._codes,
         }
+        if with_vocabulary:
+            arrays.update(vocabulary_arrays(self._terms))
+        return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> BM25Index:
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], vocabulary: Vocabulary | None = None
+    ) -> BM25Index:
         """The index `to_arrays` gave; `IndexArraysError` if the arrays do not make one.
 
-        The index takes the arrays over without copying them, and makes them read-only.
+        The index takes the arrays over without copying them (memory-mapped ones stay mapped),
+        and makes them read-only.
         """
         try:
-            return cls._from_arrays(arrays)
+            return cls._from_arrays(arrays, vocabulary)
         except IndexArraysError:
             raise
         except (KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError) as exc:
@@ -174,212 +230,113 @@ class BM25Index:
     # -- internals ---------------------------------------------------------------------------
 
     @classmethod
-    def _from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> BM25Index:
+    def _from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], vocabulary: Vocabulary | None
+    ) -> BM25Index:
         version = _scalar(arrays, "format_version", np.integer)
         if version != FORMAT_VERSION:
             raise IndexArraysError(f"format version {version}, expected {FORMAT_VERSION}")
         size = _scalar(arrays, "size", np.integer)
         params = _array(arrays, "params", np.float64, ndim=1)
-        utf8 = _array(arrays, "vocabulary_utf8", np.uint8, ndim=1)
-        ends = _array(arrays, "vocabulary_ends", np.int64, ndim=1)
         idf = _array(arrays, "idf", np.float64, ndim=1)
+        max_weight = _array(arrays, "max_weight", np.float64, ndim=1)
+        tf_parts = _array(arrays, "tf_parts", np.float64, ndim=1)
         starts = _array(arrays, "starts", np.int64, ndim=1)
         docs = _array(arrays, "docs", np.int32, ndim=1)
-        weights = _array(arrays, "weights", np.float64, ndim=1)
-        count = ends.size
+        codes = np.asarray(arrays["codes"])
+        _check(codes.dtype in (np.uint16, np.uint32) and codes.ndim == 1, "bad array 'codes'")
+        if vocabulary is None:
+            vocabulary = vocabulary_from_arrays(arrays)
+        count = len(vocabulary)
         _check(size >= 0 and params.size == 3, "bad size or parameters")
-        _check(idf.size == count and starts.size == count + 1, "array lengths disagree")
-        _check(starts[0] == 0 and starts[-1] == docs.size == weights.size, "bad postings bounds")
-        _check(bool(np.all(np.diff(starts) > 0)), "a term without postings")
-        _check(bool(np.all(np.diff(ends) >= 0)) and (count == 0 or ends[0] >= 0), "bad vocabulary")
-        _check(bool(np.all(np.isfinite(weights))) and bool(np.all(np.isfinite(idf))), "not finite")
+        _check(idf.size == max_weight.size == count, "array lengths disagree")
+        _check(starts.size == count + 1, "array lengths disagree")
+        _check(starts[0] == 0 and starts[-1] == docs.size == codes.size, "bad postings bounds")
+        _check(bool(np.all(np.diff(starts) >= 0)), "bad postings bounds")
+        finite = np.isfinite(tf_parts).all() and np.isfinite(idf).all()
+        _check(bool(finite and np.isfinite(max_weight).all()), "not finite")
         if docs.size:
+            # A document number or code out of range would index past an array.
             _check(docs.min() >= 0 and docs.max() < size, "document number out of range")
-            # Within a term, documents ascend; they may drop only where a new term starts.
-            drops = np.flatnonzero(np.diff(docs) <= 0) + 1
-            term_starts = np.zeros(docs.size, dtype=bool)
-            term_starts[starts[:-1]] = True
-            _check(bool(np.all(term_starts[drops])), "postings out of order")
-        text = utf8.tobytes().decode("utf-8", "surrogatepass")
-        _check(count == 0 or int(ends[-1]) == len(text), "vocabulary length disagrees")
-        bounds = [0, *ends.tolist()]
-        terms = {text[a:z]: number for number, (a, z) in enumerate(itertools.pairwise(bounds))}
-        _check(len(terms) == count, "repeated vocabulary term")
+            _check(int(codes.max()) < tf_parts.size, "code out of range")
+            _check(_ascending_within_terms(docs, starts), "postings out of order")
 
         index = cls.__new__(cls)
         index.k1, index.b, index.epsilon = (float(x) for x in params)
         index.size = int(size)
-        index._terms = terms
-        index._starts, index._docs, index._weights, index._idf = starts, docs, weights, idf
-        index._max_weight = _max_per_term(index._weights, index._starts)
-        index._columns = _dense_columns(index._starts, index._docs, index._weights, index.size)
+        index._terms = vocabulary
+        index._starts, index._docs, index._codes = starts, docs, codes
+        index._tf_parts, index._idf, index._max_weight = tf_parts, idf, max_weight
         index._freeze()
         return index
 
     def _freeze(self) -> None:
-        arrays = (self._starts, self._docs, self._weights, self._idf, self._max_weight)
-        for array in (*arrays, *self._columns.values()):
-            array.flags.writeable = False
+        for array in (
+            self._starts,
+            self._docs,
+            self._codes,
+            self._tf_parts,
+            self._idf,
+            self._max_weight,
+        ):
+            if array.flags.writeable:
+                array.flags.writeable = False
 
-    def _term_numbers(self, query: Sequence[str]) -> list[int]:
-        """The query's known terms as term numbers, in order, repeats kept (BM25 counts them)."""
-        return [number for number in map(self._terms.get, query) if number is not None]
 
-    def _postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
-        start, end = self._starts[number], self._starts[number + 1]
-        return self._docs[start:end], self._weights[start:end]
+class PreparedQuery:
+    """A weighted query's postings (as ranges of the index's arrays) and weight tables."""
 
-    def _dense_scores(self, numbers: Sequence[int]) -> np.ndarray:
-        scores = np.zeros(self.size)
-        for number in numbers:  # in query order: the order rank_bm25 adds them
-            column = self._columns.get(number)
-            if column is not None:
-                scores += column  # + 0.0 where the term is not: no change, as in rank_bm25
-            else:
-                docs, weights = self._postings(number)
-                np.add.at(scores, docs, weights)
+    def __init__(self, index: BM25Index, ranges: np.ndarray, tables: np.ndarray) -> None:
+        self.index, self.ranges, self.tables = index, ranges, tables
+
+    def scores(self) -> np.ndarray:
+        """Every document's score (`BM25Index.weighted_scores`)."""
+        scores = np.zeros(self.index.size)
+        docs, codes = self.index.all_postings
+        kernels.add_terms(scores, docs, codes, self.ranges, self.tables)
         return scores
 
-    def _top_pruned(self, numbers: list[int], k: int) -> list[tuple[int, float]] | None:
-        """`top` by MaxScore-style pruning; None where its bounds do not hold (negative idf).
+    def scores_and_bounds(self, most: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`scores()`, and what adding most[t] for each term t a document holds gives it."""
+        scores, bounds = np.zeros(self.index.size), np.zeros(self.index.size)
+        docs, codes = self.index.all_postings
+        kernels.add_terms_and_bounds(scores, bounds, docs, codes, self.ranges, self.tables, most)
+        return scores, bounds
 
-        1. A floor: the k-th best exact score among a few documents of the rarest terms. The
-           k-th best score overall is at least that.
-        2. A document holding none of the rarest j terms scores at most what the other terms
-           can add together (their largest weights). Once that is below the floor, only the
-           documents of those j terms (the candidates) can make the top k. Their partial
-           scores from those terms, plus the same bound, drop the candidates that cannot reach
-           the floor either; the few left are scored exactly, in query order, as `scores` does.
-        3. Where those terms' postings are too long, or leave too many candidates, every
-           document is scored instead.
-        """
-        repeats: dict[int, int] = {}
-        for number in numbers:
-            repeats[number] = repeats.get(number, 0) + 1
-        if any(self._max_weight[number] < 0 for number in repeats):
-            return None
-        by_rarity = sorted(repeats, key=self._doc_freq)
-        freqs = [self._doc_freq(number) for number in by_rarity]
-        # The most each term adds to one document, and what the terms after the j-th add.
-        bounds = [repeats[number] * float(self._max_weight[number]) for number in by_rarity]
-        unread = [sum(bounds[j + 1 :]) * _BOUND_SLACK for j in range(len(bounds))]
-        floor = self._score_floor(by_rarity, numbers, k)
-        last = len(by_rarity) - 1
-        # The fewest rarest terms that every document of the top k holds one of.
-        essential = next(j for j, rest in enumerate(unread) if rest < floor or j == last)
-
-        budget = _SPARSE_SHARE * self.size
-        within = [j for j in range(essential, last + 1) if sum(freqs[: j + 1]) <= budget]
-        # Two tries at most: reading the fewest terms that can do, then as many as the budget
-        # allows (more terms read, fewer candidates left).
-        for j in dict.fromkeys(within[:1] + within[-1:]):
-            candidates, partial = self._partial_scores(by_rarity[: j + 1], repeats)
-            keep, floor = self._reaching(candidates, partial, unread[j], floor, numbers, k)
-            if keep.size <= _EXACT_LIMIT:
-                return self._top_of(keep, numbers, k)
-
-        return top_positive(self._dense_scores(numbers), k)
-
-    def _top_of(
-        self, candidates: np.ndarray, numbers: list[int], k: int
-    ) -> list[tuple[int, float]]:
-        """The top k of `candidates` (ascending document numbers), scored exactly."""
-        best = top_positive(self._candidate_scores(candidates, numbers), k)
-        return [(int(candidates[i]), score) for i, score in best]
-
-    def _reaching(
-        self,
-        candidates: np.ndarray,
-        partial: np.ndarray,
-        rest: float,
-        floor: float,
-        numbers: list[int],
-        k: int,
-    ) -> tuple[np.ndarray, float]:
-        """The candidates whose partial score plus what the unread terms can add reaches the
-        floor (or is positive, without one); and the floor, raised if many do with the exact
-        scores of the likeliest of them."""
-        upper = partial * _BOUND_SLACK + rest
-        chosen = np.flatnonzero(upper >= floor if floor > 0 else upper > 0)
-        if chosen.size > 4 * _FLOOR_SAMPLE:
-            likely = np.argpartition(partial[chosen], chosen.size - _FLOOR_SAMPLE)
-            likely = np.sort(chosen[likely[-_FLOOR_SAMPLE:]])
-            raised = _kth_best(self._candidate_scores(candidates[likely], numbers), k)
-            if raised > floor:
-                floor = raised
-                chosen = chosen[upper[chosen] >= floor]
-        return candidates[chosen], floor
-
-    def _doc_freq(self, number: int) -> int:
-        return int(self._starts[number + 1] - self._starts[number])
-
-    def _dense_cost(self, numbers: list[int]) -> float:
-        """Roughly what the dense pass costs, in passes over one document's score: one for
-        zeroing and one for selecting, half per dense column added, four per posting added."""
-        cost = 2.0 * self.size
-        for number in numbers:
-            cost += self.size / 2 if number in self._columns else 4 * self._doc_freq(number)
-        return cost
-
-    def _score_floor(self, by_rarity: list[int], numbers: list[int], k: int) -> float:
-        """The k-th best exact score among a few likely documents (0.0 if fewer than k score):
-        those where the rarest terms weigh most."""
-        picked, count = [], 0
-        for number in by_rarity:
-            docs, weights = self._postings(number)
-            if docs.size > _FLOOR_SAMPLE:
-                if docs.size > 64 * _FLOOR_SAMPLE:  # a long posting: look at a spread of it
-                    step = docs.size // (64 * _FLOOR_SAMPLE)
-                    docs, weights = docs[::step], weights[::step]
-                docs = docs[np.argpartition(weights, docs.size - _FLOOR_SAMPLE)[-_FLOOR_SAMPLE:]]
-            picked.append(docs)
-            count += docs.size
-            if count >= _FLOOR_SAMPLE:
-                break
-        sample = _sorted_unique(np.concatenate(picked))
-        return _kth_best(self._candidate_scores(sample, numbers), k)
-
-    def _partial_scores(
-        self, read: Sequence[int], repeats: Mapping[int, int]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The documents holding a term of `read`, ascending, and those terms' weights summed
-        (in no particular order: bounds only, never a final score)."""
-        if len(read) == 1:
-            docs, weights = self._postings(read[0])
-            return docs, weights * repeats[read[0]]
-        postings = [(*self._postings(number), repeats[number]) for number in read]
-        docs = np.concatenate([docs for docs, _, _ in postings])
-        weights = np.concatenate([weights * times for _, weights, times in postings])
-        # A stable sort of sorted runs merges them (timsort), cheaper than np.unique's.
-        order = np.argsort(docs, kind="stable")
-        docs = docs[order]
-        firsts = np.flatnonzero(_starts_of_runs(docs))
-        return docs[firsts], np.add.reduceat(weights[order], firsts)
-
-    def _candidate_scores(self, candidates: np.ndarray, numbers: list[int]) -> np.ndarray:
-        """Exact scores of `candidates` (ascending document numbers): each term's weight or 0.0,
-        added in query order like the dense pass."""
-        weight_of = {}
-        for number in dict.fromkeys(numbers):
-            if number in self._columns:
-                weight_of[number] = self._columns[number][candidates]
-                continue
-            docs, weights = self._postings(number)
-            column = np.zeros(candidates.size)
-            if docs.size <= candidates.size:  # look each posting up among the candidates
-                where = np.searchsorted(candidates, docs)
-                hit = where < candidates.size
-                hit[hit] = candidates[where[hit]] == docs[hit]
-                column[where[hit]] = weights[hit]
-            else:  # look each candidate up in the (longer) postings
-                where = np.minimum(np.searchsorted(docs, candidates), docs.size - 1)
-                hit = docs[where] == candidates
-                column[hit] = weights[where[hit]]
-            weight_of[number] = column
+    def scores_of(self, candidates: np.ndarray) -> np.ndarray:
+        """The scores of `candidates` (ascending document numbers), bit for bit the same."""
         scores = np.zeros(candidates.size)
-        for number in numbers:
-            scores += weight_of[number]
+        docs, codes = self.index.all_postings
+        kernels.add_terms_of(scores, candidates, docs, codes, self.ranges, self.tables)
         return scores
+
+
+def vocabulary_arrays(vocabulary: Vocabulary) -> dict[str, np.ndarray]:
+    """A vocabulary as arrays: its terms in number order, UTF-8, separated by NUL characters
+    (one split reads them back, fast), and how many there are."""
+    terms = sorted(vocabulary, key=vocabulary.__getitem__)
+    _check([vocabulary[t] for t in terms] == list(range(len(terms))), "vocabulary has gaps")
+    _check(not any(_TERM_SEPARATOR in term for term in terms), "a term holds a NUL character")
+    text = _TERM_SEPARATOR.join(terms).encode("utf-8", "surrogatepass")
+    return {
+        "vocabulary_utf8": np.frombuffer(text, dtype=np.uint8),
+        "vocabulary_size": np.array(len(terms), dtype=np.int64),
+    }
+
+
+def vocabulary_from_arrays(arrays: Mapping[str, np.ndarray]) -> Vocabulary:
+    """The vocabulary `vocabulary_arrays` stored; `IndexArraysError` if damaged."""
+    utf8 = _array(arrays, "vocabulary_utf8", np.uint8, ndim=1)
+    count = _scalar(arrays, "vocabulary_size", np.integer)
+    try:
+        text = utf8.tobytes().decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as exc:
+        raise IndexArraysError("vocabulary is not UTF-8") from exc
+    terms = text.split(_TERM_SEPARATOR) if count else []
+    _check(len(terms) == count, "vocabulary length disagrees")
+    vocabulary = dict(zip(terms, range(count), strict=True))
+    _check(len(vocabulary) == count, "repeated vocabulary term")
+    return vocabulary
 
 
 def top_positive(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -422,7 +379,7 @@ def _contenders(scores: np.ndarray, k: int) -> np.ndarray:
     return np.flatnonzero(scores > 0)
 
 
-def _kth_best(scores: np.ndarray, k: int) -> float:
+def kth_best(scores: np.ndarray, k: int) -> float:
     """The k-th largest positive score, or 0.0 if fewer than k are positive."""
     positive = scores[scores > 0]
     if positive.size < k:
@@ -430,40 +387,65 @@ def _kth_best(scores: np.ndarray, k: int) -> float:
     return float(np.partition(positive, positive.size - k)[positive.size - k])
 
 
-def _starts_of_runs(ordered: np.ndarray) -> np.ndarray:
-    """True where a sorted array's value differs from the one before."""
-    return np.concatenate(([True], ordered[1:] != ordered[:-1]))
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    ordered = np.sort(values)
-    unique: np.ndarray = ordered[_starts_of_runs(ordered)]
-    return unique
-
-
 # -- building ------------------------------------------------------------------------------------
 
 
-def _build_postings(
-    documents: Sequence[Sequence[str]], k1: float, b: float
-) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
-    """Term numbers, and the postings (term starts, documents, weights before idf).
+class _Built:
+    """What `_build_postings` gives (see there)."""
 
-    Terms are numbered in order of first occurrence, the order rank_bm25 meets them in (which
-    fixes the order it sums idf values in). Memory stays flat: the only per-token arrays are one
-    int64 key and one int32 document number, never a Python object per document or posting.
+    def __init__(
+        self,
+        terms: Vocabulary,
+        first_seen: np.ndarray,
+        starts: np.ndarray,
+        docs: np.ndarray,
+        codes: np.ndarray,
+        tf_parts: np.ndarray,
+        max_tf_part: np.ndarray,
+    ) -> None:
+        self.terms, self.first_seen = terms, first_seen
+        self.starts, self.docs, self.codes = starts, docs, codes
+        self.tf_parts, self.max_tf_part = tf_parts, max_tf_part
+
+
+def _build_postings(
+    documents: Sequence[Sequence[str]], k1: float, b: float, vocabulary: Vocabulary | None
+) -> _Built:
+    """Term numbers, the order the documents first name them in, and the postings (term starts,
+    documents, codes), the tf part of each code and each term's largest tf part.
+
+    Without a vocabulary, terms are numbered in order of first occurrence, the order rank_bm25
+    meets them in (which fixes the order it sums idf values in). Memory stays flat: the only
+    per-token arrays are one int64 key and one int32 document number, never a Python object per
+    document or posting.
     """
     size = len(documents)
     lengths = np.fromiter(map(len, documents), dtype=np.int64, count=size)
     total = int(lengths.sum())
-    numbering: defaultdict[str, int] = defaultdict(itertools.count().__next__)
     tokens = itertools.chain.from_iterable(documents)
-    keys = np.fromiter(map(numbering.__getitem__, tokens), dtype=np.int64, count=total)
-    numbering.default_factory = None  # from now on a plain mapping: lookups add nothing
-    terms = numbering
+    if vocabulary is None:
+        numbering: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        keys = np.fromiter(map(numbering.__getitem__, tokens), dtype=np.int64, count=total)
+        numbering.default_factory = None  # from now on a plain mapping: lookups add nothing
+        terms: Vocabulary = numbering
+        first_seen = np.arange(len(terms), dtype=np.int64)
+    else:
+        terms = vocabulary
+        keys = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=total)
+        # The terms these documents hold, in the order they first name them.
+        present, firsts = np.unique(keys, return_index=True)
+        first_seen = present[np.argsort(firsts, kind="stable")]
+    count = len(terms)
     if total == 0:
-        empty = np.zeros(0)
-        return terms, np.zeros(1, dtype=np.int64), empty.astype(np.int32), empty
+        return _Built(
+            terms,
+            first_seen,
+            np.zeros(count + 1, dtype=np.int64),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.uint16),
+            np.zeros(0),
+            np.zeros(count),
+        )
 
     # One key per token, term-major: sorting groups each term's documents, ascending.
     keys *= size
@@ -476,78 +458,93 @@ def _build_postings(
     del change
     pairs = firsts.size
     # Where each term's pairs begin: its first key, counted in pairs.
-    term_keys = np.arange(len(terms) + 1, dtype=np.int64) * size
+    term_keys = np.arange(count + 1, dtype=np.int64) * size
     starts = np.searchsorted(firsts, np.searchsorted(keys, term_keys))
 
-    # The document-length part of rank_bm25's denominator, as it writes it.
+    def chunks() -> Iterable[tuple[int, int, np.ndarray, np.ndarray]]:
+        """(begin, end, documents, counts) of the pairs, a chunk at a time."""
+        for begin in range(0, pairs, _CHUNK):
+            end = min(begin + _CHUNK, pairs)
+            following = firsts[begin + 1 : end + 1]
+            if end == pairs:
+                following = np.append(following, total)
+            yield begin, end, keys[firsts[begin:end]] % size, following - firsts[begin:end]
+
+    # Code every (count, length) pair that occurs: count * stride + length.
+    stride = int(lengths.max()) + 1
+    most = 0
+    for *_, counts in chunks():
+        most = max(most, int(counts.max()))
+    if (most + 1) * stride <= _DENSE_CODE_TABLE:
+        used = np.zeros((most + 1) * stride, dtype=bool)
+        for _, _, chunk_docs, counts in chunks():
+            used[counts * stride + lengths[chunk_docs]] = True
+        pair_keys = np.flatnonzero(used)
+        del used
+    else:  # rare: very long documents with very frequent words
+        pair_keys = np.unique(
+            np.concatenate([np.unique(c * stride + lengths[d]) for _, _, d, c in chunks()])
+        )
+    code_type = np.uint16 if pair_keys.size <= 1 << 16 else np.uint32
+    # The tf part of each code, as rank_bm25 writes it:
+    # q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * doc_len / avgdl))
     avgdl = total / size
-    length_norm = k1 * (1 - b + b * lengths / avgdl)
+    q_freq = (pair_keys // stride).astype(np.float64)
+    length_norm = k1 * (1 - b + b * (pair_keys % stride) / avgdl)
+    tf_parts = q_freq * (k1 + 1)
+    tf_parts /= q_freq + length_norm
+
     docs = np.empty(pairs, dtype=np.int32)
-    weights = np.empty(pairs, dtype=np.float64)
-    for begin in range(0, pairs, _BUILD_CHUNK):
-        end = min(begin + _BUILD_CHUNK, pairs)
-        pair_keys = keys[firsts[begin:end]]
-        chunk_docs = pair_keys % size
-        following = firsts[begin + 1 : end + 1]
-        if end == pairs:
-            following = np.append(following, total)
-        q_freq = (following - firsts[begin:end]).astype(np.float64)
-        # rank_bm25: q_freq * (k1 + 1) / (q_freq + k1 * (1 - b + b * doc_len / avgdl))
-        chunk = q_freq * (k1 + 1)
-        chunk /= q_freq + length_norm[chunk_docs]
+    codes = np.empty(pairs, dtype=code_type)
+    max_tf_part = np.zeros(count)
+    for begin, end, chunk_docs, counts in chunks():
+        chunk_codes = np.searchsorted(pair_keys, counts * stride + lengths[chunk_docs])
         docs[begin:end] = chunk_docs
-        weights[begin:end] = chunk
-    return terms, starts, docs, weights
+        codes[begin:end] = chunk_codes
+        # Each term's largest tf part: the maximum over each term's run within the chunk.
+        values = tf_parts[chunk_codes]
+        inner = starts[np.searchsorted(starts, begin, "right") : np.searchsorted(starts, end)]
+        run_starts = np.unique(np.concatenate(([begin], inner))) - begin
+        term_of = np.searchsorted(starts, run_starts + begin, side="right") - 1
+        np.maximum.at(max_tf_part, term_of, np.maximum.reduceat(values, run_starts))
+    return _Built(terms, first_seen, starts, docs, codes, tf_parts, max_tf_part)
 
 
-def _okapi_idf(doc_freqs: np.ndarray, size: int, epsilon: float) -> np.ndarray:
-    """rank_bm25's idf per term, including its floor for terms in more than half the documents."""
-    if doc_freqs.size == 0:
-        return np.zeros(0)
+def _okapi_idf(
+    doc_freqs: np.ndarray, first_seen: np.ndarray, size: int, epsilon: float
+) -> np.ndarray:
+    """rank_bm25's idf per term, including its floor for terms in more than half the documents
+    (0.0 for a term no document holds)."""
+    idf = np.zeros(doc_freqs.size)
+    if first_seen.size == 0:
+        return idf
     # math.log, as rank_bm25 uses, once per distinct document frequency (there are few).
-    distinct, inverse = np.unique(doc_freqs, return_inverse=True)
+    freqs = doc_freqs[first_seen]  # in first-occurrence order
+    distinct, inverse = np.unique(freqs, return_inverse=True)
     logs = [math.log(size - f + 0.5) - math.log(f + 0.5) for f in distinct.tolist()]
-    idf = np.asarray(logs, dtype=np.float64)[inverse]
+    ordered = np.asarray(logs, dtype=np.float64)[inverse]
     # rank_bm25 sums one term at a time in first-occurrence order; cumsum adds in the same order.
-    average_idf = float(np.cumsum(idf)[-1]) / idf.size
-    idf[idf < 0] = epsilon * average_idf
+    average_idf = float(np.cumsum(ordered)[-1]) / ordered.size
+    ordered[ordered < 0] = epsilon * average_idf
+    idf[first_seen] = ordered
     return idf
 
 
-def _scale_by_idf(weights: np.ndarray, starts: np.ndarray, idf: np.ndarray) -> None:
-    """weights *= idf of each posting's term, in place (rank_bm25: idf * (...))."""
-    for begin in range(0, weights.size, _BUILD_CHUNK):
-        end = min(begin + _BUILD_CHUNK, weights.size)
-        term_of = np.searchsorted(starts, np.arange(begin, end), side="right") - 1
-        weights[begin:end] *= idf[term_of]
+def _max_weights(max_tf_part: np.ndarray, idf: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Each term's largest weight in a document: its largest tf part times its idf (0.0 where
+    the idf is negative, which `max_weight` reports as no bound, or no document has it)."""
+    return np.where(present & (idf >= 0), max_tf_part * idf, 0.0)
 
 
-def _dense_columns(
-    starts: np.ndarray, docs: np.ndarray, weights: np.ndarray, size: int
-) -> dict[int, np.ndarray]:
-    """Every document's weight for the commonest terms, for adding them without a scatter.
-
-    Only terms in at least 1/_COLUMN_DOC_SHARE of the documents, commonest first, while the
-    columns take at most _COLUMN_MEMORY of the postings' memory.
-    """
-    freqs = np.diff(starts)
-    allowed = _COLUMN_MEMORY * (docs.nbytes + weights.nbytes)
-    columns: dict[int, np.ndarray] = {}
-    for number in np.argsort(-freqs, kind="stable").tolist():
-        if freqs[number] * _COLUMN_DOC_SHARE < size or (len(columns) + 1) * 8 * size > allowed:
-            break
-        column = np.zeros(size)
-        column[docs[starts[number] : starts[number + 1]]] = weights[
-            starts[number] : starts[number + 1]
-        ]
-        columns[number] = column
-    return columns
-
-
-def _max_per_term(weights: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    if starts.size <= 1:
-        return np.zeros(0)
-    return np.maximum.reduceat(weights, starts[:-1])
+def _ascending_within_terms(docs: np.ndarray, starts: np.ndarray) -> bool:
+    """Within a term, documents ascend; they may drop only where a new term starts."""
+    for begin in range(0, docs.size - 1, _CHUNK):
+        end = min(begin + _CHUNK, docs.size - 1)
+        drops = np.flatnonzero(docs[begin + 1 : end + 1] <= docs[begin:end]) + begin + 1
+        where = np.minimum(np.searchsorted(starts, drops), starts.size - 1)
+        if not np.all(starts[where] == drops):
+            return False
+    return True
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -563,7 +560,8 @@ def _array(arrays: Mapping[str, np.ndarray], name: str, dtype: type, *, ndim: in
         raise IndexArraysError(f"missing array {name!r}")
     array = np.asarray(arrays[name])
     _check(array.dtype == np.dtype(dtype) and array.ndim == ndim, f"bad array {name!r}")
-    return np.ascontiguousarray(array)
+    _check(array.flags.c_contiguous, f"bad array {name!r}")
+    return array
 
 
 def _scalar(arrays: Mapping[str, np.ndarray], name: str, kind: type) -> int:

@@ -1,12 +1,18 @@
 """The built index on disk, so that starting again over the same corpus skips analysis.
 
-One `.npz` file per corpus location, written by numpy and read back with `allow_pickle=False`
-(plain arrays, never pickled objects), holding both BM25 indexes, the cleaned titles and
-abstracts as UTF-8 bytes, where each sentence stands in its abstract, and a key over everything
-the index depends on: the corpus's titles and abstracts, the analyzer, the BM25 format and the
-ranking parameters that shape the index. A stale file (the corpus was edited) is rebuilt, which
-is only logged at info level; a truncated or corrupt file is ignored with one warning and
-rebuilt; a file that cannot be written only costs the next start its speed.
+One `.npz` file per corpus location (a zip of `.npy` arrays, uncompressed) holding both BM25
+indexes and their one vocabulary, the titles and abstracts that cleaning changed (as UTF-8
+bytes; the others are the corpus's own), where each
+sentence stands in its abstract, and a key over everything the index depends on: the corpus's
+titles and abstracts, the analyzer, the BM25 format and the ranking parameters that shape the
+index. A stale file (the corpus was edited) is rebuilt, which is only logged at info level; a
+truncated or corrupt file is ignored with one warning and rebuilt; a file that cannot be
+written only costs the next start its speed.
+
+The arrays are not read into memory but mapped from the file (plain arrays only: an array of
+Python objects is never loaded), so a start reads only what it checks, and the pages of a large
+index are the operating system's to keep or drop like any cached file. Each array is written at
+a 64-byte boundary of the file so that it can be used in place.
 """
 
 from __future__ import annotations
@@ -14,8 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
+import struct
 import zipfile
+from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -28,8 +38,13 @@ from bot.text.analysis import ANALYZER_VERSION
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _SEPARATOR = "\x00"  # between texts in one stored string; no cleaned text contains it
+# A zip member's local header: its fixed part, and the field giving its name and extra lengths.
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_LOCAL_SIGNATURE = 0x04034B50
+_ALIGNMENT = 64
+_PADDING_FIELD = 0x5050  # an extra field of zeros, only there to align the data after it
 _INDEX_FIELDS = ("sentence_k1", "sentence_b", "epsilon", "paper_k1", "paper_b", "title_weight")
 
 
@@ -79,27 +94,25 @@ def content_key(corpus: Corpus, params: RankingParams) -> str:
         "bm25": bm25.FORMAT_VERSION,
         "params": {name: getattr(params, name) for name in _INDEX_FIELDS},
     }
-    texts = (text for paper in corpus.papers for text in (paper.id, paper.title, paper.abstract))
-    digest = hashlib.blake2b(json.dumps(versions, sort_keys=True).encode(), digest_size=32)
+    texts = [text for paper in corpus.papers for text in (paper.id, paper.title, paper.abstract)]
+    # SHA-1 as a fingerprint, not for security: twice as fast as BLAKE2 here, and part of start-up.
+    digest = hashlib.sha1(json.dumps(versions, sort_keys=True).encode(), usedforsecurity=False)
     digest.update(_SEPARATOR.join(texts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
 def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
+        arrays = map_arrays(path)
     except (FileNotFoundError, NotADirectoryError):
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, struct.error) as exc:
         raise _Unusable(f"is unreadable ({exc.__class__.__name__})") from None
     try:
         if _text(arrays["key"]) != key:
             raise _Stale("is stale (the corpus or the ranking settings changed)")
-        titles = _text(arrays["titles"]).split(_SEPARATOR)
-        abstracts = _text(arrays["abstracts"]).split(_SEPARATOR)
-        if not len(titles) == len(abstracts) == len(corpus.papers):
-            raise ValueError("paper counts disagree")
+        titles = _cleaned(arrays, "title", [paper.title for paper in corpus.papers])
+        abstracts = _cleaned(arrays, "abstract", [paper.abstract for paper in corpus.papers])
         firsts, ends, bounds = _sentence_places(arrays, abstracts)
         papers = tuple(
             PaperText(paper, title, abstract, bounds[first:end])
@@ -107,8 +120,10 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
                 corpus.papers, titles, abstracts, firsts, ends, strict=True
             )
         )
-        sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"))
-        paper_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "paper/"))
+        del titles, abstracts
+        vocabulary = bm25.vocabulary_from_arrays(arrays)
+        sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"), vocabulary)
+        paper_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "paper/"), vocabulary)
     except _Unusable:
         raise
     except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
@@ -119,25 +134,117 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
 
 
 def _write(path: Path, key: str, parts: IndexParts) -> None:
-    texts = [p.title for p in parts.papers] + [p.abstract for p in parts.papers]
-    if any(_SEPARATOR in text for text in texts):
+    texts = parts.papers
+    if any(_SEPARATOR in p.title or _SEPARATOR in p.abstract for p in texts):
         log.info("Not caching the index: a text contains a NUL character.")
         return
     arrays = {
         "key": _bytes(key),
-        "titles": _bytes(_SEPARATOR.join(p.title for p in parts.papers)),
-        "abstracts": _bytes(_SEPARATOR.join(p.abstract for p in parts.papers)),
+        **_changed_texts("title", [p.paper.title for p in parts.papers], [p.title for p in texts]),
+        **_changed_texts(
+            "abstract", [p.paper.abstract for p in parts.papers], [p.abstract for p in texts]
+        ),
         "sentence_counts": np.array([p.sentence_count for p in parts.papers], dtype=np.int64),
         "sentence_bounds": parts.sentence_bounds,
-        **{f"sentence/{k}": v for k, v in parts.sentence_index.to_arrays().items()},
-        **{f"paper/{k}": v for k, v in parts.paper_index.to_arrays().items()},
+        **bm25.vocabulary_arrays(parts.paper_index.vocabulary),
+        **_prefix(parts.sentence_index.to_arrays(with_vocabulary=False), "sentence/"),
+        **_prefix(parts.paper_index.to_arrays(with_vocabulary=False), "paper/"),
     }
     try:
         # Renamed over the old file once complete: a reader never sees half a file.
-        # mypy matches **arrays against savez's `allow_pickle: bool` too; no key is that.
-        write_atomic(path, lambda stream: np.savez(stream, **arrays))  # type: ignore[arg-type]
+        write_atomic(path, lambda stream: write_arrays(stream, arrays))
     except OSError as exc:
         log.warning("Cannot write the index cache %s (%s); continuing without it.", path, exc)
+
+
+def write_arrays(stream: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+    """`arrays` as an uncompressed `.npz` (numpy reads it as its own), each array's data at a
+    multiple of 64 bytes from the start of the file, so that `map_arrays` can use it in place."""
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_STORED
+            header = _npy_header(array)
+            # zipfile writes a 20-byte zip64 field after the extra field it is given.
+            before = stream.tell() + _LOCAL_HEADER.size + len(member.filename.encode()) + 20
+            padding = (-(before + 4 + len(header))) % _ALIGNMENT
+            member.extra = struct.pack("<HH", _PADDING_FIELD, padding) + bytes(padding)
+            with archive.open(member, "w", force_zip64=True) as out:
+                out.write(header)
+                out.write(_contiguous(array).data)
+
+
+def _npy_header(array: np.ndarray) -> bytes:
+    """The `.npy` header of `array` (format 1.0, or 2.0 for a very long shape)."""
+    buffer = BytesIO()
+    header = np.lib.format.header_data_from_array_1_0(_contiguous(array))
+    try:
+        np.lib.format.write_array_header_1_0(buffer, header)
+    except ValueError:  # a header too long for format 1.0
+        buffer = BytesIO()
+        np.lib.format.write_array_header_2_0(buffer, header)
+    return buffer.getvalue()
+
+
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    """`array` in C order, keeping its shape (a 0-d array stays one)."""
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
+def map_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an uncompressed `.npz` file, mapped from it read-only (copied only where
+    another writer left one unaligned). `ValueError` for anything but plain stored arrays."""
+    arrays: dict[str, np.ndarray] = {}
+    with open(path, "rb") as raw, zipfile.ZipFile(raw) as archive:
+        members = archive.infolist()
+        mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+        for member in members:
+            if member.compress_type != zipfile.ZIP_STORED or not member.filename.endswith(".npy"):
+                raise ValueError("not a stored array")
+            fields = _LOCAL_HEADER.unpack_from(mapped, member.header_offset)
+            if fields[0] != _LOCAL_SIGNATURE:
+                raise ValueError("bad member header")
+            start = member.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1]
+            raw.seek(start)
+            version = np.lib.format.read_magic(raw)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(raw)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(raw)
+            if dtype.hasobject or fortran:
+                raise ValueError("not a plain array")
+            offset = raw.tell()
+            count = int(np.prod(shape, dtype=np.int64))
+            if offset + count * dtype.itemsize > start + member.file_size:
+                raise ValueError("array runs past its member")
+            array = np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
+            arrays[member.filename[: -len(".npy")]] = array if array.flags.aligned else array.copy()
+    return arrays
+
+
+def _changed_texts(kind: str, originals: list[str], cleaned: list[str]) -> dict[str, np.ndarray]:
+    """The cleaned texts that differ from the corpus's own (most are the same, and are then
+    taken from the corpus when read: never stored, decoded or held twice), and which they are."""
+    changed = [a != b for a, b in zip(originals, cleaned, strict=True)]
+    return {
+        f"{kind}_changed": np.array(changed, dtype=bool).reshape(-1),
+        f"{kind}s": _bytes(_SEPARATOR.join(c for c, d in zip(cleaned, changed, strict=True) if d)),
+    }
+
+
+def _cleaned(arrays: dict[str, np.ndarray], kind: str, originals: list[str]) -> list[str]:
+    """The cleaned texts `_changed_texts` stored, the unchanged ones taken from `originals`."""
+    changed = arrays[f"{kind}_changed"]
+    if changed.dtype != np.bool_ or changed.shape != (len(originals),):
+        raise ValueError("paper counts disagree")
+    count = int(changed.sum())
+    stored = _text(arrays[f"{kind}s"]).split(_SEPARATOR) if count else []
+    if len(stored) != count:
+        raise ValueError("paper counts disagree")
+    texts = list(originals)
+    for number, text in zip(np.flatnonzero(changed).tolist(), stored, strict=True):
+        texts[number] = text
+    return texts
 
 
 def _sentence_places(
@@ -171,6 +278,10 @@ def _text(array: np.ndarray) -> str:
     if array.dtype != np.uint8 or array.ndim != 1:
         raise ValueError("not a byte array")
     return array.tobytes().decode("utf-8", "surrogatepass")
+
+
+def _prefix(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {prefix + name: value for name, value in arrays.items()}
 
 
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

@@ -6,24 +6,47 @@ of its paper's score, so that the best snippet comes from the paper that answers
 question that names only a title still gets that paper's sentences, and a share of its
 neighbours' (context), with a mild preference for the later sentences of an abstract, where
 findings are stated.
+
+A question does not score every sentence of a large corpus. The papers are scored first (there
+are fewer of them), and with them an upper bound of what each paper's sentences can reach: the
+paper's share plus, for every question term the paper holds, the most that term gives any
+sentence. The exact scores of the sentences of the few best-scoring papers set a floor for the
+best `top`; only the sentences of papers whose bound reaches the floor can be among
+them, and only those are scored, exactly as scoring every sentence would (the same numbers,
+added in the same order, so the same passages in the same order, ties included). Where the
+bounds leave too many papers, every sentence is scored.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.corpus.papers import Corpus
+from bot.corpus.papers import Corpus, Paper
+from bot.search import kernels
 from bot.search.answer import Answer, Hit, RankedPaper
-from bot.search.bm25 import BM25Index, top_positive
+from bot.search.bm25 import BM25Index, PreparedQuery, kth_best, top_positive
 from bot.search.documents import PaperText, prepare, stacked_bounds
 from bot.search.facets import Catalogue
 from bot.text.analysis import Analyzer
 from bot.text.spelling import SpellingCorrector
+
+# Corpora of at least this many sentences are searched through their papers' bounds (see the
+# module's docstring), as long as that leaves at most this share of the sentences to score.
+_PRUNING_MIN_SENTENCES = 2_000
+_PRUNED_MAX_SHARE = 1 / 8
+# The floor comes from the sentences of this many of the best-scoring papers.
+_FLOOR_PAPERS = 8
+# Room for rounding: the bound is computed in another order than a sentence's score.
+_BOUND_SLACK = 1 + 1e-9
+# Corpora of this many sentences or more use numba's compiled loops, if installed (see kernels).
+_COMPILED_MIN_SENTENCES = 100_000
+# The first build of a corpus of this many papers or more shows a progress bar (on a terminal).
+_PROGRESS_MIN_PAPERS = 2_000
 
 
 @dataclass(frozen=True)
@@ -74,30 +97,48 @@ class IndexParts:
     papers: tuple[PaperText, ...]
     # Every sentence's (start, end) in its paper's abstract, in sentence_index order.
     sentence_bounds: np.ndarray
-    sentence_index: BM25Index  # one document per sentence, papers in order
+    # One document per sentence, papers in order; its vocabulary is the paper index's.
+    sentence_index: BM25Index
     paper_index: BM25Index  # one document per paper
 
 
 def build_parts(corpus: Corpus, params: RankingParams) -> IndexParts:
-    papers = tuple(prepare(p) for p in corpus.papers)
     analyzer = Analyzer()
+    papers: list[PaperText] = []
     sentence_docs: list[list[str]] = []
     paper_docs: list[list[str]] = []
-    for paper in papers:
-        paper_doc = analyzer.terms(paper.title) * params.title_weight
-        for sentence in paper.sentences:
+    for paper in _with_progress(corpus.papers):
+        text = prepare(paper)
+        papers.append(text)
+        paper_doc = analyzer.terms(text.title) * params.title_weight
+        for sentence in text.sentences:
             terms = analyzer.terms(sentence)
             sentence_docs.append(terms)
             paper_doc.extend(terms)
         paper_docs.append(paper_doc)
+    paper_index = BM25Index(paper_docs, k1=params.paper_k1, b=params.paper_b, idf="lucene")
+    del paper_docs
     return IndexParts(
-        papers=papers,
+        papers=tuple(papers),
         sentence_bounds=stacked_bounds(papers),
         sentence_index=BM25Index(
-            sentence_docs, k1=params.sentence_k1, b=params.sentence_b, epsilon=params.epsilon
+            sentence_docs,
+            k1=params.sentence_k1,
+            b=params.sentence_b,
+            epsilon=params.epsilon,
+            vocabulary=paper_index.vocabulary,  # every sentence term is in its paper
         ),
-        paper_index=BM25Index(paper_docs, k1=params.paper_k1, b=params.paper_b, idf="lucene"),
+        paper_index=paper_index,
     )
+
+
+def _with_progress(papers: Sequence[Paper]) -> Iterable[Paper]:
+    """The papers, with a progress bar on stderr for a large corpus when it is a terminal."""
+    if len(papers) < _PROGRESS_MIN_PAPERS:
+        return papers
+    from tqdm import tqdm
+
+    return tqdm(papers, desc="indexing papers", unit=" papers", disable=None, leave=False)
 
 
 class Retriever:
@@ -113,17 +154,29 @@ class Retriever:
         self.corpus = corpus
         self.params = params = params or RankingParams()
         parts = parts or build_parts(corpus, params)
+        if parts.sentence_index.vocabulary is not parts.paper_index.vocabulary:
+            raise ValueError("the sentence and paper indexes must share one vocabulary")
         self.papers = parts.papers
         self._by_id = {paper.id: paper for paper in self.papers}
+        self._number_of = {paper.id: number for number, paper in enumerate(self.papers)}
         self._sentence_index = parts.sentence_index
         self._paper_index = parts.paper_index
         self._bounds = parts.sentence_bounds
         counts = np.fromiter((p.sentence_count for p in self.papers), np.int64, len(self.papers))
-        self._sentence_paper = np.repeat(np.arange(len(self.papers)), counts)
-        firsts = np.repeat(np.cumsum(counts) - counts, counts)
+        self._sentence_counts = counts
+        self._first_sentence = np.cumsum(counts) - counts
+        self._sentence_paper = np.repeat(np.arange(len(self.papers), dtype=np.int32), counts)
+        firsts = np.repeat(self._first_sentence, counts)
         place = np.arange(len(self._bounds)) - firsts
+        del firsts
         position = place / np.maximum(counts[self._sentence_paper] - 1, 1)
+        del place
         self._position_boost = 1.0 + params.position_weight * position
+        del position
+        # What a sentence's own score and its neighbours' can add, at most, per unit of score
+        # (bounds are taken only where the shares make them valid: see `_pruned_top`).
+        self._own_share = max(1.0, float(self._position_boost.max(initial=1.0)))
+        self._bounds_hold = params.neighbour_share >= 0 and self._position_boost.min(initial=0) >= 0
         same_paper = self._sentence_paper[1:] == self._sentence_paper[:-1]
         share = params.neighbour_share
         self._previous_weight = share * np.concatenate(([False], same_paper))  # has one before
@@ -133,6 +186,8 @@ class Retriever:
         self._paper_share = params.paper_share * (
             _largest_idf(len(self._bounds), "okapi") / _largest_idf(len(self.papers), "lucene")
         )
+        if len(self._bounds) >= _COMPILED_MIN_SENTENCES:
+            kernels.load_compiled()  # numba's loops, if installed: ready before a question
         self._analyzer = Analyzer()
         self._analyzer_lock = threading.Lock()
         self._corrector: SpellingCorrector | None = None  # built on the first unknown word
@@ -163,29 +218,26 @@ class Retriever:
     ) -> Answer:
         """The `top` best sentences and `papers` best papers for `question` (empty if none fit).
 
-        `only`: paper ids; when given, hits and papers come from those papers alone.
+        `only`, when given, is the ids of the papers to answer from: hits and papers come from
+        those alone (unknown ids are ignored), ranked as they would be among all papers.
         """
         weights, searched_for = self.search_terms(question)
         terms = list(weights)
         if not self.is_answerable(terms):
             return Answer(question=question, searched_for=searched_for)
-        own = self._sentence_index.weighted_scores(weights)
-        paper_scores = self._paper_index.weighted_scores(weights)
-        combined = self._paper_share * paper_scores
-        combined = combined[self._sentence_paper]
-        combined += own * self._position_boost
-        combined += self._neighbour_scores(own)
-        if only is not None:
-            kept = np.fromiter((p.id in only for p in self.papers), bool, len(self.papers))
-            paper_scores = np.where(kept, paper_scores, 0.0)
-            combined = np.where(kept[self._sentence_paper], combined, 0.0)
+        allowed = None if only is None else self._allowed(only)
+        paper_scores, most = self._paper_scores(weights)
+        if allowed is not None:
+            paper_scores[~allowed] = 0.0  # neither listed nor lifting their sentences
+        best_papers = top_positive(paper_scores, max(papers, _FLOOR_PAPERS))
+        floor_papers = np.sort(np.array([i for i, _ in best_papers[:_FLOOR_PAPERS]], np.int64))
+        best = self._top_sentences(weights, paper_scores, most, top, allowed, floor_papers)
         hits = tuple(
-            self._hit(rank, index, score, terms)
-            for rank, (index, score) in enumerate(top_positive(combined, top), start=1)
+            self._hit(rank, index, score, terms) for rank, (index, score) in enumerate(best, 1)
         )
         ranked = tuple(
             RankedPaper(rank=rank, paper=self.papers[index], score=score)
-            for rank, (index, score) in enumerate(top_positive(paper_scores, papers), start=1)
+            for rank, (index, score) in enumerate(best_papers[: max(papers, 0)], start=1)
         )
         return Answer(question=question, hits=hits, papers=ranked, searched_for=searched_for)
 
@@ -219,6 +271,108 @@ class Retriever:
             title_terms = self._title_terms
         wanted = frozenset(terms)
         return {paper_id for paper_id, held in title_terms.items() if held & wanted}
+
+    def _paper_scores(self, weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Every paper's score, and, in the same pass, the most a sentence of each paper can
+        score on its own: the largest weight in a sentence of each question term the paper
+        holds, added in question order (each term's real weight in a sentence is at most that,
+        and rounding keeps the order, so the bound holds exactly). None instead of the bound
+        where a term has none (a negative idf, which rank_bm25's floor can give)."""
+        terms = self._paper_index.weighted_terms(weights)
+        query = self._paper_index.prepared(terms)
+        largest = np.zeros(len(terms))
+        for row, (number, weight) in enumerate(terms):  # one vocabulary: the same numbers
+            if not self._sentence_index.doc_freq(number):
+                continue  # a word of titles only: no sentence has it
+            most = self._sentence_index.max_weight(number)
+            if most is None or weight < 0 or not self._bounds_hold or self._paper_share < 0:
+                return query.scores(), None
+            largest[row] = weight * most
+        return query.scores_and_bounds(largest)
+
+    def _allowed(self, only: Collection[str]) -> np.ndarray:
+        allowed = np.zeros(len(self.papers), dtype=bool)
+        numbers = [self._number_of[i] for i in only if i in self._number_of]
+        allowed[numbers] = True
+        return allowed
+
+    def _top_sentences(
+        self,
+        weights: Mapping[str, float],
+        paper_scores: np.ndarray,
+        most: np.ndarray | None,
+        top: int,
+        allowed: np.ndarray | None,
+        floor_papers: np.ndarray,
+    ) -> list[tuple[int, float]]:
+        """The `top` best sentences by their combined score: (sentence number, score)."""
+        if top <= 0:
+            return []
+        terms = self._sentence_index.weighted_terms(weights)
+        if most is not None and len(self._bounds) >= _PRUNING_MIN_SENTENCES:
+            found = self._pruned_top(terms, paper_scores, most, top, allowed, floor_papers)
+            if found is not None:
+                return found
+        combined = self._paper_share * paper_scores
+        combined = combined[self._sentence_paper]
+        own = self._sentence_index.weighted_scores(weights)
+        combined += own * self._position_boost
+        combined += self._neighbour_scores(own)
+        if allowed is not None:
+            combined[~allowed[self._sentence_paper]] = 0.0
+        return top_positive(combined, top)
+
+    def _pruned_top(
+        self,
+        terms: Sequence[tuple[int, float]],
+        paper_scores: np.ndarray,
+        most: np.ndarray,
+        top: int,
+        allowed: np.ndarray | None,
+        floor_papers: np.ndarray,
+    ) -> list[tuple[int, float]] | None:
+        """`_top_sentences` from the sentences of the papers that can reach the best `top`;
+        None where they are too many. `most`: what a sentence of each paper can score on its
+        own, at most; `floor_papers`: a few papers likely to hold the best sentences
+        (ascending), whose sentences set the floor."""
+        query = self._sentence_index.prepared(terms)
+        sentences = self._sentences_of(floor_papers)
+        floor = kth_best(self._combined(sentences, query, paper_scores), top)
+        # A sentence's score is at most its paper's share plus its own and its better
+        # neighbour's, each at most `most` (the slack covers the rounding of another order).
+        reach = self._own_share + self.params.neighbour_share
+        chosen = kernels.reaching(paper_scores, most, self._paper_share, reach, _BOUND_SLACK, floor)
+        if allowed is not None:
+            chosen = chosen[allowed[chosen]]
+        if self._sentence_counts[chosen].sum() > _PRUNED_MAX_SHARE * len(self._bounds):
+            return None
+        sentences = self._sentences_of(chosen)
+        best = top_positive(self._combined(sentences, query, paper_scores), top)
+        return [(int(sentences[i]), score) for i, score in best]
+
+    def _sentences_of(self, papers: np.ndarray) -> np.ndarray:
+        """Every sentence number of `papers` (ascending paper numbers), ascending."""
+        counts = self._sentence_counts[papers]
+        offsets = np.repeat(self._first_sentence[papers] - (np.cumsum(counts) - counts), counts)
+        return offsets + np.arange(int(counts.sum()))
+
+    def _combined(
+        self, sentences: np.ndarray, query: PreparedQuery, paper_scores: np.ndarray
+    ) -> np.ndarray:
+        """The combined scores of `sentences` (whole papers, ascending), bit for bit those of
+        `_top_sentences`' every-sentence pass: the same operations in the same order."""
+        own = query.scores_of(sentences)
+        combined: np.ndarray = self._paper_share * paper_scores[self._sentence_paper[sentences]]
+        combined += own * self._position_boost[sentences]
+        # Neighbours within the same paper are next to each other here too; across papers the
+        # weights are zero, as in `_neighbour_scores`.
+        after = np.empty_like(own)
+        np.multiply(own[1:], self._next_weight[sentences[:-1]], out=after[:-1])
+        after[-1:] = 0.0
+        before = own[:-1] * self._previous_weight[sentences[1:]]
+        np.maximum(after[1:], before, out=after[1:])
+        combined += after
+        return combined
 
     def spelling(self) -> SpellingCorrector:
         with self._corrector_lock:
