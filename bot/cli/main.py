@@ -21,11 +21,11 @@ from bot.settings import Settings, exposed_mode, load_settings, read_env_file
 
 if TYPE_CHECKING:  # the modules behind the commands load only when a command runs
     from bot.corpus.importing import ImportPlan
-    from bot.feedback.store import FeedbackReport
-    from bot.search.live_corpus import LiveCorpus
-if TYPE_CHECKING:
     from bot.evaluation.scoring import ConversationReport, ConversationTurn
+    from bot.feedback.store import FeedbackReport
     from bot.search.answer import Answer
+    from bot.search.documents import PaperText
+    from bot.search.live_corpus import LiveCorpus
     from bot.search.retriever import Retriever
 
 EXIT_NOT_FOUND = 1
@@ -421,27 +421,33 @@ def _cmd_papers(args: argparse.Namespace) -> int:
 
 def _cmd_cite(args: argparse.Namespace) -> int:
     from bot.render.citation import cite
+
+    paper = _looked_up(args)
+    if paper is None:
+        return EXIT_NOT_FOUND
+    print(cite(paper.paper, args.style))
+    return 0
+
+
+def _cmd_paper(args: argparse.Namespace) -> int:
+    from bot.render.plain import render_paper
+
+    paper = _looked_up(args)
+    if paper is None:
+        return EXIT_NOT_FOUND
+    print(render_paper(paper))
+    return 0
+
+
+def _looked_up(args: argparse.Namespace) -> PaperText | None:
+    """The paper `args.paper` names; else None, once the candidates or near matches are shown."""
     from bot.render.plain import render_near
     from bot.search.lookup import find_paper
 
     found = find_paper(_retriever(args), args.paper)
     if found.paper is None:
         print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
-        return EXIT_NOT_FOUND
-    print(cite(found.paper.paper, args.style))
-    return 0
-
-
-def _cmd_paper(args: argparse.Namespace) -> int:
-    from bot.render.plain import render_near, render_paper
-    from bot.search.lookup import find_paper
-
-    found = find_paper(_retriever(args), args.paper)
-    if found.paper is None:
-        print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
-        return EXIT_NOT_FOUND
-    print(render_paper(found.paper))
-    return 0
+    return found.paper
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.discord_app import replies
 from bot.discord_app.checks import admin_only
 from bot.discord_app.messages import defer, respond
-from bot.discord_app.services import PaperServices, services
+from bot.discord_app.services import services
 from bot.discord_app.views import PapersView
 from bot.search.facets import author_choices, choose, venue_choices
 from bot.search.lookup import find_paper, title_choices
@@ -19,10 +19,6 @@ from bot.text.normalise import normalise
 
 QUESTION_LIMIT = 300
 CHOICE_LIMIT = 100  # Discord's limit for a choice's name and value
-
-
-def _client(interaction: discord.Interaction) -> PaperServices:
-    return services(interaction)
 
 
 @app_commands.command(name="ask")
@@ -38,7 +34,7 @@ async def ask_command(
     private: bool = False,
 ) -> None:
     """Ask a question; get the sentences from the papers that answer it best."""
-    _client(interaction).cooldown.check(interaction.user.id)
+    services(interaction).cooldown.check(interaction.user.id)
     await defer(interaction, ephemeral=private)
     await _answer(interaction, question, top, private=private)
 
@@ -48,7 +44,7 @@ async def _answer(
 ) -> None:
     """Search (the interaction is deferred), reply with the answer and its vote buttons, then
     record the question if nothing answered it."""
-    client = _client(interaction)
+    client = services(interaction)
     key, turns = client.context(
         interaction.user.id, interaction.channel_id or 0, in_dm=interaction.guild_id is None
     )
@@ -72,7 +68,7 @@ async def papers_command(
     year: app_commands.Range[int, 1000, 9999] | None = None,
 ) -> None:
     """List the papers, or only those by an author, at a venue or of a year."""
-    client = _client(interaction)
+    client = services(interaction)
     retriever = client.live.retriever
     if author is None and venue is None and year is None:
         pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
@@ -91,7 +87,7 @@ async def papers_command(
 async def _author_names(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    names = author_choices(_client(interaction).live.retriever.catalogue(), current)
+    names = author_choices(services(interaction).live.retriever.catalogue(), current)
     return [_choice(name) for name in names]
 
 
@@ -99,7 +95,7 @@ async def _author_names(
 async def _venue_names(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    venues = venue_choices(_client(interaction).live.retriever.catalogue(), current)
+    venues = venue_choices(services(interaction).live.retriever.catalogue(), current)
     return [_choice(venue) for venue in venues]
 
 
@@ -115,10 +111,10 @@ async def paper_command(
 ) -> None:
     """Show one paper: its abstract, authors and links."""
     # Off the event loop: a title not found is looked for in the abstracts too.
-    found = await asyncio.to_thread(find_paper, _client(interaction).live.retriever, title)
+    found = await asyncio.to_thread(find_paper, services(interaction).live.retriever, title)
     if found.paper is None:
         reply = replies.not_found_reply(
-            title, found.near, found.matched, commands=_client(interaction).command_ids
+            title, found.near, found.matched, commands=services(interaction).command_ids
         )
         await respond(interaction, reply)
     else:
@@ -129,7 +125,7 @@ async def paper_command(
 async def _paper_titles(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    papers = title_choices(_client(interaction).live.retriever.papers, current, limit=25)
+    papers = title_choices(services(interaction).live.retriever.papers, current, limit=25)
     return [
         app_commands.Choice(
             name=replies.fit(replies.title_line(p), CHOICE_LIMIT, str),
@@ -150,7 +146,7 @@ async def cite_command(
     style: Literal["bibtex", "apa"] = "bibtex",
 ) -> None:
     """Cite a paper: BibTeX or APA, from the paper's own fields."""
-    client = _client(interaction)
+    client = services(interaction)
     found = await asyncio.to_thread(find_paper, client.live.retriever, paper)
     if found.paper is None:
         reply = replies.not_found_reply(
@@ -167,7 +163,7 @@ cite_command.autocomplete("paper")(_paper_titles)
 @app_commands.command(name="about")
 async def about_command(interaction: discord.Interaction) -> None:
     """What this bot does, whose papers it knows and how to ask."""
-    client = _client(interaction)
+    client = services(interaction)
     reply = replies.about_reply(
         client.live.retriever.corpus.owner,
         client.live.status,
@@ -182,7 +178,7 @@ async def about_command(interaction: discord.Interaction) -> None:
 @admin_only()
 async def reload_command(interaction: discord.Interaction) -> None:
     """Read the corpus files again and answer from them (admins only)."""
-    client = _client(interaction)
+    client = services(interaction)
     await defer(interaction, ephemeral=True)
     # Built in a worker thread; questions meanwhile, and those already running, use the old index.
     status = await client.reload_corpus()
@@ -191,7 +187,7 @@ async def reload_command(interaction: discord.Interaction) -> None:
 
 @app_commands.context_menu(name="Search papers")
 async def search_papers_menu(interaction: discord.Interaction, message: discord.Message) -> None:
-    client = _client(interaction)
+    client = services(interaction)
     question = message.content
     if client.user is not None:
         question = replies.strip_mentions(question, client.user.id)

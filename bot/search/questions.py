@@ -21,10 +21,10 @@ from bot.search.retriever import Retriever
 # A paper is about a list's topic when it scores at least this share of the best paper's score.
 TOPIC_SHARE = 0.5
 _WORDS = re.compile(r"\w+")
-_VERSUS = re.compile(
-    r"(?P<a>[^,;:?!.]+?)\s+(?:vs\.?|versus|compared (?:to|with))\s+(?P<b>[^,;:?!.]+)",
-    re.IGNORECASE,
-)
+# "X vs Y": found by its word, then each side read to the punctuation around it (a pattern
+# with the sides in it would try every start of the question: slow on long ones).
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus|compared (?:to|with))\s+", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;:?!.]")
 _BETWEEN = re.compile(
     r"\bdifferences? between\s+(?P<a>[^,;:?!.]+?)\s+and\s+(?P<b>[^,;:?!.]+)", re.IGNORECASE
 )
@@ -87,12 +87,18 @@ def answer_question(
 def two_topics(question: str) -> tuple[str, str] | None:
     """The two things a question sets side by side ("contrastive vs non-contrastive learning",
     "the difference between X and Y"), or None."""
-    match = _BETWEEN.search(question)
-    if match is None:
-        match = _VERSUS.search(question)
-    if match is None:
-        return None
-    first, second = (" ".join(side.split()) for side in match.group("a", "b"))
+    between = _BETWEEN.search(question)
+    if between is not None:
+        sides = between.group("a", "b")
+    else:
+        versus = _VERSUS.search(question)
+        if versus is None:
+            return None
+        sides = (
+            _CLAUSE_END.split(question[: versus.start()])[-1],
+            _CLAUSE_END.split(question[versus.end() :])[0],
+        )
+    first, second = (" ".join(side.split()) for side in sides)
     if not _WORDS.search(first) or not _WORDS.search(second):
         return None
     return first, second
