@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.search.answer import Answer, RankedPaper
 from bot.search.documents import PaperText
-from bot.search.questions import answer_question
+from bot.search.questions import answer_about_papers, answer_question
 
 if TYPE_CHECKING:
     from bot.search.retriever import Retriever
@@ -179,12 +179,12 @@ def answer_in_conversation(
     answer names them (`Answer.following`) even when none of its sentences fits the question."""
     follow_up = resolve(retriever, question, turns)
     asked, about = follow_up.question_to_search, follow_up.about
-    answer = answer_question(retriever, asked, top=top, papers=papers, about=about)
     if not about:
-        return answer
-    if answer.kind in ("paper", "papers"):  # a fact of the followed paper, or a list
-        return replace(answer, following=_papers(retriever, about))
-    return _answer(retriever, asked, about, top, papers)
+        return answer_question(retriever, asked, top=top, papers=papers)
+    found = answer_about_papers(retriever, asked, about=about)
+    if found is not None and found.kind in ("paper", "papers"):  # a fact, or a list
+        return replace(found, following=_papers(retriever, about))
+    return _answer(retriever, asked, about, top, papers)  # passages of the followed papers
 
 
 def more_passages(

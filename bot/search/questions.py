@@ -43,8 +43,30 @@ def answer_question(
     `about`: ids of the papers a conversation is about, used when the question asks about "the
     paper" or a fact without naming a paper of its own.
     """
+    facets = parse(question, retriever.catalogue())
+    about_the_papers = _about_the_papers(retriever, question, facets, about)
+    if about_the_papers is not None:
+        return about_the_papers
+    only = about if about and facets.one_paper else None
+    answer = retriever.ask(question, top=top, papers=papers, only=only)
+    sides = two_topics(answer.searched_for or question)
+    if sides is None or not answer.hits:
+        return answer
+    return _each_side(retriever, answer, sides, top, only)
+
+
+def answer_about_papers(
+    retriever: Retriever, question: str, *, about: Sequence[str] = ()
+) -> Answer | None:
+    """The answer to a question about the papers themselves (a list, one paper's fact, or none
+    such: "No papers by X here."); None for a question about what they say."""
+    return _about_the_papers(retriever, question, parse(question, retriever.catalogue()), about)
+
+
+def _about_the_papers(
+    retriever: Retriever, question: str, facets: Facets, about: Sequence[str]
+) -> Answer | None:
     catalogue = retriever.catalogue()
-    facets = parse(question, catalogue)
     if (
         catalogue.authors
         and facets.unknown_people
@@ -76,12 +98,7 @@ def answer_question(
     )
     if listing:
         return _listing(retriever, question, facets)
-    only = about if about and facets.one_paper else None
-    answer = retriever.ask(question, top=top, papers=papers, only=only)
-    sides = two_topics(answer.searched_for or question)
-    if sides is None or not answer.hits:
-        return answer
-    return _each_side(retriever, answer, sides, top, only)
+    return None
 
 
 def two_topics(question: str) -> tuple[str, str] | None:
