@@ -25,6 +25,7 @@ from bot.render.presentation import (
     ELLIPSIS,
     byline,
     count,
+    fact_link,
     mark_spans,
     owners_list,
     paper_facts,
@@ -390,9 +391,6 @@ def _listing_embed(title: str, answer: Answer) -> Embed:
     return Embed(title=title, description=f"{head}\n\n{entries}", footer=footer)
 
 
-_FACT_NAMES = {"arxiv": "arXiv", "doi": "DOI", "code": "Code"}
-
-
 def _fact_embed(title: str, answer: Answer) -> Embed:
     paper = answer.papers[0].paper
     record = paper.paper
@@ -407,9 +405,8 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
         lines.append(f"**Published:** {escape(where)}" if where else "No venue or year is given.")
     elif fact in ("bibtex", "apa"):
         lines.append(citation_block(record, "apa" if fact == "apa" else "bibtex"))
-    elif fact in _FACT_NAMES:
-        name = _FACT_NAMES[fact]
-        wanted = dict(paper_links(record)).get(name)
+    elif link := fact_link(record, fact):
+        name, wanted = link
         if wanted:
             # Shown without its scheme, so that the label is no address and the link stays masked.
             label = escape(wanted.split("://", 1)[-1])

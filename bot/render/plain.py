@@ -11,6 +11,7 @@ from bot.render.citation import cite
 from bot.render.presentation import (
     byline,
     count,
+    fact_link,
     mark_spans,
     paper_facts,
     paper_links,
@@ -106,9 +107,6 @@ def _paper_facts(paper: PaperText) -> list[str]:
     return [line for line in (first, links_line(paper)) if line]
 
 
-_FACT_LABELS = {"arxiv": "arXiv", "doi": "DOI", "code": "Code"}
-
-
 def _render_fact(answer: Answer) -> str:
     paper = answer.papers[0].paper
     record = paper.paper
@@ -123,10 +121,8 @@ def _render_fact(answer: Answer) -> str:
             lines.append(f"An arXiv preprint: arXiv:{record.arxiv}")
     elif fact in ("bibtex", "apa"):
         lines += ["", cite(record, "apa" if fact == "apa" else "bibtex"), ""]
-    elif fact in _FACT_LABELS:
-        links = dict(paper_links(record))
-        label = _FACT_LABELS[fact]
-        wanted = links.get("Code" if fact == "code" else label)
+    elif link := fact_link(record, fact):
+        label, wanted = link
         lines.append(
             f"{label}: {wanted}" if wanted else f"The corpus gives no {label} link for it."
         )

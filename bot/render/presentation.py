@@ -99,6 +99,19 @@ def paper_links(paper: Paper) -> list[tuple[str, str]]:
     return links
 
 
+# The facts a question asks for that are links, each by the label `paper_links` gives it.
+_LINK_FACTS = {"arxiv": "arXiv", "doi": "DOI", "code": "Code"}
+
+
+def fact_link(paper: Paper, fact: str | None) -> tuple[str, str | None] | None:
+    """(label, address or None when the paper has none) of the link `fact` asks for ("arxiv",
+    "doi", "code"); None for a fact that is no link."""
+    label = _LINK_FACTS.get(fact or "")
+    if label is None:
+        return None
+    return label, dict(paper_links(paper)).get(label)
+
+
 def published(paper: Paper) -> str:
     """'NeurIPS 2022', 'AAAI 2024', '2023' or '': where and when, without saying a year twice."""
     if paper.venue and paper.year is not None and str(paper.year) not in paper.venue:
