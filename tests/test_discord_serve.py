@@ -4,6 +4,7 @@ during a reply."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import socket
@@ -51,6 +52,26 @@ def _unreachable_port() -> socket.socket:
     held = socket.socket()
     held.bind(("127.0.0.1", 0))
     return held
+
+
+@contextlib.asynccontextmanager
+async def _serving_where_nothing_listens(tmp_path, **env: str):
+    """`paperbot serve` aimed at a port of 127.0.0.1 where nothing listens (connection refused),
+    as at a boot before the network is up; the port is held until the block ends."""
+    held = _unreachable_port()
+    port = held.getsockname()[1]
+    try:
+        yield await _start_paperbot(
+            tmp_path,
+            None,
+            "serve",
+            DISCORD_TOKEN=TOKEN,
+            DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+            DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
+            **env,
+        )
+    finally:
+        held.close()
 
 
 async def _start_paperbot(tmp_path, standin: StandIn | None, *args: str, **env: str):
@@ -256,17 +277,7 @@ async def test_serve_keeps_retrying_an_unreachable_discord_and_sigterm_ends_it_w
     """Fault: nothing listens where Discord should be (connection refused), as at a boot before
     the network is up. Expected: a one-line warning per try, never the token, and SIGTERM during
     the backoff ends the process within 5 s with exit 0."""
-    held = _unreachable_port()
-    port = held.getsockname()[1]
-    try:
-        process = await _start_paperbot(
-            tmp_path,
-            None,
-            "serve",
-            DISCORD_TOKEN=TOKEN,
-            DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
-            DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
-        )
+    async with _serving_where_nothing_listens(tmp_path) as process:
         retries: list[str] = []
         while len(retries) < 2:
             line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
@@ -274,8 +285,6 @@ async def test_serve_keeps_retrying_an_unreachable_discord_and_sigterm_ends_it_w
             if "Cannot reach Discord" in line:
                 retries.append(line)
         output = "".join(retries) + await _stop_within_5_s(process)
-    finally:
-        held.close()
     assert process.returncode == 0, output
     assert all("trying again in" in line and "127.0.0.1" in line for line in retries)
     assert "Traceback" not in output
@@ -355,21 +364,8 @@ async def test_a_rejected_token_is_not_retried(tmp_path, retriever, caplog):
 async def test_serve_that_gives_up_reaching_discord_exits_75_with_one_line(tmp_path):
     """Fault: Discord stays out of reach for the whole retry policy (shortened here). Expected:
     exit 75 (the service manager starts it again; 2 would stop it), the last line says why."""
-    held = _unreachable_port()
-    port = held.getsockname()[1]
-    try:
-        process = await _start_paperbot(
-            tmp_path,
-            None,
-            "serve",
-            DISCORD_TOKEN=TOKEN,
-            DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
-            DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
-            STANDIN_GIVE_UP_AFTER="0.3",
-        )
+    async with _serving_where_nothing_listens(tmp_path, STANDIN_GIVE_UP_AFTER="0.3") as process:
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    finally:
-        held.close()
     lines = stderr.decode().strip().splitlines()
     assert process.returncode == 75, stderr.decode()
     assert lines[-1].startswith("paperbot: error: cannot reach Discord (")
