@@ -8,8 +8,8 @@
     python3 dev.py bench [ARGS]  the same with the benchmark tools, then benchmarks/bench_bm25.py
     python3 dev.py lock          refresh the pinned, hashed dependency locks in requirements/
                                  from pyproject.toml (needs PyPI)
-    python3 dev.py settings      rewrite .env.example and the README's settings table from the
-                                 table of settings in bot/settings.py
+    python3 dev.py settings      rewrite .env.example and the settings table of docs/self-hosting.md
+                                 from the table of settings in bot/settings.py
     python3 dev.py --help        this text
 
 .venv is installed from the lock of its set (requirements/core.txt, dev.txt or bench.txt, every

@@ -2,9 +2,9 @@
 
 Each field of `Settings` is declared with `setting(KEY, default, parser, description)`: that
 one line is where the key is written. Loading (the environment wins over a `.env` file),
-`.env.example` and the README's table of settings all come from it (`python3 dev.py settings`
-rewrites both; a test checks they are current). Nothing here runs at import time: tests build
-`Settings` directly or pass their own mapping to `load_settings`.
+`.env.example` and the table of settings in docs/self-hosting.md all come from it (`python3
+dev.py settings` rewrites both; a test checks they are current). Nothing here runs at import
+time: tests build `Settings` directly or pass their own mapping to `load_settings`.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Setting:
     key: str
     name: str  # the attribute of Settings
     parse: Callable[[str], Any]  # raises _Invalid with the reason
-    description: str  # one line, for .env.example and the README
+    description: str  # one line, for .env.example and the settings page
     default_text: str  # the default in words; "" when there is none worth naming
     written: str  # the value .env.example gives the key ("" leaves it empty)
     unset: Callable[[Mapping[str, str]], Any] | None  # the value when unset, if not the default
@@ -300,7 +300,7 @@ class Settings:
         False,
         _switch,
         "Open a thread on each answer to a mention and answer every message in it as a "
-        "follow-up: on or off (needs the Message Content intent, see the README)",
+        "follow-up: on or off (needs the Message Content intent, see docs/self-hosting.md)",
     )
     # Discord's REST API and gateway, when not Discord's own (a proxy in front of it, or a
     # stand-in for tests); None: Discord's.
@@ -460,24 +460,25 @@ def env_example() -> str:
     return "\n".join(blocks)
 
 
-README_TABLE_START = "<!-- settings table: python3 dev.py settings writes it -->"
-README_TABLE_END = "<!-- end of the settings table -->"
+SETTINGS_PAGE = Path("docs") / "self-hosting.md"  # the page whose table of settings is written
+TABLE_START = "<!-- settings table: python3 dev.py settings writes it -->"
+TABLE_END = "<!-- end of the settings table -->"
 
 
-def readme_table() -> str:
-    """The README's table of settings, between its two markers."""
+def settings_table() -> str:
+    """The settings page's table of settings, between its two markers."""
     rows = ["| key | default | what it sets |", "| --- | --- | --- |"]
     for row in SETTINGS:
         default = row.default_text.replace("|", "\\|") or "(none)"
         rows.append(f"| `{row.key}` | {default} | {row.description.replace('|', '/')} |")
-    return "\n".join([README_TABLE_START, *rows, README_TABLE_END])
+    return "\n".join([TABLE_START, *rows, TABLE_END])
 
 
 def write_docs(root: Path = Path(".")) -> None:
-    """Rewrite .env.example and the README's settings table in `root` from the table."""
+    """Rewrite .env.example and the settings page's table in `root` from the table."""
     (root / ".env.example").write_text(env_example(), encoding="utf-8")
-    readme = root / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    start = text.index(README_TABLE_START)
-    end = text.index(README_TABLE_END) + len(README_TABLE_END)
-    readme.write_text(text[:start] + readme_table() + text[end:], encoding="utf-8")
+    page = root / SETTINGS_PAGE
+    text = page.read_text(encoding="utf-8")
+    start = text.index(TABLE_START)
+    end = text.index(TABLE_END) + len(TABLE_END)
+    page.write_text(text[:start] + settings_table() + text[end:], encoding="utf-8")

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from bot.settings import (
-    README_TABLE_END,
-    README_TABLE_START,
     SETTINGS,
+    SETTINGS_PAGE,
+    TABLE_END,
+    TABLE_START,
     Secret,
     Settings,
     SettingsError,
@@ -17,7 +18,7 @@ from bot.settings import (
     exposed_mode,
     load_settings,
     read_env_file,
-    readme_table,
+    settings_table,
     write_docs,
 )
 
@@ -105,25 +106,24 @@ def test_env_example_is_written_from_the_table_of_settings():
         assert before.startswith("# "), f"{row.key} has no one-line comment above it"
 
 
-def test_readme_settings_table_is_written_from_the_table_of_settings():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    start, end = readme.index(README_TABLE_START), readme.index(README_TABLE_END)
-    assert readme[start : end + len(README_TABLE_END)] == readme_table(), (
-        "run `python3 dev.py settings`"
-    )
+def test_the_settings_page_table_is_written_from_the_table_of_settings():
+    page = (REPO / SETTINGS_PAGE).read_text(encoding="utf-8")
+    start, end = page.index(TABLE_START), page.index(TABLE_END)
+    assert page[start : end + len(TABLE_END)] == settings_table(), "run `python3 dev.py settings`"
     for row in SETTINGS:
-        assert f"| `{row.key}` |" in readme
+        assert f"| `{row.key}` |" in page
 
 
 def test_write_docs_rewrites_both_files_from_the_table(tmp_path):
     (tmp_path / ".env.example").write_text("stale\n")
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    start, end = readme.index(README_TABLE_START), readme.index(README_TABLE_END)
-    stale = readme[:start] + README_TABLE_START + "\n| old |\n" + readme[end:]
-    (tmp_path / "README.md").write_text(stale, encoding="utf-8")
+    page = (REPO / SETTINGS_PAGE).read_text(encoding="utf-8")
+    start, end = page.index(TABLE_START), page.index(TABLE_END)
+    stale = page[:start] + TABLE_START + "\n| old |\n" + page[end:]
+    (tmp_path / SETTINGS_PAGE).parent.mkdir(parents=True)
+    (tmp_path / SETTINGS_PAGE).write_text(stale, encoding="utf-8")
     write_docs(tmp_path)
     assert (tmp_path / ".env.example").read_text(encoding="utf-8") == env_example()
-    assert (tmp_path / "README.md").read_text(encoding="utf-8") == readme
+    assert (tmp_path / SETTINGS_PAGE).read_text(encoding="utf-8") == page
 
 
 def test_every_field_of_settings_is_one_key_of_the_table():
