@@ -106,10 +106,6 @@ class FollowUp:
     about: tuple[str, ...] = ()
     note: str | None = None  # why, in a few words (for logs and tests)
 
-    @property
-    def is_follow_up(self) -> bool:
-        return bool(self.about)
-
 
 def focus_of(answer: Answer, about: Sequence[str] = ()) -> tuple[str, ...]:
     """The papers a later follow-up on `answer` is about: the top snippet's paper, and others

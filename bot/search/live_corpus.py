@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.corpus.papers import CORPUS_SUFFIXES, Corpus, CorpusError, load_corpus
-from bot.search.answer import Answer
 from bot.search.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -82,9 +81,6 @@ class LiveCorpus:
     @property
     def status(self) -> CorpusStatus:
         return self._served.status
-
-    def ask(self, question: str, top: int = 3, papers: int = 10) -> Answer:
-        return self.retriever.ask(question, top=top, papers=papers)
 
     def reload(self) -> CorpusStatus:
         """Read and index the corpus again; on success serve it, else keep the old index.

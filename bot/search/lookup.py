@@ -37,10 +37,6 @@ class Lookup:
     near: tuple[PaperText, ...] = ()
     matched: int = 0
 
-    @property
-    def ambiguous(self) -> bool:
-        return self.matched > 1
-
 
 def find_paper(retriever: Retriever, query: str, suggestions: int = 5) -> Lookup:
     papers = retriever.papers
