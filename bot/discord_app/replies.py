@@ -19,7 +19,7 @@ from bot.corpus.papers import Paper
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
-from bot.render.citation import Style, cite
+from bot.render.citation import cite
 from bot.render.pagination import paginate
 from bot.render.presentation import (
     ELLIPSIS,
@@ -35,7 +35,7 @@ from bot.render.presentation import (
     source_numbers,
     truncate,
 )
-from bot.search.answer import Answer, Hit
+from bot.search.answer import Answer, CitationStyle, Hit
 from bot.search.documents import PaperText
 from bot.text.normalise import normalise
 
@@ -60,9 +60,6 @@ _URL_LIMIT = 512  # longer urls are not linked: they would eat the room for the 
 ANSWER_FOOTER = "Reply to this answer to ask a follow-up about its papers"
 MORE_LABEL = "More"
 NO_MORE = "No more passages for that question."
-MORE_EXPIRED = (
-    "That question is too long to look up again from its button: ask it again for more passages."
-)
 # Slash commands named in replies; with their ids known they become clickable mentions.
 CommandIds = Mapping[str, int]
 _NO_IDS: CommandIds = {}
@@ -403,8 +400,8 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
     if fact in ("venue", "year"):
         where = published(record)
         lines.append(f"**Published:** {escape(where)}" if where else "No venue or year is given.")
-    elif fact in ("bibtex", "apa"):
-        lines.append(citation_block(record, "apa" if fact == "apa" else "bibtex"))
+    elif fact == "cite":
+        lines.append(citation_block(record, answer.understood.citation_style))
     elif link := fact_link(record, fact):
         name, wanted = link
         if wanted:
@@ -418,7 +415,7 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
     return Embed(title=title, description="\n".join(lines), footer=fit(f"id: {paper.id}", 200, str))
 
 
-def citation_block(paper: Paper, style: Style) -> str:
+def citation_block(paper: Paper, style: CitationStyle) -> str:
     """The citation in a code block (BibTeX) or as plain text (APA), within an embed's room."""
     text = cite(paper, style)
     if style == "bibtex":
@@ -426,7 +423,7 @@ def citation_block(paper: Paper, style: Style) -> str:
     return fit(text, 3500)
 
 
-def cite_reply(paper: PaperText, style: Style) -> Reply:
+def cite_reply(paper: PaperText, style: CitationStyle) -> Reply:
     """/cite: the paper's citation, built from its corpus fields only."""
     name = "BibTeX" if style == "bibtex" else "APA"
     embed = Embed(

@@ -119,8 +119,8 @@ def _render_fact(answer: Answer) -> str:
         lines.append(f"Published: {where}" if where else "The corpus gives no venue or year.")
         if not record.venue and record.arxiv:
             lines.append(f"An arXiv preprint: arXiv:{record.arxiv}")
-    elif fact in ("bibtex", "apa"):
-        lines += ["", cite(record, "apa" if fact == "apa" else "bibtex"), ""]
+    elif fact == "cite":
+        lines += ["", cite(record, answer.understood.citation_style), ""]
     elif link := fact_link(record, fact):
         label, wanted = link
         lines.append(

@@ -10,7 +10,6 @@ facts are taken out is the question's topic ("Yuanzhi Li's papers on self-superv
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,7 +17,9 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from bot.corpus.papers import Paper
+from bot.search.answer import CitationStyle, Fact
 from bot.search.documents import PaperText
+from bot.text.normalise import fold
 from bot.text.spelling import english_words, words_of
 from bot.text.stopwords import ENGLISH_STOPWORDS
 
@@ -45,7 +46,6 @@ LIST_WORDS = frozenset(
 )
 PERSON_CUES = frozenset({"by", "with", "and", "did", "does", "from"})
 
-Fact = Literal["cite", "arxiv", "doi", "code", "authors", "venue", "year", "link"]
 _FACTS: tuple[tuple[Fact, re.Pattern[str]], ...] = (
     ("cite", re.compile(r"\b(cite|citing|citation|bibtex|bib entry|apa)\b")),
     ("arxiv", re.compile(r"\barxiv\b")),
@@ -82,12 +82,6 @@ _COUNT = re.compile(
     r"\bhow many (papers|publications|articles)\b|\bnumber of (papers|publications|articles)\b"
 )
 _WHO_IS = re.compile(r"\bwho(?: is|'s|’s)\b")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Schölkopf' -> 'scholkopf'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 @dataclass(frozen=True)
@@ -209,7 +203,7 @@ class Facets:
     years: YearRange | None = None
     order: Literal["latest", "oldest"] | None = None
     fact: Fact | None = None
-    apa: bool = False
+    citation_style: CitationStyle = "bibtex"
     count: bool = False
     who_is: bool = False
     one_paper: bool = False  # "the ... paper", "this paper"
@@ -266,7 +260,7 @@ def parse(question: str, catalogue: Catalogue) -> Facets:
         years=years,
         order=order,
         fact=fact,
-        apa=bool(re.search(r"\bapa\b", folded)),
+        citation_style="apa" if re.search(r"\bapa\b", folded) else "bibtex",
         count=bool(_COUNT.search(folded)),
         who_is=bool(_WHO_IS.search(folded)),
         one_paper=bool(_ONE_PAPER.search(folded)),

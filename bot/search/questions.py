@@ -15,8 +15,9 @@ from itertools import zip_longest
 
 from bot.search.answer import Answer, Hit, RankedPaper, Understood
 from bot.search.documents import PaperText
-from bot.search.facets import Facets, fold, paper_year, parse
+from bot.search.facets import Facets, paper_year, parse
 from bot.search.retriever import Retriever
+from bot.text.normalise import fold
 
 # A paper is about a list's topic when it scores at least this share of the best paper's score.
 TOPIC_SHARE = 0.5
@@ -154,7 +155,8 @@ def _understood(facets: Facets, *, topic: bool = True) -> Understood:
         years=facets.years.describe() if facets.years else None,
         order=facets.order,
         topic=(facets.topic or None) if topic else None,
-        fact=facets.fact if facets.fact != "cite" else ("apa" if facets.apa else "bibtex"),
+        fact=facets.fact,
+        citation_style=facets.citation_style,
         count=facets.count,
     )
 
