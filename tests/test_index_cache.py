@@ -95,7 +95,7 @@ def test_the_cached_arrays_are_mapped_from_the_file_not_copied(tmp_path, bundled
     assert loaded._sentence_index.vocabulary is loaded._paper_index.vocabulary
     # A cleaned text that equals the corpus's is the corpus's own string, held once.
     assert all(
-        p.abstract is p.paper.abstract for p in loaded.papers if p.abstract == p.paper.abstract
+        p.abstract is p.record.abstract for p in loaded.papers if p.abstract == p.record.abstract
     )
 
 

@@ -115,4 +115,4 @@ def test_a_paper_joined_from_sentences():
     paper = Paper(id="p", title="T", abstract="A b. C d.")
     text = PaperText.joined(paper, "T", ["A b.", "C d."])
     assert (text.abstract, text.sentences) == ("A b. C d.", ("A b.", "C d."))
-    assert text.paper is paper
+    assert text.record is paper

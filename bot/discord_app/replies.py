@@ -249,11 +249,11 @@ def _apart_mass_mentions(
 
 def _paper_heading(paper: PaperText, limit: int = _HEADER_LIMIT) -> str:
     title = fit(title_line(paper), limit)
-    return f"**{_link(title, paper.paper.url)}**"
+    return f"**{_link(title, paper.record.url)}**"
 
 
 def _paper_byline(paper: PaperText, limit: int = 200) -> str:
-    return fit(_one_line(byline(paper.paper.authors, paper.paper.year)), limit)
+    return fit(_one_line(byline(paper.record.authors, paper.record.year)), limit)
 
 
 def _paper_entry(paper: PaperText) -> str:
@@ -268,7 +268,7 @@ def _paper_entry(paper: PaperText) -> str:
 
 def _listed_entry(paper: PaperText) -> str:
     """A list answer's entry: the title, authors, where and when, and the links."""
-    record = paper.paper
+    record = paper.record
     facts = " — ".join(part for part in (short_authors(record.authors), published(record)) if part)
     lines = [_paper_heading(paper)]
     if facts:
@@ -280,7 +280,7 @@ def _listed_entry(paper: PaperText) -> str:
 
 def links_text(paper: PaperText) -> str:
     """'[arXiv](…) · [DOI](…) · [Paper](…) · [Code](…)': the paper's links, masked."""
-    links = paper_links(paper.paper)
+    links = paper_links(paper.record)
     return " · ".join(_link(label, url) for label, url in links if _linkable(url))
 
 
@@ -318,7 +318,7 @@ def _commands_line(ids: CommandIds) -> str:
 
 def _following_line(paper: PaperText) -> str:
     """A followed paper: its title (linked) and facts, so a wrong guess is plain to see."""
-    facts = fit(_one_line(" · ".join(paper_facts(paper.paper))), 600)
+    facts = fit(_one_line(" · ".join(paper_facts(paper.record))), 600)
     return f"Following up on: {_paper_heading(paper)} — {facts}"
 
 
@@ -390,7 +390,7 @@ def _listing_embed(title: str, answer: Answer) -> Embed:
 
 def _fact_embed(title: str, answer: Answer) -> Embed:
     paper = answer.papers[0].paper
-    record = paper.paper
+    record = paper.record
     fact = answer.understood.fact
     lines = [_paper_heading(paper)]
     if fact == "authors":
@@ -428,8 +428,8 @@ def cite_reply(paper: PaperText, style: CitationStyle) -> Reply:
     name = "BibTeX" if style == "bibtex" else "APA"
     embed = Embed(
         title=fit(title_line(paper), TITLE_LIMIT),
-        description=citation_block(paper.paper, style),
-        url=paper.paper.url if _linkable(paper.paper.url) else None,
+        description=citation_block(paper.record, style),
+        url=paper.record.url if _linkable(paper.record.url) else None,
         footer=fit(f"{name} · from the corpus fields of {paper.id}", 200, str),
     )
     return Reply(embed=fit_embed(embed))
@@ -467,7 +467,7 @@ def paper_list_pages(
 
 def paper_reply(paper: PaperText) -> Reply:
     """One paper: cleaned abstract, every author, venue, year and links."""
-    record = paper.paper
+    record = paper.record
     fields = [Field("Authors", fit(", ".join(record.authors) or "unknown", FIELD_VALUE_LIMIT))]
     if record.year is not None:
         fields.append(Field("Year", str(record.year), inline=True))

@@ -432,7 +432,7 @@ def evaluate_dev(ask: Ask, questions: Sequence[DevQuestion]) -> DevReport:
         else:
             answerable += 1
             gold = {_title_key(title) for title in question.titles}
-            title_ok = bool(answer.hits) and _title_key(answer.hits[0].paper.paper.title) in gold
+            title_ok = bool(answer.hits) and _title_key(answer.hits[0].paper.record.title) in gold
             top1 += title_ok
             phrase_ok = True
             if question.phrase:
@@ -506,7 +506,7 @@ def _unmet(expect: Expectation, answer: Answer, text: str) -> list[str]:
     if expect.title:
         top = answer.hits[0].paper if answer.hits else None
         top = top or (answer.papers[0].paper if answer.papers else None)
-        top_title = top.paper.title if top else ""
+        top_title = top.record.title if top else ""
         if normalise(expect.title) not in normalise(top_title):
             why.append(f"top is {top_title[:40]!r}")
     if expect.none and (answer.hits or answer.papers):

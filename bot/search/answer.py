@@ -138,8 +138,8 @@ class Answer:
                 {
                     "rank": hit.rank,
                     "paper_id": hit.paper.id,
-                    "title": hit.paper.paper.title,
-                    "authors": list(hit.paper.paper.authors),
+                    "title": hit.paper.record.title,
+                    "authors": list(hit.paper.record.authors),
                     "sentence": hit.sentence,
                     "score": hit.score,
                 }
@@ -149,7 +149,7 @@ class Answer:
                 {
                     "rank": ranked.rank,
                     "paper_id": ranked.paper.id,
-                    "title": ranked.paper.paper.title,
+                    "title": ranked.paper.record.title,
                     "score": ranked.score,
                 }
                 for ranked in self.papers

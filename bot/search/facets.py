@@ -165,15 +165,15 @@ class Catalogue:
         first: dict[str, list[str]] = {}
         venues: dict[str, str] = {}
         for text in papers:
-            for name in text.paper.authors:
+            for name in text.record.authors:
                 key = " ".join(fold(name).split())
                 if key and key not in authors:
                     authors[key] = name
                     last.setdefault(key.split()[-1], []).append(name)
                     if len(key.split()) > 1:
                         first.setdefault(key.split()[0], []).append(name)
-            if text.paper.venue:
-                series = venue_series(text.paper.venue)
+            if text.record.venue:
+                series = venue_series(text.record.venue)
                 venues.setdefault(fold(series), series)
         words = frozenset(w for p in papers for w in words_of(f"{p.title} {p.abstract}"))
         return cls(
@@ -182,12 +182,12 @@ class Catalogue:
             last_names={k: tuple(v) for k, v in last.items()},
             first_names={k: tuple(v) for k, v in first.items()},
             venues=venues,
-            has_years=any(paper_year(p.paper) is not None for p in papers),
+            has_years=any(paper_year(p.record) is not None for p in papers),
             vocabulary=words,
         )
 
     def papers_by(self, name: str) -> list[PaperText]:
-        return [p for p in self.papers if name in p.paper.authors]
+        return [p for p in self.papers if name in p.record.authors]
 
 
 @dataclass(frozen=True)
@@ -526,18 +526,18 @@ def choose(
         authors = find_author(catalogue, author)
         shown = " or ".join(authors) if authors else " ".join(author.split())
         described.append(f"by {shown}")
-        matches = [p for p in matches if any(a in p.paper.authors for a in authors)]
+        matches = [p for p in matches if any(a in p.record.authors for a in authors)]
     if venue and venue.strip():
         wanted = fold(" ".join(venue.split()))
         described.append(f"at {' '.join(venue.split())}")
         matches = [
             p
             for p in matches
-            if p.paper.venue and wanted in (fold(p.paper.venue), fold(venue_series(p.paper.venue)))
+            if (where := p.record.venue) and wanted in (fold(where), fold(venue_series(where)))
         ]
     if year is not None:
         described.append(f"from {year}")
-        matches = [p for p in matches if paper_year(p.paper) == year]
+        matches = [p for p in matches if paper_year(p.record) == year]
     return Chosen(tuple(matches), ", ".join(described))
 
 
@@ -566,7 +566,7 @@ def author_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[st
 
 def venue_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[str]:
     """Autocomplete: venue names ('NeurIPS') and venues with their year ('NeurIPS 2022')."""
-    full = sorted({p.paper.venue for p in catalogue.papers if p.paper.venue})
+    full = sorted({p.record.venue for p in catalogue.papers if p.record.venue})
     names = sorted(set(catalogue.venues.values()) - set(full))
     key = fold(typed.strip())
     return [v for v in names + full if key in fold(v)][:limit]

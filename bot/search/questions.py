@@ -162,9 +162,9 @@ def _understood(facets: Facets, *, topic: bool = True) -> Understood:
 
 
 def _filtered(retriever: Retriever, facets: Facets) -> list[PaperText]:
-    matching = [p for p in retriever.papers if facets.matches(p.paper)]
+    matching = [p for p in retriever.papers if facets.matches(p.record)]
     if facets.order and matching:
-        years = {p.id: year for p in matching if (year := paper_year(p.paper)) is not None}
+        years = {p.id: year for p in matching if (year := paper_year(p.record)) is not None}
         if years:
             pick = max if facets.order == "latest" else min
             wanted = pick(years.values())
