@@ -145,11 +145,6 @@ class BM25Index:
             tables[row] = weight if constant else self.weight_table(number, weight)
         return PreparedQuery(self, ranges, tables)
 
-    def term_numbers(self, query: Iterable[str]) -> list[int]:
-        """The query's terms that documents hold, as term numbers, in order, repeats kept."""
-        numbers = (self._terms.get(term) for term in query)
-        return [n for n in numbers if n is not None and self._starts[n + 1] > self._starts[n]]
-
     def weighted_terms(self, weights: Mapping[str, float]) -> list[tuple[int, float]]:
         """(term number, weight) of the weighted query's terms that documents hold, in order."""
         found = []
@@ -158,11 +153,6 @@ class BM25Index:
             if number is not None and self._starts[number + 1] > self._starts[number]:
                 found.append((number, weight))
         return found
-
-    def postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
-        """The documents holding term `number` (ascending) and their codes into `weight_table`."""
-        start, end = int(self._starts[number]), int(self._starts[number + 1])
-        return self._docs[start:end], self._codes[start:end]
 
     def weight_table(self, number: int, weight: float = 1.0) -> np.ndarray:
         """`weight` times term `number`'s weight in a document, by the document's code."""
