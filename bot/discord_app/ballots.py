@@ -3,8 +3,8 @@
 An answer with hits gets a ballot: a short random key that its "Helpful" / "Not helpful" buttons
 carry in their custom ids, and what a vote on it records (the question and the snippets shown).
 Ballots live in memory (a cachetools TTLCache), for `max_age`, or until `capacity` answers opened
-or voted on since push them out, and are
-gone after a restart: a click on an older answer's button is told that voting on it has closed.
+or voted on since push them out, and are gone after a restart: a click on an older answer's
+button is told that voting on it has closed.
 Nothing here is written anywhere; which people voted is kept only to count each person once (the
 first click counts, later ones change nothing), so no user id reaches the database unless the
 store is told to keep them.
