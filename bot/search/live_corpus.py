@@ -94,10 +94,10 @@ class LiveCorpus:
             try:
                 retriever = self._build(load_corpus(self.path))
             except CorpusError as exc:
-                log.warning("Corpus reload rejected; still serving the previous corpus: %s", exc)
                 old = self._served
                 status = replace(old.status, error=str(exc), failed_at=started)
                 self._served = _Served(old.retriever, status)
+                log.warning("Corpus reload rejected; still serving the previous corpus: %s", exc)
                 return status
             self._served = self._serve(retriever, started)
             log.info(

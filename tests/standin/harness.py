@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,36 @@ CALLBACK = r"/interactions/\d+/[^/]+/callback"
 ORIGINAL = rf"/webhooks/{APPLICATION_ID}/[^/]+/messages/@original"
 FOLLOWUP = rf"/webhooks/{APPLICATION_ID}/[^/]+"
 CHANNEL_MESSAGES = r"/channels/\d+/messages"
+
+
+class _LogWaker(logging.Handler):
+    """Wakes a waiting test on each log record, from any thread. Added after pytest's capturing
+    handler, so a record is in `caplog.records` before the wake-up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.get_running_loop()
+        self.arrived = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.loop.call_soon_threadsafe(self.arrived.set)
+
+
+async def until_logged(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Wait until `condition` about what was logged holds, looking again at each log record
+    (nothing else tells when a line is written)."""
+    waker = _LogWaker()
+    root = logging.getLogger()
+    root.addHandler(waker)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                waker.arrived.clear()  # before looking: a record from now on wakes the loop
+                if condition():
+                    return
+                await waker.arrived.wait()
+    finally:
+        root.removeHandler(waker)
 
 
 def bot_settings(state_dir: Path, **changes) -> Settings:

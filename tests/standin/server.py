@@ -761,6 +761,8 @@ class StandIn:
                 parsed = json.loads(frame.data)
                 session.received.append(parsed)
                 await session._handle(parsed)
+                async with self._changed:  # a heartbeat, a session: look again
+                    self._changed.notify_all()
         except ConnectionResetError:
             pass  # dropped on purpose
         finally:
