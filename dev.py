@@ -5,7 +5,7 @@
     python3 dev.py test [ARGS]   the same with the test tools, then each check below in turn:
                                  lint, types, the whole test suite (ARGS go to pytest), the wheel
     python3 dev.py lint          ruff (lint and format) and vulture (dead code)
-    python3 dev.py types         mypy, strict, on bot/
+    python3 dev.py types         mypy, strict, on bot/ and the Discord stand-in of the tests
     python3 dev.py pytest [ARGS] the test suite alone (ARGS go to pytest)
     python3 dev.py wheel         the built wheel installed into a fresh venv answers from another
                                  folder
