@@ -117,8 +117,8 @@ def test_the_licence_is_the_mit_licence_pyproject_names():
     assert "Permission is hereby granted, free of charge" in text
 
 
-def test_version_prints_the_installed_version_kept_in_one_place(run_cli):
-    result = run_cli("--version")
+def test_version_prints_the_installed_version_kept_in_one_place(run_cli_process):
+    result = run_cli_process("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"paperbot {bot.__version__}\n"
     assert re.fullmatch(r"\d+\.\d+\.\d+", bot.__version__)
