@@ -2,9 +2,13 @@
 """Set up and run paperbot with nothing but Python 3.11+.
 
     python3 dev.py run [ARGS]    set up .venv from the lock, then start paperbot (ARGS go to it)
-    python3 dev.py test [ARGS]   the same with the test tools, then ruff (lint and format), mypy,
-                                 the whole test suite (ARGS go to pytest) and the wheel check: the
-                                 built wheel installed into a fresh venv answers from another folder
+    python3 dev.py test [ARGS]   the same with the test tools, then each check below in turn:
+                                 lint, types, the whole test suite (ARGS go to pytest), the wheel
+    python3 dev.py lint          ruff (lint and format) and vulture (dead code)
+    python3 dev.py types         mypy, strict, on bot/ and the Discord stand-in of the tests
+    python3 dev.py pytest [ARGS] the test suite alone (ARGS go to pytest)
+    python3 dev.py wheel         the built wheel installed into a fresh venv answers from another
+                                 folder
     python3 dev.py bench [ARGS]  the same with the benchmark tools, then benchmarks/bench_bm25.py
     python3 dev.py lock          refresh the pinned, hashed dependency locks in requirements/
                                  from pyproject.toml (needs PyPI)
@@ -13,12 +17,14 @@
     python3 dev.py --help        this text
 
 .venv is installed from the lock of its set (requirements/core.txt, dev.txt or bench.txt, every
-package pinned with its hashes), and again only when that lock or pyproject.toml changes.
+package pinned with its hashes), and again only when that lock or pyproject.toml changes. A .venv
+without pip (what Debian and Ubuntu leave when python3-venv is missing) is rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -31,8 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 LOCKS = ROOT / "requirements"
-# Each lock: the extras of pyproject.toml it holds beside the core dependencies.
-LOCK_EXTRAS = {"core": (), "dev": ("dev",), "bench": ("bench",)}
+# Each lock: the extras and the dependency groups (PEP 735) of pyproject.toml it holds beside the
+# core dependencies. The tests of `paperbot eval` need its extra.
+LOCK_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "core": ((), ()),
+    "dev": (("eval",), ("dev",)),
+    "bench": ((), ("bench",)),
+}
 # What the wheel check asks, and the paper whose answer it must show (from the bundled corpus).
 WHEEL_QUESTION = "What is feature decoupling?"
 WHEEL_EXPECTED_PAPER = "prediction-head-non-contrastive"
@@ -56,16 +67,42 @@ def _install_locked(environment: Path, lock: str, *, target: Path | None = None)
     _pip(environment, *into, "install", "--quiet", "--require-hashes", "-r", lock_file)
 
 
+class _NoPip(Exception):
+    """This Python cannot make a venv with pip in it."""
+
+
+def _ensure_venv(environment: Path) -> None:
+    """A venv at `environment` with pip in it: created if missing, rebuilt if pip is gone."""
+    python = _bin(environment, "python")
+    if python.exists():
+        has_pip = subprocess.run([str(python), "-c", "import pip"], capture_output=True)
+        if has_pip.returncode == 0:
+            return
+        print(
+            f"{environment.name} has no pip (Debian and Ubuntu leave a venv so when python3-venv "
+            f"is missing: sudo apt install python3-venv); {environment.name} will be rebuilt.",
+            file=sys.stderr,
+        )
+        if importlib.util.find_spec("ensurepip") is None:
+            raise _NoPip
+        shutil.rmtree(environment)
+    elif importlib.util.find_spec("ensurepip") is None:
+        raise _NoPip
+    print(f"Creating {environment.name} ...", file=sys.stderr)
+    try:
+        venv.create(environment, with_pip=True)
+    except subprocess.CalledProcessError as exc:  # Debian's ensurepip without python3-venv
+        shutil.rmtree(environment, ignore_errors=True)
+        raise _NoPip from exc
+
+
 def _ensure_installed(lock: str) -> None:
     sources = [ROOT / "pyproject.toml", LOCKS / f"{lock}.txt"]
     wanted = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
     stamp = VENV / f".installed-{lock}"
-    python = _bin(VENV, "python")
-    if stamp.exists() and stamp.read_text() == wanted and python.exists():
+    if stamp.exists() and stamp.read_text() == wanted and _bin(VENV, "python").exists():
         return
-    if not python.exists():
-        print("Creating .venv ...", file=sys.stderr)
-        venv.create(VENV, with_pip=True)
+    _ensure_venv(VENV)
     print(
         f"Installing paperbot into .venv from requirements/{lock}.txt "
         "(only when it or pyproject.toml changes) ...",
@@ -77,22 +114,37 @@ def _ensure_installed(lock: str) -> None:
     stamp.write_text(wanted)
 
 
-def _test(args: list[str]) -> int:
-    _ensure_installed("dev")
-    python = str(_bin(VENV, "python"))
-    steps = [
-        [python, "-m", "ruff", "check", "--quiet", "."],
-        [python, "-m", "ruff", "format", "--check", "--quiet", "."],
-        [python, "-m", "mypy"],  # strict on bot/, configured in pyproject.toml
-        [python, "-m", "pytest", *args],
-    ]
+def _run_steps(*steps: list[str]) -> int:
+    """Each command in turn, from the checkout, until one fails; its exit code."""
     for step in steps:
         code = subprocess.call(step, cwd=ROOT)
         if code:
             if step[2:4] == ["ruff", "format"]:
                 print("Formatting differs: run .venv/bin/ruff format .", file=sys.stderr)
             return code
-    return _check_wheel()
+    return 0
+
+
+def _lint() -> int:
+    python = str(_bin(VENV, "python"))
+    return _run_steps(
+        [python, "-m", "ruff", "check", "--quiet", "."],
+        [python, "-m", "ruff", "format", "--check", "--quiet", "."],
+        # Dead code: names nothing uses (configured, with its whitelist, in pyproject.toml).
+        [python, "-m", "vulture"],
+    )
+
+
+def _types() -> int:
+    return _run_steps([str(_bin(VENV, "python")), "-m", "mypy"])  # strict, see pyproject.toml
+
+
+def _pytest(args: list[str]) -> int:
+    return _run_steps([str(_bin(VENV, "python")), "-m", "pytest", *args])
+
+
+def _test(args: list[str]) -> int:
+    return _lint() or _types() or _pytest(args) or _check_wheel()
 
 
 _NOT_SOURCES = shutil.ignore_patterns(
@@ -190,7 +242,7 @@ def _lock() -> int:
     with tempfile.TemporaryDirectory(prefix="paperbot-lock-") as scratch:
         build = Path(scratch) / "build.in"  # the build backend, for --no-build-isolation
         build.write_text("\n".join(build_requires["requires"]) + "\n")
-        for lock, extras in LOCK_EXTRAS.items():
+        for lock, (extras, groups) in LOCK_SETS.items():
             command = [
                 str(uv),
                 "pip",
@@ -204,6 +256,7 @@ def _lock() -> int:
                 "--custom-compile-command",
                 "python3 dev.py lock",
                 *(f"--extra={extra}" for extra in extras),
+                *(f"--group=pyproject.toml:{group}" for group in groups),
                 "pyproject.toml",
                 str(build),
                 "-o",
@@ -211,7 +264,7 @@ def _lock() -> int:
             ]
             subprocess.run(command, cwd=ROOT, check=True)
             _relative_build_input(LOCKS / f"{lock}.txt", build)
-    print(f"Refreshed {', '.join(f'requirements/{lock}.txt' for lock in LOCK_EXTRAS)}.")
+    print(f"Refreshed {', '.join(f'requirements/{lock}.txt' for lock in LOCK_SETS)}.")
     return 0
 
 
@@ -238,6 +291,7 @@ def main(argv: list[str]) -> int:
         except BrokenPipeError:  # `python3 dev.py --help | head`: the reader left
             sys.stderr.close()
         return 0
+    checks = {"lint": _lint, "types": _types, "wheel": _check_wheel}
     try:
         if task == "run":
             _ensure_installed("core")
@@ -245,8 +299,12 @@ def main(argv: list[str]) -> int:
             if os.name == "posix":
                 os.execv(command[0], command)  # the bot owns the terminal and its Ctrl-C
             return subprocess.call(command)
-        if task == "test":
-            return _test(args)
+        if task in ("test", "pytest"):
+            _ensure_installed("dev")
+            return (_test if task == "test" else _pytest)(args)
+        if task in checks and not args:
+            _ensure_installed("dev")
+            return checks[task]()
         if task == "bench":
             _ensure_installed("bench")
             script = ROOT / "benchmarks" / "bench_bm25.py"
@@ -255,6 +313,13 @@ def main(argv: list[str]) -> int:
             return _lock()
         if task == "settings" and not args:
             return _settings()
+    except _NoPip:
+        print(
+            "This python3 cannot make a venv with pip: install python3-venv (on Debian and "
+            "Ubuntu: sudo apt install python3-venv), then run this again; .venv will be rebuilt.",
+            file=sys.stderr,
+        )
+        return 2
     except subprocess.CalledProcessError as exc:
         print(
             f"Setup failed (exit code {exc.returncode}); see the pip output above.", file=sys.stderr
@@ -262,7 +327,12 @@ def main(argv: list[str]) -> int:
         return exc.returncode or 1
     except KeyboardInterrupt:
         return 130
-    print(__doc__.strip(), file=sys.stderr)
+    commands = "run, test, lint, types, pytest, wheel, bench, lock, settings"
+    if task in ("run", "test", "pytest", "bench", *checks, "lock", "settings"):
+        print(f"dev.py: {task} takes no arguments (see python3 dev.py --help)", file=sys.stderr)
+    else:
+        print(f"dev.py: unknown command {task!r}; the commands: {commands}", file=sys.stderr)
+        print("python3 dev.py --help says what each does.", file=sys.stderr)
     return 2
 
 

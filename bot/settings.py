@@ -48,7 +48,7 @@ class Secret:
 
     __str__ = __repr__
 
-    def __format__(self, spec: str) -> str:
+    def __format__(self, _spec: str) -> str:
         return repr(self)
 
     def __eq__(self, other: object) -> bool:

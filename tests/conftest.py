@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import atexit
+import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from bot.cli.main import main as cli_main
 from bot.corpus.papers import BUNDLED_CORPUS, load_corpus
 from bot.search.retriever import Retriever
 
@@ -71,9 +74,53 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Ran:
+    """A finished `paperbot` run: what subprocess.run gives, the same fields."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class _Output(io.StringIO):
+    """Captured output that stays readable after the program closes it (a reader left)."""
+
+    def close(self) -> None:
+        pass
+
+
 @pytest.fixture
-def run_cli(tmp_path):
-    """Run `python -m bot ARGS` in a clean folder (no .env) and return the finished process."""
+def run_cli(tmp_path, monkeypatch):
+    """Run `paperbot ARGS` through `main(argv)`, in this process, in a clean folder (no .env)
+    with a clean environment (`env` added), and return what it printed and its exit code."""
+
+    def run(*args: str, stdin: str | None = None, cwd: Path | None = None, **env: str) -> Ran:
+        with monkeypatch.context() as scope:
+            for key in os.environ:
+                if key.startswith(("DISCORD_", "PAPERBOT_")):
+                    scope.delenv(key)
+            scope.setenv("XDG_CACHE_HOME", _CACHE_HOME)
+            for key, value in env.items():
+                scope.setenv(key, value)
+            scope.chdir(cwd or tmp_path)
+            out, err = _Output(), _Output()
+            scope.setattr(sys, "stdin", io.StringIO(stdin or ""))
+            scope.setattr(sys, "stdout", out)
+            scope.setattr(sys, "stderr", err)
+            try:
+                code = cli_main(list(args))
+            except SystemExit as exc:  # argparse: --help, --version, a usage error
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+            return Ran(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def run_cli_process(tmp_path):
+    """Run `python -m bot ARGS` as its own process in a clean folder (no .env): for what only a
+    process shows (its entry point, its exit, its streams)."""
 
     def run(*args: str, stdin: str | None = None, cwd: Path | None = None, **env: str):
         return subprocess.run(

@@ -27,8 +27,8 @@ def _assert_contract(record, top, papers):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_ask_json_follows_the_contract(run_cli):
-    result = run_cli(
+def test_ask_json_follows_the_contract(run_cli_process):
+    result = run_cli_process(
         "ask", "What is masked image modeling?", "--json", "--top", "2", "--papers", "3"
     )
     assert result.returncode == 0, result.stderr
@@ -171,8 +171,8 @@ def test_batch_errors_name_the_line(run_cli, tmp_path, content, message):
         ["nonsense"],
     ],
 )
-def test_bad_arguments_exit_2_without_traceback(run_cli, args):
-    result = run_cli(*args)
+def test_bad_arguments_exit_2_without_traceback(run_cli_process, args):
+    result = run_cli_process(*args)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip()
@@ -250,8 +250,8 @@ def test_chat_answers_questions_and_commands_from_stdin(run_cli):
     assert "not reached" not in out
 
 
-def test_chat_ends_cleanly_at_end_of_input(run_cli):
-    result = run_cli("chat", stdin="what is GUM?")
+def test_chat_ends_cleanly_at_end_of_input(run_cli_process):
+    result = run_cli_process("chat", stdin="what is GUM?")
     assert result.returncode == 0
     assert "Globally Unique Movement" in result.stdout
     assert result.stderr == ""

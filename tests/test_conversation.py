@@ -117,7 +117,7 @@ def test_a_pronoun_with_another_papers_topic_switches_when_the_followed_paper_la
 )
 def test_a_question_about_the_papers_in_general_stands_alone(small, question):
     turns = after(small, "how are residue contacts predicted?")
-    assert not resolve(small, question, turns).is_follow_up
+    assert resolve(small, question, turns).about == ()
     assert resolve(small, "what are their papers about?", turns).about == ("folding",)
 
 
@@ -129,7 +129,7 @@ def test_a_topic_inside_the_followed_paper_stays_with_it(small):
 @pytest.mark.parametrize("question", ["Who won the 2022 world cup?", "best pizza in naples"])
 def test_a_question_the_papers_cannot_answer_stays_unanswered(small, question):
     turns = after(small, "how are residue contacts predicted?")
-    assert not resolve(small, question, turns).is_follow_up
+    assert resolve(small, question, turns).about == ()
     assert not answer_in_conversation(small, question, turns).found
 
 
@@ -137,7 +137,14 @@ def test_without_a_previous_answer_every_question_stands_alone(small):
     assert resolve(small, "who wrote it?", ()) == FollowUp("who wrote it?")
     nothing = (turn_of(answer_in_conversation(small, "who won the world cup?")),)
     assert nothing[0].focus == ()
-    assert not resolve(small, "who wrote it?", nothing).is_follow_up
+    assert resolve(small, "who wrote it?", nothing).about == ()
+
+
+def test_a_follow_up_follows_the_latest_answer_not_the_first(small):
+    turns = after(small, "how are residue contacts predicted?")
+    turns += (turn_of(answer_in_conversation(small, "what does saliency measure?", turns)),)
+    assert [turn.focus for turn in turns] == [("folding",), ("pruning",)]
+    assert resolve(small, "who wrote it?", turns).about == ("pruning",)
 
 
 def test_an_unanswered_turn_keeps_the_earlier_context(small):
@@ -249,13 +256,12 @@ def test_the_oldest_conversations_are_forgotten_beyond_capacity():
     assert memory.turns("b") == () and len(memory.turns("a")) == 2 and len(memory) == 2
 
 
-def test_a_conversation_can_start_afresh_or_end():
+def test_a_conversation_can_end():
     memory = Conversations()
     memory.add("k", Turn("old", ("a",)))
-    memory.start("k", (Turn("given", ("b",)),))
-    assert [turn.question for turn in memory.turns("k")] == ["given"]
+    memory.add("other", Turn("theirs", ("b",)))
     memory.end("k")
-    assert memory.turns("k") == ()
+    assert memory.turns("k") == () and len(memory.turns("other")) == 1
 
 
 def test_asking_for_an_identifier_follows_up_on_the_previous_paper(small):

@@ -169,7 +169,16 @@ async def test_answer_threads_follow_up_on_every_message_in_them(tmp_path, retri
                 "POST", rf"/channels/\d+/messages/{answer['id']}/threads"
             )
             thread_id = answer["id"]
-            # Bob writes in the thread without mentioning the bot: a follow-up on its answer.
+            # Alice asks about another paper in the thread: her own conversation there.
+            alice = await standin.send_message(
+                ALICE,
+                "what is masked image modeling?",
+                guild=standin.guilds[0],
+                thread_id=thread_id,
+            )
+            alice_answer = await _answer_to(standin, alice)
+            # Bob writes in the thread without mentioning the bot: a follow-up on the answer that
+            # opened it, never on Alice's question.
             bob = await standin.send_message(
                 BOB, "who are the authors?", guild=standin.guilds[0], thread_id=thread_id
             )
@@ -177,6 +186,7 @@ async def test_answer_threads_follow_up_on_every_message_in_them(tmp_path, retri
             await settle(bot)
 
     assert opened.json["name"] == "what is GUM?"
+    assert MIM in _description(alice_answer).split("\n")[0]
     assert bob_answer["channel_id"] == thread_id
     assert _description(bob_answer).startswith(f"Following up on: **{PRUNING}**")
     assert PRUNING_AUTHORS in _description(bob_answer)

@@ -32,6 +32,7 @@ from tests.standin.harness import (
     message_of,
     running_bot,
     settle,
+    until_logged,
 )
 from tests.standin.server import (
     CHANNEL_MESSAGE,
@@ -402,14 +403,6 @@ async def test_a_broken_corpus_via_reload_is_reported_and_the_old_index_keeps_se
 # --- The watcher ----------------------------------------------------------------------------------
 
 
-async def _until(condition, timeout: float = 20.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
 async def test_a_corpus_edited_while_serving_broken_then_fixed(tmp_path, caplog):
     """Issue 6's corpus that turns malformed while the bot runs, through the watcher that
     `paperbot serve` starts: the bot answers; the file is broken (a paper without abstract); the
@@ -422,10 +415,10 @@ async def test_a_corpus_edited_while_serving_broken_then_fixed(tmp_path, caplog)
         before = await _ask(standin, ALICE, "why do zebras have stripes?")
         await asyncio.wait_for(bot.client.watching.wait(), 10)
         path.write_text(BROKEN, encoding="utf-8")
-        await _until(lambda: live.status.error is not None)
+        await until_logged(lambda: live.status.error is not None, 20)
         during = await _ask(standin, ALICE, "why do zebras have stripes?")
         path.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
-        await _until(lambda: live.status.error is None and live.status.papers == 8)
+        await until_logged(lambda: live.status.error is None and live.status.papers == 8, 20)
         after = await _ask(standin, ALICE, "how do penguins keep warm?")
 
     assert "Why Zebras Have Stripes" in _first_paper(before)
@@ -512,7 +505,7 @@ async def test_while_a_search_is_held_other_interactions_and_heartbeats_go_on(
                     latencies.add(bot.client.latency)
                     return len(session.heartbeats) >= beats + 3 and len(latencies) >= 3
 
-                await _until(acknowledged)
+                await standin.wait_until(acknowledged, 20)
                 assert not standin.shown_for(question), "answered before the gate opened"
                 held.gate.set()
                 answered = await interaction_reply(standin, question)

@@ -31,6 +31,7 @@ from tests.standin.harness import (
     bot_settings,
     running_bot,
     settle,
+    until_logged,
 )
 from tests.standin.server import (
     ALREADY_ACKNOWLEDGED,
@@ -51,16 +52,6 @@ def _debug_logs_without_the_token(caplog):
     caplog.set_level(logging.DEBUG)
     yield
     assert TOKEN not in caplog.text and TOKEN.split(".")[2] not in caplog.text
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    """Poll `condition` (a log line: no event tells when one is written)."""
-
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def ask(standin: StandIn, user: dict, question: str = "what is feature decoupling?"):
@@ -278,7 +269,7 @@ async def test_a_callback_rate_limited_past_the_retries_is_logged_and_the_next_i
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         standin.override("POST", CALLBACK, rate_limited(0.01), times=5)
         failed = await standin.slash(ALICE, "ask", guild=standin.guilds[0], question="BYOL")
-        await wait_until(lambda: error_lines(caplog, "Could not answer /ask"))
+        await until_logged(lambda: error_lines(caplog, "Could not answer /ask"))
         await settle(bot)
         answered = await ask(standin, BOB)
         await settle(bot)
@@ -322,10 +313,10 @@ async def test_a_mention_reply_failing_past_the_retries_is_logged_and_the_next_i
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         standin.override("POST", CHANNEL_MESSAGES, reply_with(503, {"message": "down"}), times=3)
         unavailable = await mention(standin, ALICE)
-        await wait_until(lambda: error_lines(caplog, "Could not reply to message"))
+        await until_logged(lambda: error_lines(caplog, "Could not reply to message"))
         standin.override("POST", CHANNEL_MESSAGES, rate_limited(120.0), times=1)
         limited = await mention(standin, ALICE)
-        await wait_until(lambda: len(error_lines(caplog, "Could not reply to message")) == 2)
+        await until_logged(lambda: len(error_lines(caplog, "Could not reply to message")) == 2)
         answered = await mention(standin, BOB)
         await standin.wait_until(lambda: standin.replies_to(answered), 15)
         await settle(bot)
@@ -345,7 +336,7 @@ async def test_an_expired_interaction_is_logged_in_one_line_without_an_apology(
         expired = {"message": "Unknown interaction", "code": 10062}
         standin.override("POST", CALLBACK, reply_with(404, expired), times=1)
         await standin.slash(ALICE, "ask", guild=standin.guilds[0], question="BYOL")
-        await wait_until(lambda: error_lines(caplog, "Could not answer /ask"))
+        await until_logged(lambda: error_lines(caplog, "Could not answer /ask"))
         await settle(bot)
         answered = await ask(standin, BOB)
         await settle(bot)

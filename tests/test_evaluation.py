@@ -123,7 +123,7 @@ def test_dev_questions_score_title_phrase_and_no_answer():
     }
     # the corpus title is the source text; gold titles may carry the LaTeX too
     for hit_answer in ("good", "wrong phrase"):
-        object.__setattr__(answers[hit_answer].hits[0].paper.paper, "title", title)
+        object.__setattr__(answers[hit_answer].hits[0].paper.record, "title", title)
     questions = [
         DevQuestion("d1", "good", (title,), "Ranked by"),
         DevQuestion("d2", "wrong phrase", (title,), "ranked by"),

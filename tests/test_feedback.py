@@ -217,6 +217,38 @@ def test_a_locked_database_is_logged_not_raised(tmp_path, caplog):
     assert store.report().unanswered_count == 2
 
 
+def test_a_failure_met_by_two_threads_at_once_is_logged_once(tmp_path):
+    """While the first thread is still logging the failure, a second meets it too: it is said
+    once, whatever the order the threads run in (the check and the change are one step)."""
+    path = tmp_path / "db.sqlite3"
+    path.write_bytes(b"this is not a database, just some bytes " * 100)
+    store = FeedbackStore(path)
+    second = threading.Thread(target=store.record_unanswered, args=("second",))
+
+    class SecondRecordsMeanwhile(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.DEBUG)
+            self.warnings = []
+
+        def emit(self, record):
+            if record.levelno >= logging.WARNING:
+                self.warnings.append(record.getMessage())
+                if not second.is_alive() and second.ident is None:
+                    second.start()
+                    # A second warning would wait for this handler's lock: not forever.
+                    second.join(timeout=5)
+
+    handler = SecondRecordsMeanwhile()
+    logger = logging.getLogger("bot.feedback.store")
+    logger.addHandler(handler)
+    try:
+        assert store.record_unanswered("first") is False
+        second.join()
+    finally:
+        logger.removeHandler(handler)
+    assert len(handler.warnings) == 1 and "file is not a database" in handler.warnings[0]
+
+
 def test_a_corrupt_database_is_logged_not_raised_and_left_for_the_owner(tmp_path, caplog):
     path = tmp_path / "db.sqlite3"
     garbage = b"this is not a database, just some bytes " * 100

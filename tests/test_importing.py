@@ -361,3 +361,36 @@ def test_a_failed_write_reports_no_additions_and_changes_nothing(run_cli, tmp_pa
     assert result.returncode == 2
     assert result.stdout == "" and "left unchanged" in result.stderr
     assert target.read_bytes() == before
+
+
+def test_a_corpus_paper_whose_doi_is_only_in_its_url_is_a_duplicate():
+    from bot.corpus.papers import Paper
+
+    existing = [
+        Paper(
+            id="kept",
+            title="A Paper About Something",
+            abstract="A.",
+            url="https://doi.org/10.1000/Only.In.Url",
+        )
+    ]
+    entries = [
+        Entry("again", title="Another Title Altogether", abstract="B.", doi="10.1000/ONLY.in.url")
+    ]
+    plan = plan_import(entries, existing)
+    assert plan.added == ()
+    assert [(s.label, s.reason) for s in plan.skipped] == [
+        ("again", "duplicate of kept (same DOI)")
+    ]
+
+
+def test_bibtex_takes_the_doi_from_a_doi_url(tmp_path):
+    source = tmp_path / "one.bib"
+    source.write_text(
+        "@article{linked,\n  title = {Linked by Its DOI},\n  author = {Ada Lovelace},\n"
+        "  url = {https://doi.org/10.1000/Linked.42},\n  abstract = {Text.}\n}\n",
+        encoding="utf-8",
+    )
+    (entry,), problems = read_entries(source)
+    assert not problems
+    assert entry.doi == "10.1000/Linked.42" and entry.url == "https://doi.org/10.1000/Linked.42"

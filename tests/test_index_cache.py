@@ -90,12 +90,12 @@ def test_the_cached_arrays_are_mapped_from_the_file_not_copied(tmp_path, bundled
     with np.load(cache_file(cache, corpus), allow_pickle=False) as stored:  # still numpy's npz
         np.testing.assert_array_equal(stored["sentence/docs"], docs)
     loaded = load_retriever(corpus, cache_dir=cache)
-    assert _mapped(loaded._sentence_index.postings(0)[0])
+    assert _mapped(loaded._sentence_index.all_postings[0])
     # One vocabulary for both indexes.
     assert loaded._sentence_index.vocabulary is loaded._paper_index.vocabulary
     # A cleaned text that equals the corpus's is the corpus's own string, held once.
     assert all(
-        p.abstract is p.paper.abstract for p in loaded.papers if p.abstract == p.paper.abstract
+        p.abstract is p.record.abstract for p in loaded.papers if p.abstract == p.record.abstract
     )
 
 

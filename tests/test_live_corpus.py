@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +48,12 @@ def corpus_file(tmp_path):
 def test_an_edit_is_served_after_a_reload(corpus_file):
     live = LiveCorpus(corpus_file)
     first = live.status
-    assert _ids(live.ask("how do penguins keep warm")) == []
+    assert _ids(live.retriever.ask("how do penguins keep warm")) == []
     corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
     status = live.reload()
     assert status.ok and status.papers == 8
     assert status.loaded_at >= first.loaded_at
-    assert _ids(live.ask("how do penguins keep warm"))[0] == "penguins"
+    assert _ids(live.retriever.ask("how do penguins keep warm"))[0] == "penguins"
 
 
 def test_a_broken_edit_is_rejected_and_the_old_index_keeps_answering(corpus_file, caplog):
@@ -67,7 +66,7 @@ def test_a_broken_edit_is_rejected_and_the_old_index_keeps_answering(corpus_file
     assert "Corpus reload rejected" in caplog.text and "missing 'abstract'" in caplog.text
     assert status.loaded_at == loaded_at and status.papers == 7
     assert live.status == status
-    assert _ids(live.ask("why do zebras have stripes"))[0] == "zebras"
+    assert _ids(live.retriever.ask("why do zebras have stripes"))[0] == "zebras"
     corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
     assert live.reload().ok and live.status.error is None
 
@@ -98,7 +97,7 @@ def test_a_question_in_flight_finishes_on_the_index_it_started_with(corpus_file)
     reloaded.set()
     question.join(5)
     assert _ids(answers[0])[0] == "zebras"
-    assert _ids(live.ask("why do zebras have stripes")) == []
+    assert _ids(live.retriever.ask("why do zebras have stripes")) == []
 
 
 def test_questions_are_answered_on_the_old_index_while_the_new_one_builds(corpus_file):
@@ -115,22 +114,24 @@ def test_questions_are_answered_on_the_old_index_while_the_new_one_builds(corpus
     reload = threading.Thread(target=live.reload)
     reload.start()
     assert building.wait(5)
-    assert _ids(live.ask("why do zebras have stripes"))[0] == "zebras"  # not blocked
+    assert _ids(live.retriever.ask("why do zebras have stripes"))[0] == "zebras"  # not blocked
     assert live.status.papers == 7
     finish.set()
     reload.join(5)
     assert live.status.papers == 8
 
 
-def _until(condition, seconds=10.0):
-    async def wait():
-        deadline = time.monotonic() + seconds
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for a reload")
-            await asyncio.sleep(0.05)
+async def _reload_where(reloads, condition, seconds=10.0):
+    """The first status the watcher reports (its `on_reload` puts each on the queue `reloads`)
+    that meets `condition`."""
+    async with asyncio.timeout(seconds):
+        while not condition(status := await reloads.get()):
+            pass
+    return status
 
-    return wait()
+
+def _top_id(live, question):
+    return _ids(live.retriever.ask(question))[0]
 
 
 def test_the_watcher_reloads_after_edits_and_reports_rejections(corpus_file):
@@ -140,10 +141,16 @@ def test_the_watcher_reloads_after_edits_and_reports_rejections(corpus_file):
     async def scenario():
         stop = asyncio.Event()
         started = asyncio.Event()
+        reloads = asyncio.Queue()
+
+        def report(status):
+            seen.append(status)
+            reloads.put_nowait(status)
+
         watcher = asyncio.create_task(
             live.watch(
                 stop_event=stop,
-                on_reload=seen.append,
+                on_reload=report,
                 debounce_ms=800,
                 quiet_ms=100,
                 started=started,
@@ -151,14 +158,14 @@ def test_the_watcher_reloads_after_edits_and_reports_rejections(corpus_file):
         )
         await asyncio.wait_for(started.wait(), 10)
         corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
-        await _until(lambda: live.status.papers == 8, seconds=5)  # "within a few seconds"
+        await _reload_where(reloads, lambda status: status.papers == 8, seconds=5)
         corpus_file.write_text(BROKEN, encoding="utf-8")
-        await _until(lambda: live.status.error is not None)
+        await _reload_where(reloads, lambda status: status.error is not None)
         stop.set()
         await asyncio.wait_for(watcher, 10)
 
     asyncio.run(scenario())
-    assert _ids(live.ask("how do penguins keep warm"))[0] == "penguins"  # still the old index
+    assert _top_id(live, "how do penguins keep warm") == "penguins"  # still the old index
     assert seen[0].ok and not seen[-1].ok
     assert any("missing 'abstract'" in (status.error or "") for status in seen)
 
@@ -172,18 +179,26 @@ def test_the_watcher_sees_files_replaced_by_rename_in_a_corpus_folder(tmp_path):
     async def scenario():
         stop = asyncio.Event()
         started = asyncio.Event()
+        reloads = asyncio.Queue()
         watcher = asyncio.create_task(
-            live.watch(stop_event=stop, debounce_ms=800, quiet_ms=100, started=started)
+            live.watch(
+                stop_event=stop,
+                on_reload=reloads.put_nowait,
+                debounce_ms=800,
+                quiet_ms=100,
+                started=started,
+            )
         )
         await asyncio.wait_for(started.wait(), 10)
         saved = folder / ".b.toml.tmp"  # how editors and `paperbot import` save
         saved.write_text(PENGUINS, encoding="utf-8")
         saved.rename(folder / "b.toml")
-        await _until(lambda: live.status.papers == 8)
+        await _reload_where(reloads, lambda status: status.papers == 8)
         stop.set()
         await asyncio.wait_for(watcher, 10)
 
     asyncio.run(scenario())
+    assert live.status.papers == 8
 
 
 @pytest.mark.parametrize(
@@ -213,10 +228,12 @@ def test_a_single_corpus_file_is_watched_through_its_folder(tmp_path):
 
 def test_the_watcher_keeps_going_after_a_reload_crashes(corpus_file, caplog):
     builds = []
+    crashed = threading.Event()
 
     def flaky_build(corpus):
         builds.append(len(corpus))
         if len(builds) == 2:
+            crashed.set()
             raise RuntimeError("indexing bug")
         return Retriever(corpus)
 
@@ -225,18 +242,26 @@ def test_the_watcher_keeps_going_after_a_reload_crashes(corpus_file, caplog):
     async def scenario():
         stop = asyncio.Event()
         started = asyncio.Event()
+        reloads = asyncio.Queue()
         watcher = asyncio.create_task(
-            live.watch(stop_event=stop, debounce_ms=800, quiet_ms=100, started=started)
+            live.watch(
+                stop_event=stop,
+                on_reload=reloads.put_nowait,
+                debounce_ms=800,
+                quiet_ms=100,
+                started=started,
+            )
         )
         await asyncio.wait_for(started.wait(), 10)
         corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
-        await _until(lambda: len(builds) >= 2)  # the crashed reload; the next edit is seen
-        corpus_file.write_text(BUNDLED + PENGUINS, encoding="utf-8")
-        await _until(lambda: live.status.papers == 7 and "penguins" in _ids(live.ask("penguins")))
+        assert await asyncio.to_thread(crashed.wait, 10)  # the crashed reload
+        corpus_file.write_text(BUNDLED + PENGUINS, encoding="utf-8")  # the next edit is seen
+        await _reload_where(reloads, lambda status: status.papers == 7)
         stop.set()
         await asyncio.wait_for(watcher, 10)
 
     asyncio.run(scenario())
+    assert _top_id(live, "penguins") == "penguins"
     assert "indexing bug" in caplog.text
 
 
@@ -251,7 +276,7 @@ def test_the_bot_loads_and_reloads_through_the_index_cache(tmp_path, corpus_file
     with np.load(cache_file(tmp_path / "cache", corpus), allow_pickle=False) as stored:
         key = stored["key"].tobytes().decode()
     assert key == content_key(corpus, RankingParams())
-    assert _ids(live.ask("how do penguins keep warm"))[0] == "penguins"
+    assert _ids(live.retriever.ask("how do penguins keep warm"))[0] == "penguins"
 
 
 def test_an_index_already_built_is_served_first_and_reloads_read_the_files(corpus_file):

@@ -6,11 +6,14 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import importlib.util
+import os
 import pkgutil
 import re
 import subprocess
 import sys
 import tomllib
+
+import pytest
 
 import bot
 from tests.conftest import REPO, clean_env
@@ -76,29 +79,34 @@ def test_every_third_party_import_of_bot_is_a_declared_dependency():
     assert undeclared == []
 
 
-def test_the_extras_keep_the_core_small():
+def test_the_extras_keep_the_core_small_and_the_tools_stay_out_of_the_package():
     extras = PYPROJECT["project"]["optional-dependencies"]
+    groups = PYPROJECT["dependency-groups"]  # PEP 735: never installed with paperbot
     core = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
     assert {"rank-bm25", "tqdm", "aiohttp"} <= core
     assert "pytrec-eval-terrier" not in core and "pytrec-eval-terrier" in map(_name, extras["eval"])
-    assert "paperbot[eval]" in extras["dev"]  # the tests of eval run with the test tools
-    assert not core & {_name(r) for r in [*extras["dev"], *extras["bench"]] if "[" not in r}
+    assert set(extras) == {"eval", "fast"} and set(groups) == {"dev", "bench"}
+    assert {"pytest", "mypy", "ruff", "vulture"} <= {_name(r) for r in groups["dev"]}
+    assert not core & {_name(r) for r in [*groups["dev"], *groups["bench"]]}
 
 
-LOCKS = {"core": [], "dev": ["dev", "eval"], "bench": ["bench"]}
+# Each lock: the extras and the dependency groups it holds beside the core (as dev.py writes them).
+LOCKS = {"core": ([], []), "dev": (["eval"], ["dev"]), "bench": ([], ["bench"])}
 
 
 def test_each_lock_pins_its_dependencies_with_hashes():
     extras = PYPROJECT["project"]["optional-dependencies"]
+    groups = PYPROJECT["dependency-groups"]
     build = PYPROJECT["build-system"]["requires"]
-    for lock, chosen in LOCKS.items():
+    for lock, (chosen_extras, chosen_groups) in LOCKS.items():
         text = (REPO / "requirements" / f"{lock}.txt").read_text(encoding="utf-8")
         assert "python3 dev.py lock" in text.splitlines()[1]
         pins = re.findall(r"^([A-Za-z0-9._-]+)==\S+(.*?)(?=^\S|\Z)", text, re.M | re.S)
         pinned = {_name(name) for name, _ in pins}
         assert all("--hash=sha256:" in rest for _, rest in pins), lock
         wanted = [*PYPROJECT["project"]["dependencies"], *build]
-        wanted += [r for extra in chosen for r in extras[extra] if not r.startswith("paperbot")]
+        wanted += [r for extra in chosen_extras for r in extras[extra]]
+        wanted += [r for group in chosen_groups for r in groups[group]]
         assert {_name(r) for r in wanted} <= pinned, lock
 
 
@@ -109,8 +117,8 @@ def test_the_licence_is_the_mit_licence_pyproject_names():
     assert "Permission is hereby granted, free of charge" in text
 
 
-def test_version_prints_the_installed_version_kept_in_one_place(run_cli):
-    result = run_cli("--version")
+def test_version_prints_the_installed_version_kept_in_one_place(run_cli_process):
+    result = run_cli_process("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"paperbot {bot.__version__}\n"
     assert re.fullmatch(r"\d+\.\d+\.\d+", bot.__version__)
@@ -147,5 +155,42 @@ def test_dev_py_help_lists_its_commands():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    for command in ("run", "test", "bench", "lock", "settings"):
+    for command in ("run", "test", "lint", "types", "pytest", "wheel", "bench", "lock", "settings"):
         assert f"python3 dev.py {command}" in result.stdout
+
+
+def _dev_py():
+    """dev.py as a module, to run one of its steps on a venv of the test's own."""
+    spec = importlib.util.spec_from_file_location("dev", REPO / "dev.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_py_rebuilds_a_venv_without_pip_and_says_what_to_install(tmp_path, capsys):
+    """What Debian and Ubuntu leave when python3-venv is missing: a venv without pip."""
+    broken = tmp_path / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(broken)], check=True)
+    python = broken / ("Scripts" if os.name == "nt" else "bin") / "python"
+    assert subprocess.run([str(python), "-c", "import pip"], capture_output=True).returncode
+    _dev_py()._ensure_venv(broken)
+    said = capsys.readouterr().err
+    assert "has no pip" in said and "sudo apt install python3-venv" in said
+    assert ".venv will be rebuilt" in said
+    assert subprocess.run([str(python), "-c", "import pip"], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["fly"], "dev.py: unknown command 'fly'"),
+        (["lint", "extra"], "dev.py: lint takes no arguments"),
+    ],
+)
+def test_dev_py_refuses_an_unknown_command_in_one_line_with_exit_2(args, said):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "dev.py"), *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(said) and len(result.stderr.splitlines()) <= 2
+    assert result.stdout == ""

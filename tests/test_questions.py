@@ -323,7 +323,7 @@ def test_autocomplete_of_authors_and_venues(facts):
 
 def test_the_bundled_papers_facts_come_from_the_corpus(retriever):
     answer = answer_question(retriever, "papers at AAAI")
-    assert [p.paper.id for p in answer.shown_papers] == ["disentanglement-necessity"]
+    assert [p.id for p in answer.shown_papers] == ["disentanglement-necessity"]
     wind = render_answer(answer_question(retriever, "arXiv link for the WIND paper"))
     assert "https://arxiv.org/abs/2410.20727" in wind
     assert render_answer(answer_question(retriever, "how many papers are there?")).startswith(

@@ -165,3 +165,49 @@ def test_a_large_first_build_shows_progress_on_a_terminal_only(terminal, monkeyp
     monkeypatch.setattr(sys, "stderr", stream)
     Retriever(_random_corpus(4, papers=40))  # fewer papers than that: no bar
     assert stream.getvalue() == ""
+
+
+def _best_sentence_of_each_paper(retriever: Retriever, question: str) -> np.ndarray:
+    """Each paper's best combined sentence score, from scoring every sentence plainly."""
+    weights = retriever.analyse(question)
+    own = retriever._sentence_index.weighted_scores(weights)
+    paper_scores = retriever._paper_index.weighted_scores(weights)
+    owner = retriever._sentence_paper
+    combined = (retriever._paper_share * paper_scores)[owner] + own * retriever._position_boost
+    share = retriever.params.neighbour_share
+    after = np.append(own[1:] * share, 0.0) * np.append(owner[1:] == owner[:-1], False)
+    before = np.insert(own[:-1] * share, 0, 0.0) * np.insert(owner[1:] == owner[:-1], 0, False)
+    combined += np.maximum(after, before)
+    best = np.zeros(len(retriever.papers))
+    np.maximum.at(best, owner, combined)
+    return best
+
+
+# A paper whose sentences hold the largest weight its word has in any sentence, one after the
+# other: its last sentence (the largest position boost) reaches the bound exactly.
+TIGHT = Paper(
+    id="tight", title="Striped", abstract="Zebra zebra zebra zebra. Zebra zebra zebra zebra."
+)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_papers_bound_reaches_its_best_sentence_and_is_tight(seed):
+    """What the pruned path keeps (`kernels.reaching` with the retriever's shares and slack):
+    every paper whose best sentence reaches the floor, with the floor at that very score."""
+    corpus = _random_corpus(seed, papers=60)
+    retriever = Retriever(Corpus((*corpus.papers, TIGHT)))
+    reach = retriever._own_share + retriever.params.neighbour_share
+    slack = retriever_module._BOUND_SLACK
+    for question in [*_questions(seed, count=15), "zebra", "zebra word1 word2"]:
+        paper_scores, most = retriever._paper_scores(retriever.analyse(question))
+        assert most is not None
+        best = _best_sentence_of_each_paper(retriever, question)
+        for paper in np.flatnonzero(best > 0):
+            share = retriever._paper_share
+            kept = kernels.reaching(paper_scores, most, share, reach, slack, float(best[paper]))
+            assert paper in kept, (question, retriever.papers[paper].id)
+    paper_scores, most = retriever._paper_scores(retriever.analyse("zebra"))
+    tight = retriever._number_of["tight"]
+    bound = retriever._paper_share * paper_scores[tight] + reach * most[tight]
+    best = _best_sentence_of_each_paper(retriever, "zebra")[tight]
+    assert best > 0 and abs(best - bound) <= 1e-12 * bound

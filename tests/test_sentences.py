@@ -5,7 +5,12 @@ import pytest
 from bot.corpus.papers import Paper
 from bot.search.documents import PaperText, prepare
 from bot.text.cleaning import latex_to_text
-from bot.text.sentences import sentence_spans, split_sentences
+from bot.text.sentences import sentence_spans
+
+
+def split_sentences(text):
+    """The sentences `sentence_spans` finds, as text."""
+    return [text[start:end] for start, end in sentence_spans(text)]
 
 
 def _sentences_of(bundled_corpus, paper_id):
@@ -110,4 +115,4 @@ def test_a_paper_joined_from_sentences():
     paper = Paper(id="p", title="T", abstract="A b. C d.")
     text = PaperText.joined(paper, "T", ["A b.", "C d."])
     assert (text.abstract, text.sentences) == ("A b. C d.", ("A b.", "C d."))
-    assert text.paper is paper
+    assert text.record is paper

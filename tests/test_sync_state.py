@@ -2,7 +2,6 @@ from bot.discord_app.sync_state import (
     STAMP_NAME,
     LastSync,
     command_digest,
-    last_synced,
     read_last_sync,
     remember_synced,
     scopes_to_clear,
@@ -23,11 +22,11 @@ def test_the_digest_ignores_order_but_not_content_application_or_servers():
 
 def test_the_last_sync_is_remembered_on_disk(tmp_path):
     state = tmp_path / "state" / "nested"
-    assert last_synced(state) is None
+    assert read_last_sync(state) is None
     remember_synced(state, "abc123", ())
-    assert last_synced(state) == "abc123"
+    assert read_last_sync(state) == LastSync("abc123", ())
     remember_synced(state, "def456", ())
-    assert last_synced(state) == "def456"
+    assert read_last_sync(state) == LastSync("def456", ())
 
 
 def test_the_scope_of_the_last_sync_is_remembered_with_it(tmp_path):

@@ -402,14 +402,14 @@ def _cmd_papers(args: argparse.Namespace) -> int:
         records = [
             {
                 "id": p.id,
-                "title": p.paper.title,
-                "authors": list(p.paper.authors),
-                "year": p.paper.year,
-                "venue": p.paper.venue,
-                "url": p.paper.url,
-                "code_url": p.paper.code_url,
-                "doi": p.paper.doi,
-                "arxiv": p.paper.arxiv,
+                "title": p.record.title,
+                "authors": list(p.record.authors),
+                "year": p.record.year,
+                "venue": p.record.venue,
+                "url": p.record.url,
+                "code_url": p.record.code_url,
+                "doi": p.record.doi,
+                "arxiv": p.record.arxiv,
             }
             for p in papers
         ]
@@ -425,7 +425,7 @@ def _cmd_cite(args: argparse.Namespace) -> int:
     paper = _looked_up(args)
     if paper is None:
         return EXIT_NOT_FOUND
-    print(cite(paper.paper, args.style))
+    print(cite(paper.record, args.style))
     return 0
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from bot.bundled import BUNDLED_CORPUS
 from bot.corpus.identifiers import normalize_arxiv, normalize_doi
 from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
+from bot.text.normalise import to_ascii
 
 CORPUS_SUFFIXES = (".toml", ".jsonl")
 # The keys a [[papers]] table may have; `paperbot check` warns about any other ("venu = ...").
@@ -67,8 +67,7 @@ class Corpus:
 
 def slugify(title: str) -> str:
     """A readable id from a title: 'Faster WIND: Best-of-$N$' -> 'faster-wind-best-of-n'."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    words = re.findall(r"[a-z0-9]+", to_ascii(title).lower())
     return "-".join(words[:8]) or "paper"
 
 

@@ -2,8 +2,9 @@
 
 An answer with hits gets a ballot: a short random key that its "Helpful" / "Not helpful" buttons
 carry in their custom ids, and what a vote on it records (the question and the snippets shown).
-Ballots live in memory, for `max_age` or until `capacity` newer answers push them out, and are
-gone after a restart: a click on an older answer's button is told that voting on it has closed.
+Ballots live in memory (a cachetools TTLCache), for `max_age`, or until `capacity` answers opened
+or voted on since push them out, and are gone after a restart: a click on an older answer's
+button is told that voting on it has closed.
 Nothing here is written anywhere; which people voted is kept only to count each person once (the
 first click counts, later ones change nothing), so no user id reaches the database unless the
 store is told to keep them.
@@ -16,9 +17,10 @@ from __future__ import annotations
 import enum
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from cachetools import TTLCache
 
 from bot.feedback.store import Shown, shown_in
 from bot.search.answer import Answer
@@ -51,7 +53,6 @@ class Cast:
 @dataclass
 class _Open:
     ballot: Ballot
-    opened_at: float
     voters: set[int] = field(default_factory=set)
 
 
@@ -63,27 +64,20 @@ class Ballots:
         max_age: float = MAX_AGE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.capacity = capacity
-        self.max_age = max_age
-        self._clock = clock
-        self._open: OrderedDict[str, _Open] = OrderedDict()
+        # Open for `max_age` from the answer; beyond `capacity` the least recently used goes.
+        self._open: TTLCache[str, _Open] = TTLCache(capacity, max_age, timer=clock)
 
     def __len__(self) -> int:
         return len(self._open)
 
     def open(self, answer: Answer) -> str:
         """A new ballot for `answer` (which showed snippets); its key."""
-        now = self._clock()
-        self._close_expired(now)
         key = secrets.token_urlsafe(9)
-        self._open[key] = _Open(Ballot(answer.question, shown_in(answer)), now)
-        while len(self._open) > self.capacity:
-            self._open.popitem(last=False)
+        self._open[key] = _Open(Ballot(answer.question, shown_in(answer)))
         return key
 
     def cast(self, key: str, voter: int) -> Cast:
         """`voter`'s vote on the answer with `key`, either button: counted once per voter."""
-        self._close_expired(self._clock())
         entry = self._open.get(key)
         if entry is None:
             return Cast(Outcome.CLOSED)
@@ -91,10 +85,3 @@ class Ballots:
             return Cast(Outcome.REPEATED)
         entry.voters.add(voter)
         return Cast(Outcome.COUNTED, entry.ballot)
-
-    def _close_expired(self, now: float) -> None:
-        while self._open:
-            key, oldest = next(iter(self._open.items()))
-            if now - oldest.opened_at <= self.max_age:
-                return
-            del self._open[key]

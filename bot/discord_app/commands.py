@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -13,6 +13,7 @@ from bot.discord_app.checks import admin_only
 from bot.discord_app.messages import defer, respond
 from bot.discord_app.services import services
 from bot.discord_app.views import PapersView
+from bot.search.answer import CitationStyle
 from bot.search.facets import author_choices, choose, venue_choices
 from bot.search.lookup import find_paper, title_choices
 from bot.text.normalise import normalise
@@ -143,7 +144,7 @@ async def _paper_titles(
 async def cite_command(
     interaction: discord.Interaction,
     paper: app_commands.Range[str, 1, CHOICE_LIMIT],
-    style: Literal["bibtex", "apa"] = "bibtex",
+    style: CitationStyle = "bibtex",
 ) -> None:
     """Cite a paper: BibTeX or APA, from the paper's own fields."""
     client = services(interaction)

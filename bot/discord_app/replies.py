@@ -19,7 +19,7 @@ from bot.corpus.papers import Paper
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
-from bot.render.citation import Style, cite
+from bot.render.citation import cite
 from bot.render.pagination import paginate
 from bot.render.presentation import (
     ELLIPSIS,
@@ -35,7 +35,7 @@ from bot.render.presentation import (
     source_numbers,
     truncate,
 )
-from bot.search.answer import Answer, Hit
+from bot.search.answer import Answer, CitationStyle, Hit
 from bot.search.documents import PaperText
 from bot.text.normalise import normalise
 
@@ -60,9 +60,6 @@ _URL_LIMIT = 512  # longer urls are not linked: they would eat the room for the 
 ANSWER_FOOTER = "Reply to this answer to ask a follow-up about its papers"
 MORE_LABEL = "More"
 NO_MORE = "No more passages for that question."
-MORE_EXPIRED = (
-    "That question is too long to look up again from its button: ask it again for more passages."
-)
 # Slash commands named in replies; with their ids known they become clickable mentions.
 CommandIds = Mapping[str, int]
 _NO_IDS: CommandIds = {}
@@ -252,11 +249,11 @@ def _apart_mass_mentions(
 
 def _paper_heading(paper: PaperText, limit: int = _HEADER_LIMIT) -> str:
     title = fit(title_line(paper), limit)
-    return f"**{_link(title, paper.paper.url)}**"
+    return f"**{_link(title, paper.record.url)}**"
 
 
 def _paper_byline(paper: PaperText, limit: int = 200) -> str:
-    return fit(_one_line(byline(paper.paper.authors, paper.paper.year)), limit)
+    return fit(_one_line(byline(paper.record.authors, paper.record.year)), limit)
 
 
 def _paper_entry(paper: PaperText) -> str:
@@ -271,7 +268,7 @@ def _paper_entry(paper: PaperText) -> str:
 
 def _listed_entry(paper: PaperText) -> str:
     """A list answer's entry: the title, authors, where and when, and the links."""
-    record = paper.paper
+    record = paper.record
     facts = " — ".join(part for part in (short_authors(record.authors), published(record)) if part)
     lines = [_paper_heading(paper)]
     if facts:
@@ -283,7 +280,7 @@ def _listed_entry(paper: PaperText) -> str:
 
 def links_text(paper: PaperText) -> str:
     """'[arXiv](…) · [DOI](…) · [Paper](…) · [Code](…)': the paper's links, masked."""
-    links = paper_links(paper.paper)
+    links = paper_links(paper.record)
     return " · ".join(_link(label, url) for label, url in links if _linkable(url))
 
 
@@ -321,7 +318,7 @@ def _commands_line(ids: CommandIds) -> str:
 
 def _following_line(paper: PaperText) -> str:
     """A followed paper: its title (linked) and facts, so a wrong guess is plain to see."""
-    facts = fit(_one_line(" · ".join(paper_facts(paper.paper))), 600)
+    facts = fit(_one_line(" · ".join(paper_facts(paper.record))), 600)
     return f"Following up on: {_paper_heading(paper)} — {facts}"
 
 
@@ -393,7 +390,7 @@ def _listing_embed(title: str, answer: Answer) -> Embed:
 
 def _fact_embed(title: str, answer: Answer) -> Embed:
     paper = answer.papers[0].paper
-    record = paper.paper
+    record = paper.record
     fact = answer.understood.fact
     lines = [_paper_heading(paper)]
     if fact == "authors":
@@ -403,8 +400,8 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
     if fact in ("venue", "year"):
         where = published(record)
         lines.append(f"**Published:** {escape(where)}" if where else "No venue or year is given.")
-    elif fact in ("bibtex", "apa"):
-        lines.append(citation_block(record, "apa" if fact == "apa" else "bibtex"))
+    elif fact == "cite":
+        lines.append(citation_block(record, answer.understood.citation_style))
     elif link := fact_link(record, fact):
         name, wanted = link
         if wanted:
@@ -418,7 +415,7 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
     return Embed(title=title, description="\n".join(lines), footer=fit(f"id: {paper.id}", 200, str))
 
 
-def citation_block(paper: Paper, style: Style) -> str:
+def citation_block(paper: Paper, style: CitationStyle) -> str:
     """The citation in a code block (BibTeX) or as plain text (APA), within an embed's room."""
     text = cite(paper, style)
     if style == "bibtex":
@@ -426,13 +423,13 @@ def citation_block(paper: Paper, style: Style) -> str:
     return fit(text, 3500)
 
 
-def cite_reply(paper: PaperText, style: Style) -> Reply:
+def cite_reply(paper: PaperText, style: CitationStyle) -> Reply:
     """/cite: the paper's citation, built from its corpus fields only."""
     name = "BibTeX" if style == "bibtex" else "APA"
     embed = Embed(
         title=fit(title_line(paper), TITLE_LIMIT),
-        description=citation_block(paper.paper, style),
-        url=paper.paper.url if _linkable(paper.paper.url) else None,
+        description=citation_block(paper.record, style),
+        url=paper.record.url if _linkable(paper.record.url) else None,
         footer=fit(f"{name} · from the corpus fields of {paper.id}", 200, str),
     )
     return Reply(embed=fit_embed(embed))
@@ -470,7 +467,7 @@ def paper_list_pages(
 
 def paper_reply(paper: PaperText) -> Reply:
     """One paper: cleaned abstract, every author, venue, year and links."""
-    record = paper.paper
+    record = paper.record
     fields = [Field("Authors", fit(", ".join(record.authors) or "unknown", FIELD_VALUE_LIMIT))]
     if record.year is not None:
         fields.append(Field("Year", str(record.year), inline=True))

@@ -51,12 +51,6 @@ def read_last_sync(state_dir: Path) -> LastSync | None:
     return LastSync(digest, _parse_scope(scope_line[len(_SCOPE_PREFIX) :]) if scope_line else None)
 
 
-def last_synced(state_dir: Path) -> str | None:
-    """The digest of the last sync, if one is remembered."""
-    last = read_last_sync(state_dir)
-    return last.digest if last else None
-
-
 def _parse_scope(text: str) -> tuple[int, ...] | None:
     text = text.strip()
     if text == _GLOBAL:

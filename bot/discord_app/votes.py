@@ -18,7 +18,6 @@ from bot.discord_app import replies
 from bot.discord_app.ballots import KEY_PATTERN
 from bot.discord_app.messages import respond_quietly
 from bot.discord_app.services import services
-from bot.discord_app.views import TrackedView
 
 _PREFIX = "paperbot:vote"
 
@@ -59,11 +58,3 @@ class VoteButton(
         await respond_quietly(interaction, replies.vote_reply(cast.outcome))
         if cast.ballot is not None:
             await client.record_vote(cast.ballot, self.helpful, interaction.user.id)
-
-
-def vote_view(key: str) -> discord.ui.View:
-    """The two buttons for the answer whose ballot is `key`."""
-    view = TrackedView(timeout=None)
-    view.add_item(VoteButton(key, helpful=True))
-    view.add_item(VoteButton(key, helpful=False))
-    return view

@@ -248,16 +248,13 @@ def evaluate_facts(
     """Each answer's text must contain every `must`, no `must_not` and the `title` (compared
     without case or repeated spaces)."""
 
-    def low(text: str) -> str:
-        return " ".join(text.casefold().split())
-
     right = 0
     failures: list[str] = []
     for question in questions:
-        text = low(answer_text(question.question))
-        why = [f"lacks {m!r}" for m in question.must if low(m) not in text]
-        why += [f"shows {m[:30]!r}" for m in question.must_not if low(m) in text]
-        if question.title and low(question.title) not in text:
+        text = normalise(answer_text(question.question))
+        why = [f"lacks {m!r}" for m in question.must if normalise(m) not in text]
+        why += [f"shows {m[:30]!r}" for m in question.must_not if normalise(m) in text]
+        if question.title and normalise(question.title) not in text:
             why.append("paper not named")
         if why:
             failures.append(f"{question.id}: " + "; ".join(why))
@@ -435,7 +432,7 @@ def evaluate_dev(ask: Ask, questions: Sequence[DevQuestion]) -> DevReport:
         else:
             answerable += 1
             gold = {_title_key(title) for title in question.titles}
-            title_ok = bool(answer.hits) and _title_key(answer.hits[0].paper.paper.title) in gold
+            title_ok = bool(answer.hits) and _title_key(answer.hits[0].paper.record.title) in gold
             top1 += title_ok
             phrase_ok = True
             if question.phrase:
@@ -502,20 +499,16 @@ def evaluate_conversations(
 
 def _unmet(expect: Expectation, answer: Answer, text: str) -> list[str]:
     """What `answer` fails of `expect` (compared without case and runs of spaces)."""
-    shown = _loose(text)
-    why = [f"lacks {wanted!r}" for wanted in expect.must if _loose(wanted) not in shown]
-    if expect.phrase and _loose(expect.phrase) not in shown:
+    shown = normalise(text)
+    why = [f"lacks {wanted!r}" for wanted in expect.must if normalise(wanted) not in shown]
+    if expect.phrase and normalise(expect.phrase) not in shown:
         why.append(f"lacks phrase {expect.phrase!r}")
     if expect.title:
         top = answer.hits[0].paper if answer.hits else None
         top = top or (answer.papers[0].paper if answer.papers else None)
-        top_title = top.paper.title if top else ""
-        if _loose(expect.title) not in _loose(top_title):
+        top_title = top.record.title if top else ""
+        if normalise(expect.title) not in normalise(top_title):
             why.append(f"top is {top_title[:40]!r}")
     if expect.none and (answer.hits or answer.papers):
         why.append("answered a question the papers cannot")
     return why
-
-
-def _loose(text: str) -> str:
-    return " ".join(text.casefold().split())

@@ -134,6 +134,7 @@ class FeedbackStore:
         self._schema_lock = threading.Lock()
         self._schema_ready = False
         self._last_failure: str | None = None
+        self._failure_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedbackStore:
@@ -178,7 +179,8 @@ class FeedbackStore:
         except Exception:  # never let a recording bug cost the user their answer
             log.exception("%s: question or vote not recorded", self.path)
             return False
-        self._last_failure = None
+        with self._failure_lock:
+            self._last_failure = None
         return True
 
     def _insert_unanswered(
@@ -224,11 +226,11 @@ class FeedbackStore:
 
     def _log_failure(self, message: str) -> None:
         # The same failure on every question would flood the log: say it once until it changes.
-        if message != self._last_failure:
-            log.warning(message)
-        else:
-            log.debug(message)
-        self._last_failure = message
+        # Records come from several threads at once: the check and the change are one step, taken
+        # before the (slow) logging.
+        with self._failure_lock:
+            new, self._last_failure = message != self._last_failure, message
+        log.log(logging.WARNING if new else logging.DEBUG, message)
 
     # Reading: for `paperbot report`, raises FeedbackError ---------------------------------
 

@@ -8,17 +8,15 @@ Keys are stable: first author's last name, year and first title word ("wen2021to
 from __future__ import annotations
 
 import re
-import unicodedata
-from typing import Literal
 
 from bibtexparser import Library, write_string
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
 from bot.corpus.papers import Paper
+from bot.search.answer import CitationStyle
+from bot.text.normalise import to_ascii
 
-Style = Literal["bibtex", "apa"]
-STYLES: tuple[Style, ...] = ("bibtex", "apa")
 # Title words a key skips, as Google Scholar's keys do ("What Matters In ..." -> "matters").
 _KEY_SKIPS = frozenset(
     "a an the on of in for to and or what how why is are do does can toward towards".split()  # noqa: SIM905
@@ -26,13 +24,12 @@ _KEY_SKIPS = frozenset(
 _JOURNAL = re.compile(r"\b(journal|transactions|letters|review|magazine)\b", re.IGNORECASE)
 
 
-def cite(paper: Paper, style: Style = "bibtex") -> str:
+def cite(paper: Paper, style: CitationStyle = "bibtex") -> str:
     return bibtex(paper) if style == "bibtex" else apa(paper)
 
 
 def _ascii_word(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", plain.lower())
+    return re.sub(r"[^a-z0-9]", "", to_ascii(text).lower())
 
 
 def last_name(author: str) -> str:

@@ -40,7 +40,7 @@ def render_answer(
     that many of the most relevant papers instead); a list of papers; or one paper's fact."""
     lines: list[str] = []
     for paper in answer.following:
-        lines.append(f"Following up on: {paper.title} — {' · '.join(paper_facts(paper.paper))}")
+        lines.append(f"Following up on: {paper.title} — {' · '.join(paper_facts(paper.record))}")
     if answer.following:
         lines.append("")
     if answer.kind == "papers":
@@ -61,7 +61,7 @@ def render_answer(
     for hit in answer.hits:
         quote = mark_spans(hit.sentence, hit.highlights, mark)
         lines.append(f"{hit.rank}. “{quote}”")
-        source = f"{hit.paper.title} — {byline(hit.paper.paper.authors, hit.paper.paper.year)}"
+        source = f"{hit.paper.title} — {byline(hit.paper.record.authors, hit.paper.record.year)}"
         lines.append(textwrap.indent(f"[{sources[hit.paper.id]}] {source}", "   "))
         if links := links_line(hit.paper):
             lines.append(f"   {links}")
@@ -71,7 +71,7 @@ def render_answer(
         if ranked:
             lines.append("Papers, most relevant first:")
         lines += [
-            f"{p.rank}. {p.paper.title} — {byline(p.paper.paper.authors, p.paper.paper.year)}"
+            f"{p.rank}. {p.paper.title} — {byline(p.paper.record.authors, p.paper.record.year)}"
             for p in ranked
         ]
     elif related := answer.related[:3]:
@@ -86,7 +86,7 @@ def answer_json(answer: Answer, query_id: str | int | None = None) -> dict[str, 
 
 def links_line(paper: PaperText) -> str:
     """'arXiv: https://arxiv.org/abs/… · Code: https://…', or '' for a paper with no links."""
-    return " · ".join(f"{label}: {url}" for label, url in paper_links(paper.paper))
+    return " · ".join(f"{label}: {url}" for label, url in paper_links(paper.record))
 
 
 def _render_listing(answer: Answer) -> str:
@@ -100,7 +100,7 @@ def _render_listing(answer: Answer) -> str:
 
 def _paper_facts(paper: PaperText) -> list[str]:
     """The byline with where and when, and the links, for a list entry."""
-    record = paper.paper
+    record = paper.record
     where = published(record)
     names = byline(record.authors, None)
     first = " — ".join(part for part in (names, where) if part)
@@ -109,7 +109,7 @@ def _paper_facts(paper: PaperText) -> list[str]:
 
 def _render_fact(answer: Answer) -> str:
     paper = answer.papers[0].paper
-    record = paper.paper
+    record = paper.record
     fact = answer.understood.fact
     lines = [paper.title]
     if fact == "authors":
@@ -119,8 +119,8 @@ def _render_fact(answer: Answer) -> str:
         lines.append(f"Published: {where}" if where else "The corpus gives no venue or year.")
         if not record.venue and record.arxiv:
             lines.append(f"An arXiv preprint: arXiv:{record.arxiv}")
-    elif fact in ("bibtex", "apa"):
-        lines += ["", cite(record, "apa" if fact == "apa" else "bibtex"), ""]
+    elif fact == "cite":
+        lines += ["", cite(record, answer.understood.citation_style), ""]
     elif link := fact_link(record, fact):
         label, wanted = link
         lines.append(
@@ -137,8 +137,8 @@ def render_paper_list(papers: Sequence[PaperText]) -> str:
     lines = []
     for paper in papers:
         lines.append(f"{paper.id}: {paper.title}")
-        lines.append(f"    {byline(paper.paper.authors, paper.paper.year)}")
-        if record_where := paper.paper.venue:
+        lines.append(f"    {byline(paper.record.authors, paper.record.year)}")
+        if record_where := paper.record.venue:
             lines.append(f"    {record_where}")
         if links := links_line(paper):
             lines.append(f"    {links}")
@@ -146,7 +146,7 @@ def render_paper_list(papers: Sequence[PaperText]) -> str:
 
 
 def render_paper(paper: PaperText) -> str:
-    record = paper.paper
+    record = paper.record
     lines = [paper.title, byline(record.authors, record.year, limit=len(record.authors))]
     if record.venue:
         lines.append(record.venue)

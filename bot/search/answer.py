@@ -8,6 +8,10 @@ from typing import Any, Literal
 from bot.search.documents import PaperText
 
 Kind = Literal["passages", "papers", "paper", "none"]
+# One paper's fact a question can ask for (bot/search/facets.py finds it).
+Fact = Literal["cite", "arxiv", "doi", "code", "authors", "venue", "year", "link"]
+# How a citation is written.
+CitationStyle = Literal["bibtex", "apa"]
 # A related paper is listed when its score is at least this share of the best paper's: papers
 # far behind only share a common word with the question.
 RELATED_SHARE = 0.5
@@ -41,7 +45,8 @@ class Understood:
     years: str | None = None  # "2022", "2024 or later", "before 2023"
     order: Literal["latest", "oldest"] | None = None
     topic: str | None = None  # the words left once the facts were taken out
-    fact: str | None = None  # one paper's fact asked: authors, year, venue, arxiv, doi, ...
+    fact: Fact | None = None  # one paper's fact asked: authors, year, venue, arxiv, doi, ...
+    citation_style: CitationStyle = "bibtex"  # for fact "cite"
     count: bool = False  # "how many papers ...?"
 
     @property
@@ -133,8 +138,8 @@ class Answer:
                 {
                     "rank": hit.rank,
                     "paper_id": hit.paper.id,
-                    "title": hit.paper.paper.title,
-                    "authors": list(hit.paper.paper.authors),
+                    "title": hit.paper.record.title,
+                    "authors": list(hit.paper.record.authors),
                     "sentence": hit.sentence,
                     "score": hit.score,
                 }
@@ -144,7 +149,7 @@ class Answer:
                 {
                     "rank": ranked.rank,
                     "paper_id": ranked.paper.id,
-                    "title": ranked.paper.paper.title,
+                    "title": ranked.paper.record.title,
                     "score": ranked.score,
                 }
                 for ranked in self.papers

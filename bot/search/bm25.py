@@ -12,7 +12,8 @@ the term's idf; the codes number the distinct (count, length) pairs, and `tf_par
 that tf part computed with the same floating-point operations as `get_scores`. So a posting
 takes 6 bytes instead of a float64 weight's 12, and `tf_parts[code] * idf` is bit for bit the
 weight rank_bm25 adds. A document without the term gets exactly 0.0 from rank_bm25, and adding
-0.0 changes nothing, so adding a query's postings in query order reproduces `get_scores`.
+0.0 changes nothing, so adding a query's postings in query order reproduces `get_scores` for a
+query that names each term once (see `weighted_scores` for a repeated term).
 
 Several indexes over the same words may share one vocabulary (term -> number): the sentence and
 paper indexes do, so a large corpus holds its words once. A term of the vocabulary that none of
@@ -114,18 +115,13 @@ class BM25Index:
         number = self._terms.get(term)
         return 0 if number is None else self.doc_freq(number)
 
-    def scores(self, query: Sequence[str]) -> np.ndarray:
-        """One score per document (zero where no query term occurs)."""
-        scores = np.zeros(self.size)
-        for number in self.term_numbers(query):  # in query order: the order rank_bm25 adds them
-            docs, codes = self.postings(number)
-            kernels.add_weights(scores, docs, codes, self._tf_parts * self._idf[number])
-        return scores
-
     def weighted_scores(self, weights: Mapping[str, float]) -> np.ndarray:
         """Scores for a query whose terms count `weights[term]` times instead of once each.
 
-        `scores(query)` is this with each term weighted by how often it occurs in the query.
+        With every weight 1.0, bit for bit `BM25Okapi.get_scores` of the terms in this order.
+        A weight n adds the term's weight once, times n, where rank_bm25 adds it n times for a
+        term a query repeats: the same to within a few units in the last place (the tests hold
+        it to 1e-12 of the largest score, and the ranking to the same).
         """
         return self.prepared(self.weighted_terms(weights)).scores()
 
@@ -149,11 +145,6 @@ class BM25Index:
             tables[row] = weight if constant else self.weight_table(number, weight)
         return PreparedQuery(self, ranges, tables)
 
-    def term_numbers(self, query: Iterable[str]) -> list[int]:
-        """The query's terms that documents hold, as term numbers, in order, repeats kept."""
-        numbers = (self._terms.get(term) for term in query)
-        return [n for n in numbers if n is not None and self._starts[n + 1] > self._starts[n]]
-
     def weighted_terms(self, weights: Mapping[str, float]) -> list[tuple[int, float]]:
         """(term number, weight) of the weighted query's terms that documents hold, in order."""
         found = []
@@ -162,11 +153,6 @@ class BM25Index:
             if number is not None and self._starts[number + 1] > self._starts[number]:
                 found.append((number, weight))
         return found
-
-    def postings(self, number: int) -> tuple[np.ndarray, np.ndarray]:
-        """The documents holding term `number` (ascending) and their codes into `weight_table`."""
-        start, end = int(self._starts[number]), int(self._starts[number + 1])
-        return self._docs[start:end], self._codes[start:end]
 
     def weight_table(self, number: int, weight: float = 1.0) -> np.ndarray:
         """`weight` times term `number`'s weight in a document, by the document's code."""
@@ -177,11 +163,6 @@ class BM25Index:
     def all_postings(self) -> tuple[np.ndarray, np.ndarray]:
         """Every term's documents and codes, term after term (see `prepared`)."""
         return self._docs, self._codes
-
-    @property
-    def tf_parts_count(self) -> int:
-        """How many codes there are (the length of a `weight_table`)."""
-        return int(self._tf_parts.size)
 
     def max_weight(self, number: int) -> float | None:
         """The largest weight term `number` has in any document; None if its idf is negative

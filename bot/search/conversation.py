@@ -17,6 +17,7 @@ papers hold them ("learning" names no topic where every paper is about learning)
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +29,8 @@ from bot.search.questions import answer_about_papers, answer_question
 
 if TYPE_CHECKING:
     from bot.search.retriever import Retriever
+
+log = logging.getLogger(__name__)
 
 # Words that ask about a paper rather than about what it says: its people, where and when it
 # appeared, where to find it, what it found. They never name a topic.
@@ -106,10 +109,6 @@ class FollowUp:
     about: tuple[str, ...] = ()
     note: str | None = None  # why, in a few words (for logs and tests)
 
-    @property
-    def is_follow_up(self) -> bool:
-        return bool(self.about)
-
 
 def focus_of(answer: Answer, about: Sequence[str] = ()) -> tuple[str, ...]:
     """The papers a later follow-up on `answer` is about: the top snippet's paper, and others
@@ -178,6 +177,10 @@ def answer_in_conversation(
     """`question` answered with its conversation: a follow-up searches its papers alone, and the
     answer names them (`Answer.following`) even when none of its sentences fits the question."""
     follow_up = resolve(retriever, question, turns)
+    if follow_up.note:
+        log.debug(
+            "%r: %s (%s)", question, "a follow-up" if follow_up.about else "alone", follow_up.note
+        )
     asked, about = follow_up.question_to_search, follow_up.about
     if not about:
         return answer_question(retriever, asked, top=top, papers=papers)

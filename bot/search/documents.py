@@ -14,7 +14,7 @@ from bot.text.sentences import sentence_spans
 
 @dataclass(frozen=True)
 class PaperText:
-    paper: Paper
+    record: Paper  # the paper as the corpus gives it
     title: str  # cleaned: "Best-of-$N$" -> "Best-of-N"
     abstract: str  # cleaned
     # Each sentence's (start, end) in `abstract`, a row each (see `sentence_bounds`). Sentences
@@ -23,7 +23,7 @@ class PaperText:
 
     @property
     def id(self) -> str:
-        return self.paper.id
+        return self.record.id
 
     @property
     def sentences(self) -> tuple[str, ...]:
@@ -60,7 +60,7 @@ def stacked_bounds(papers: Sequence[PaperText]) -> np.ndarray:
 def prepare(paper: Paper) -> PaperText:
     abstract = latex_to_text(paper.abstract)
     return PaperText(
-        paper=paper,
+        record=paper,
         title=latex_to_text(paper.title),
         abstract=abstract,
         bounds=sentence_bounds(sentence_spans(abstract)),

@@ -10,7 +10,6 @@ facts are taken out is the question's topic ("Yuanzhi Li's papers on self-superv
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,7 +17,9 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from bot.corpus.papers import Paper
+from bot.search.answer import CitationStyle, Fact
 from bot.search.documents import PaperText
+from bot.text.normalise import fold
 from bot.text.spelling import english_words, words_of
 from bot.text.stopwords import ENGLISH_STOPWORDS
 
@@ -45,7 +46,6 @@ LIST_WORDS = frozenset(
 )
 PERSON_CUES = frozenset({"by", "with", "and", "did", "does", "from"})
 
-Fact = Literal["cite", "arxiv", "doi", "code", "authors", "venue", "year", "link"]
 _FACTS: tuple[tuple[Fact, re.Pattern[str]], ...] = (
     ("cite", re.compile(r"\b(cite|citing|citation|bibtex|bib entry|apa)\b")),
     ("arxiv", re.compile(r"\barxiv\b")),
@@ -82,12 +82,6 @@ _COUNT = re.compile(
     r"\bhow many (papers|publications|articles)\b|\bnumber of (papers|publications|articles)\b"
 )
 _WHO_IS = re.compile(r"\bwho(?: is|'s|’s)\b")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Schölkopf' -> 'scholkopf'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 @dataclass(frozen=True)
@@ -171,15 +165,15 @@ class Catalogue:
         first: dict[str, list[str]] = {}
         venues: dict[str, str] = {}
         for text in papers:
-            for name in text.paper.authors:
+            for name in text.record.authors:
                 key = " ".join(fold(name).split())
                 if key and key not in authors:
                     authors[key] = name
                     last.setdefault(key.split()[-1], []).append(name)
                     if len(key.split()) > 1:
                         first.setdefault(key.split()[0], []).append(name)
-            if text.paper.venue:
-                series = venue_series(text.paper.venue)
+            if text.record.venue:
+                series = venue_series(text.record.venue)
                 venues.setdefault(fold(series), series)
         words = frozenset(w for p in papers for w in words_of(f"{p.title} {p.abstract}"))
         return cls(
@@ -188,12 +182,12 @@ class Catalogue:
             last_names={k: tuple(v) for k, v in last.items()},
             first_names={k: tuple(v) for k, v in first.items()},
             venues=venues,
-            has_years=any(paper_year(p.paper) is not None for p in papers),
+            has_years=any(paper_year(p.record) is not None for p in papers),
             vocabulary=words,
         )
 
     def papers_by(self, name: str) -> list[PaperText]:
-        return [p for p in self.papers if name in p.paper.authors]
+        return [p for p in self.papers if name in p.record.authors]
 
 
 @dataclass(frozen=True)
@@ -209,7 +203,7 @@ class Facets:
     years: YearRange | None = None
     order: Literal["latest", "oldest"] | None = None
     fact: Fact | None = None
-    apa: bool = False
+    citation_style: CitationStyle = "bibtex"
     count: bool = False
     who_is: bool = False
     one_paper: bool = False  # "the ... paper", "this paper"
@@ -266,7 +260,7 @@ def parse(question: str, catalogue: Catalogue) -> Facets:
         years=years,
         order=order,
         fact=fact,
-        apa=bool(re.search(r"\bapa\b", folded)),
+        citation_style="apa" if re.search(r"\bapa\b", folded) else "bibtex",
         count=bool(_COUNT.search(folded)),
         who_is=bool(_WHO_IS.search(folded)),
         one_paper=bool(_ONE_PAPER.search(folded)),
@@ -532,18 +526,18 @@ def choose(
         authors = find_author(catalogue, author)
         shown = " or ".join(authors) if authors else " ".join(author.split())
         described.append(f"by {shown}")
-        matches = [p for p in matches if any(a in p.paper.authors for a in authors)]
+        matches = [p for p in matches if any(a in p.record.authors for a in authors)]
     if venue and venue.strip():
         wanted = fold(" ".join(venue.split()))
         described.append(f"at {' '.join(venue.split())}")
         matches = [
             p
             for p in matches
-            if p.paper.venue and wanted in (fold(p.paper.venue), fold(venue_series(p.paper.venue)))
+            if (where := p.record.venue) and wanted in (fold(where), fold(venue_series(where)))
         ]
     if year is not None:
         described.append(f"from {year}")
-        matches = [p for p in matches if paper_year(p.paper) == year]
+        matches = [p for p in matches if paper_year(p.record) == year]
     return Chosen(tuple(matches), ", ".join(described))
 
 
@@ -572,7 +566,7 @@ def author_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[st
 
 def venue_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[str]:
     """Autocomplete: venue names ('NeurIPS') and venues with their year ('NeurIPS 2022')."""
-    full = sorted({p.paper.venue for p in catalogue.papers if p.paper.venue})
+    full = sorted({p.record.venue for p in catalogue.papers if p.record.venue})
     names = sorted(set(catalogue.venues.values()) - set(full))
     key = fold(typed.strip())
     return [v for v in names + full if key in fold(v)][:limit]

@@ -140,9 +140,9 @@ def _write(path: Path, key: str, parts: IndexParts) -> None:
         return
     arrays = {
         "key": _bytes(key),
-        **_changed_texts("title", [p.paper.title for p in parts.papers], [p.title for p in texts]),
+        **_changed_texts("title", [p.record.title for p in parts.papers], [p.title for p in texts]),
         **_changed_texts(
-            "abstract", [p.paper.abstract for p in parts.papers], [p.abstract for p in texts]
+            "abstract", [p.record.abstract for p in parts.papers], [p.abstract for p in texts]
         ),
         "sentence_counts": np.array([p.sentence_count for p in parts.papers], dtype=np.int64),
         "sentence_bounds": parts.sentence_bounds,

@@ -27,7 +27,6 @@ import numpy as np
 # Postings at least this long go to the compiled loops, once loaded.
 COMPILED_MIN_POSTINGS = 256
 
-_Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]
 _Kernels = dict[str, Callable[..., Any]]  # "reaching" returns its count; the rest fill arrays
 _compiled: _Kernels | None = None
 _lock = threading.Lock()
@@ -59,15 +58,6 @@ def numpy_add_weights_of(
         scores[hit] += table[codes[where[hit]]]
 
 
-def add_weights(scores: np.ndarray, docs: np.ndarray, codes: np.ndarray, table: np.ndarray) -> None:
-    """scores[docs[i]] += table[codes[i]] for every i (`docs` distinct, in range)."""
-    compiled = _compiled
-    if compiled is not None and docs.size >= COMPILED_MIN_POSTINGS:
-        compiled["add_weights"](scores, np.asarray(docs), np.asarray(codes), table)
-    else:
-        numpy_add_weights(scores, docs, codes, table)
-
-
 def add_terms(
     scores: np.ndarray,
     docs: np.ndarray,
@@ -75,7 +65,7 @@ def add_terms(
     ranges: np.ndarray,
     tables: np.ndarray,
 ) -> None:
-    """`add_weights` for several terms in order: term t's postings are docs[ranges[t, 0]:
+    """`numpy_add_weights` for several terms in order: term t's postings are docs[ranges[t, 0]:
     ranges[t, 1]] (and the same codes), its weights tables[t]."""
     compiled = _compiled
     if compiled is not None and int((ranges[:, 1] - ranges[:, 0]).sum()) >= COMPILED_MIN_POSTINGS:

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.corpus.papers import CORPUS_SUFFIXES, Corpus, CorpusError, load_corpus
-from bot.search.answer import Answer
 from bot.search.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -83,9 +82,6 @@ class LiveCorpus:
     def status(self) -> CorpusStatus:
         return self._served.status
 
-    def ask(self, question: str, top: int = 3, papers: int = 10) -> Answer:
-        return self.retriever.ask(question, top=top, papers=papers)
-
     def reload(self) -> CorpusStatus:
         """Read and index the corpus again; on success serve it, else keep the old index.
 
@@ -98,10 +94,10 @@ class LiveCorpus:
             try:
                 retriever = self._build(load_corpus(self.path))
             except CorpusError as exc:
-                log.warning("Corpus reload rejected; still serving the previous corpus: %s", exc)
                 old = self._served
                 status = replace(old.status, error=str(exc), failed_at=started)
                 self._served = _Served(old.retriever, status)
+                log.warning("Corpus reload rejected; still serving the previous corpus: %s", exc)
                 return status
             self._served = self._serve(retriever, started)
             log.info(

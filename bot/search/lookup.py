@@ -37,10 +37,6 @@ class Lookup:
     near: tuple[PaperText, ...] = ()
     matched: int = 0
 
-    @property
-    def ambiguous(self) -> bool:
-        return self.matched > 1
-
 
 def find_paper(retriever: Retriever, query: str, suggestions: int = 5) -> Lookup:
     papers = retriever.papers
@@ -48,7 +44,7 @@ def find_paper(retriever: Retriever, query: str, suggestions: int = 5) -> Lookup
     if not wanted:
         return Lookup(None, tuple(papers[:suggestions]))
     for paper in papers:
-        if wanted in (normalise(paper.id), normalise(paper.title), normalise(paper.paper.title)):
+        if wanted in (normalise(paper.id), normalise(paper.title), normalise(paper.record.title)):
             return Lookup(paper)
     words = set(_WORDS.findall(wanted))
     matching = [

@@ -15,8 +15,9 @@ from itertools import zip_longest
 
 from bot.search.answer import Answer, Hit, RankedPaper, Understood
 from bot.search.documents import PaperText
-from bot.search.facets import Facets, fold, paper_year, parse
+from bot.search.facets import Facets, paper_year, parse
 from bot.search.retriever import Retriever
+from bot.text.normalise import fold
 
 # A paper is about a list's topic when it scores at least this share of the best paper's score.
 TOPIC_SHARE = 0.5
@@ -154,15 +155,16 @@ def _understood(facets: Facets, *, topic: bool = True) -> Understood:
         years=facets.years.describe() if facets.years else None,
         order=facets.order,
         topic=(facets.topic or None) if topic else None,
-        fact=facets.fact if facets.fact != "cite" else ("apa" if facets.apa else "bibtex"),
+        fact=facets.fact,
+        citation_style=facets.citation_style,
         count=facets.count,
     )
 
 
 def _filtered(retriever: Retriever, facets: Facets) -> list[PaperText]:
-    matching = [p for p in retriever.papers if facets.matches(p.paper)]
+    matching = [p for p in retriever.papers if facets.matches(p.record)]
     if facets.order and matching:
-        years = {p.id: year for p in matching if (year := paper_year(p.paper)) is not None}
+        years = {p.id: year for p in matching if (year := paper_year(p.record)) is not None}
         if years:
             pick = max if facets.order == "latest" else min
             wanted = pick(years.values())

@@ -3,6 +3,7 @@
 Feedback counts questions, the evaluation compares sentences and titles, the importer spots
 duplicate titles, the lookup matches what a person typed, spelling collects the corpus's words
 and Discord replies put text on one line: each asks `normalise` with the options it needs.
+Questions compare names and venues `fold`ed; ids and citation keys are made of `to_ascii` text.
 """
 
 from __future__ import annotations
@@ -39,3 +40,14 @@ def normalise(
     if casefold:
         text = text.casefold()
     return " ".join(words.findall(text) if words is not None else text.split())
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one space apart: " Schölkopf  " -> "scholkopf"."""
+    return normalise(text, strip_accents=True)
+
+
+def to_ascii(text: str) -> str:
+    """`text` in ASCII: accents dropped, and what has no ASCII form left out ("Schölkopf" ->
+    "Scholkopf", "Straße" -> "Strae"), for ids and citation keys that stay the same."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -9,11 +9,6 @@ from __future__ import annotations
 import blingfire
 
 
-def split_sentences(text: str) -> list[str]:
-    """The sentences of `text`, each stripped, in order; nothing of the text is dropped."""
-    return [text[start:end] for start, end in sentence_spans(text)]
-
-
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Where the sentences of `text` stand, as (start, end) indices: in order, each stripped of
     surrounding white space, and together covering all of `text` but white space."""

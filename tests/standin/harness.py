@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import discord
 import yarl
@@ -19,12 +21,12 @@ from bot.search.live_corpus import LiveCorpus
 from bot.search.retriever import Retriever
 from bot.settings import Secret, Settings
 from tests.standin import rules
+from tests.standin.payloads import Json, user_payload
 from tests.standin.server import (
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
     Recorded,
     StandIn,
-    user_payload,
 )
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.fake-token-value-for-tests"
@@ -40,7 +42,37 @@ FOLLOWUP = rf"/webhooks/{APPLICATION_ID}/[^/]+"
 CHANNEL_MESSAGES = r"/channels/\d+/messages"
 
 
-def bot_settings(state_dir: Path, **changes) -> Settings:
+class _LogWaker(logging.Handler):
+    """Wakes a waiting test on each log record, from any thread. Added after pytest's capturing
+    handler, so a record is in `caplog.records` before the wake-up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.get_running_loop()
+        self.arrived = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.loop.call_soon_threadsafe(self.arrived.set)
+
+
+async def until_logged(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Wait until `condition` about what was logged holds, looking again at each log record
+    (nothing else tells when a line is written)."""
+    waker = _LogWaker()
+    root = logging.getLogger()
+    root.addHandler(waker)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                waker.arrived.clear()  # before looking: a record from now on wakes the loop
+                if condition():
+                    return
+                await waker.arrived.wait()
+    finally:
+        root.removeHandler(waker)
+
+
+def bot_settings(state_dir: Path, **changes: Any) -> Settings:
     """The settings of a test bot. Its corpus watcher is off unless a test turns it on: the
     watcher has tests of its own, and stopping it costs each bot up to 0.3 s."""
     changes.setdefault("watch_corpus", False)
@@ -48,7 +80,7 @@ def bot_settings(state_dir: Path, **changes) -> Settings:
 
 
 @contextlib.contextmanager
-def pointed_at(standin: StandIn):
+def pointed_at(standin: StandIn) -> Iterator[None]:
     """discord.py's REST base and gateway URL aimed at the stand-in, restored afterwards."""
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = standin.api_base
@@ -72,7 +104,7 @@ def live_corpus(served: Retriever | LiveCorpus) -> LiveCorpus:
 @dataclass
 class RunningBot:
     client: PaperClient
-    task: asyncio.Task
+    task: asyncio.Task[None]
 
 
 @contextlib.asynccontextmanager
@@ -83,9 +115,9 @@ async def running_bot(
     *,
     force_sync: bool = False,
     view_timeout: float = 180.0,
-    extra_commands: tuple = (),
+    extra_commands: tuple[Any, ...] = (),
     retry: RetryPolicy | None = None,
-    **options,
+    **options: Any,
 ) -> AsyncIterator[RunningBot]:
     """The bot started as `paperbot serve` starts it, ready (READY and guilds seen), then closed.
     `retry` is its policy while the stand-in cannot be reached at start; `options` go to the
@@ -144,7 +176,7 @@ async def bot_and_standin(
     served: Retriever | LiveCorpus,
     *,
     view_timeout: float = 180.0,
-    **settings_changes,
+    **settings_changes: Any,
 ) -> AsyncIterator[tuple[StandIn, RunningBot]]:
     async with StandIn(
         token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID
@@ -154,7 +186,7 @@ async def bot_and_standin(
             yield standin, bot
 
 
-def message_of(record: Recorded) -> dict:
+def message_of(record: Recorded) -> Json:
     """The message a request sends: a callback's data, or the body itself."""
     body = record.json or {}
     if record.path.endswith("/callback"):
@@ -175,7 +207,7 @@ def assert_safe_message(record: Recorded) -> None:
     assert rules.form_errors(message) is None, (record.path, rules.form_errors(message))
 
 
-async def interaction_reply(standin: StandIn, interaction: dict, since: int = 0) -> Recorded:
+async def interaction_reply(standin: StandIn, interaction: Json, since: int = 0) -> Recorded:
     """The message an interaction ended up with: its direct reply, or the deferred one's edit."""
     token = interaction["token"]
     callback = await standin.wait_for_request(

@@ -6,10 +6,14 @@ Ids are snowflakes of 19 digits, like Discord's; every payload has the fields di
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 TIMESTAMP = "2025-01-01T00:00:00.000000+00:00"
 EVERYONE_PERMISSIONS = "2248473465835073"
+# A JSON object as Discord sends and receives it.
+Json = dict[str, Any]
 
 _ids = itertools.count(1_300_000_000_000_000_000)
 
@@ -21,7 +25,7 @@ def snowflake() -> str:
 # --- Payloads ---------------------------------------------------------------------------------
 
 
-def user_payload(user_id: int | str, name: str, *, bot: bool = False) -> dict:
+def user_payload(user_id: int | str, name: str, *, bot: bool = False) -> Json:
     return {
         "id": str(user_id),
         "username": name,
@@ -33,7 +37,7 @@ def user_payload(user_id: int | str, name: str, *, bot: bool = False) -> dict:
     }
 
 
-def member_payload(user: dict, *, with_user: bool = True) -> dict:
+def member_payload(user: Json, *, with_user: bool = True) -> Json:
     member = {
         "roles": [],
         "joined_at": TIMESTAMP,
@@ -60,7 +64,7 @@ class Guild:
     # someone picks in the mention list when they pick the bot's role.
     bot_role_id: str = field(default_factory=lambda: snowflake())
 
-    def bot_role_payload(self, bot_user: dict) -> dict:
+    def bot_role_payload(self, bot_user: Json) -> Json:
         return {
             "id": self.bot_role_id,
             "name": bot_user["username"],
@@ -74,7 +78,7 @@ class Guild:
             "tags": {"bot_id": bot_user["id"]},
         }
 
-    def channel_payload(self) -> dict:
+    def channel_payload(self) -> Json:
         return {
             "id": self.channel_id,
             "type": 0,
@@ -89,7 +93,7 @@ class Guild:
             "rate_limit_per_user": 0,
         }
 
-    def payload(self, bot_user: dict) -> dict:
+    def payload(self, bot_user: Json) -> Json:
         return {
             "id": self.id,
             "name": self.name,
@@ -138,19 +142,19 @@ class Guild:
 def message_payload(
     *,
     channel_id: str,
-    author: dict,
+    author: Json,
     content: str = "",
     guild_id: str | None = None,
-    mentions: list[dict] = (),  # type: ignore[assignment]
+    mentions: Sequence[Json] = (),
     mention_roles: list[str] = (),  # type: ignore[assignment]
-    embeds: list[dict] = (),  # type: ignore[assignment]
-    components: list[dict] = (),  # type: ignore[assignment]
+    embeds: Sequence[Json] = (),
+    components: Sequence[Json] = (),
     flags: int = 0,
     message_id: str | None = None,
-    message_reference: dict | None = None,
-    referenced_message: dict | None = None,
+    message_reference: Json | None = None,
+    referenced_message: Json | None = None,
     webhook_id: str | None = None,
-) -> dict:
+) -> Json:
     message = {
         "id": message_id or snowflake(),
         "channel_id": channel_id,

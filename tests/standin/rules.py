@@ -156,8 +156,8 @@ def _component_errors(rows: list[Any]) -> dict[str, Any] | None:
         for position, item in enumerate(items):
             if item.get("type") != BUTTON:
                 continue
-            inner = {where: {"components": {str(position): {}}}}
-            slot = inner[where]["components"][str(position)]
+            slot: dict[str, Any] = {}
+            inner = {where: {"components": {str(position): slot}}}
             if len(_text(item.get("label"))) > BUTTON_LABEL_LIMIT:
                 slot["label"] = _too_long(BUTTON_LABEL_LIMIT)
                 return inner

@@ -37,7 +37,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ from tests.standin import rules
 from tests.standin.payloads import (  # the payload builders are importable from here too
     EVERYONE_PERMISSIONS,
     Guild,
+    Json,
     member_payload,
     message_payload,
     snowflake,
@@ -102,7 +103,9 @@ class _Override:
     times: int | None  # None: every time
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None):
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """A response the client parses: Content-Type exactly application/json (no charset)."""
     body = b"" if data is None else json.dumps(data).encode()
     if status == 204:
@@ -183,7 +186,7 @@ class _Session:
         self.sequence = 0
         self.resumable = True
         self.connection: GatewaySession | None = None
-        self.backlog: deque[dict] = deque(maxlen=_BACKLOG)
+        self.backlog: deque[Json] = deque(maxlen=_BACKLOG)
 
 
 class GatewaySession:
@@ -194,7 +197,7 @@ class GatewaySession:
         self.ws = ws
         self._request = request
         self.state: _Session | None = None
-        self.received: list[dict] = []  # every frame the client sent, parsed
+        self.received: list[Json] = []  # every frame the client sent, parsed
         self.heartbeats: list[float] = []  # the loop's clock at each heartbeat received
         self.identified = asyncio.Event()  # set by IDENTIFY or a successful RESUME
         self.intents = 0  # what IDENTIFY asked for
@@ -216,7 +219,7 @@ class GatewaySession:
             return
         await self._send_frame({"op": op, "d": d, "s": None, "t": t})
 
-    async def dispatch(self, event: str, data: dict) -> None:
+    async def dispatch(self, event: str, data: Json) -> None:
         """Send an event in this connection's session: to whichever connection holds it now, or,
         while the client is disconnected, into the backlog that a RESUME replays."""
         state = self.state
@@ -249,7 +252,7 @@ class GatewaySession:
             self.state.resumable = False
         await self.send(9, resumable)
 
-    async def _send_frame(self, frame: dict) -> None:
+    async def _send_frame(self, frame: Json) -> None:
         # Text frames: the client inflates only binary ones (zlib-stream).
         await self.ws.send_str(json.dumps(frame))
 
@@ -276,7 +279,7 @@ class GatewaySession:
         for guild in standin.guilds:
             await self.dispatch("GUILD_CREATE", guild.payload(standin.bot_user))
 
-    async def _handle(self, frame: dict) -> None:
+    async def _handle(self, frame: Json) -> None:
         op = frame.get("op")
         if op == 1:  # heartbeat
             self.heartbeats.append(asyncio.get_running_loop().time())
@@ -299,7 +302,7 @@ class GatewaySession:
             if d.get("token") != self.standin.token:
                 await self.close(4004)
                 return
-            state = self.standin._gateway_sessions.get(d.get("session_id"))
+            state = self.standin._gateway_sessions.get(str(d.get("session_id")))
             if state is None or not state.resumable:
                 await self.send(9, False)
                 return
@@ -338,18 +341,18 @@ class StandIn:
         self.owner = user_payload(snowflake(), "owner")  # the application's owner
         self.guilds = guilds if guilds is not None else (Guild(snowflake(), snowflake()),)
         self.requests: list[Recorded] = []
-        self.commands: dict[str | None, list[dict]] = {}  # None: global, else a guild id
-        self.messages: dict[str, dict] = {}  # every message the bot created, by id
-        self.threads: dict[str, dict] = {}  # every thread the bot opened, by id
-        self.originals: dict[str, dict] = {}  # interaction token -> its original response
-        self.interactions: dict[str, dict] = {}  # interaction token -> the interaction sent
-        self.followups: dict[str, list[dict]] = {}  # interaction token -> follow-ups created
+        self.commands: dict[str | None, list[Json]] = {}  # None: global, else a guild id
+        self.messages: dict[str, Json] = {}  # every message the bot created, by id
+        self.threads: dict[str, Json] = {}  # every thread the bot opened, by id
+        self.originals: dict[str, Json] = {}  # interaction token -> its original response
+        self.interactions: dict[str, Json] = {}  # interaction token -> the interaction sent
+        self.followups: dict[str, list[Json]] = {}  # interaction token -> follow-ups created
         self.sessions: list[GatewaySession] = []
         self.dispatched_at: dict[str, float] = {}  # interaction token -> when it was sent
         self.deleted: set[str] = set()  # interaction tokens whose original response was deleted
         self.acknowledged: dict[str, float] = {}  # interaction token -> when its callback came
         self._gateway_sessions: dict[str, _Session] = {}
-        self._nonces: dict[tuple[str, str], dict] = {}  # (channel, nonce) -> the message
+        self._nonces: dict[tuple[str, str], Json] = {}  # (channel, nonce) -> the message
         self._overrides: list[_Override] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -520,8 +523,8 @@ class StandIn:
     # -- events the tests send through the gateway --
 
     async def mention_bot(
-        self, author: dict, text: str, *, guild: Guild | None = None, **options: Any
-    ) -> dict:
+        self, author: Json, text: str, *, guild: Guild | None = None, **options: Any
+    ) -> Json:
         """`author` writes "@bot text" in `guild`'s channel (default: the first guild)."""
         return await self.send_message(
             author,
@@ -532,8 +535,8 @@ class StandIn:
         )
 
     async def mention_bot_role(
-        self, author: dict, text: str, *, guild: Guild | None = None, **options: Any
-    ) -> dict:
+        self, author: Json, text: str, *, guild: Guild | None = None, **options: Any
+    ) -> Json:
         """`author` writes "@paperbot text", having picked the bot's role in the mention list."""
         guild = guild or self.guilds[0]
         return await self.send_message(
@@ -545,8 +548,8 @@ class StandIn:
         )
 
     async def reply_to(
-        self, author: dict, replied: dict, text: str, *, guild: Guild | None = None
-    ) -> dict:
+        self, author: Json, replied: Json, text: str, *, guild: Guild | None = None
+    ) -> Json:
         """`author` replies to the bot's message `replied` in `guild` (default: the first),
         pinging the bot (the default); the text arrives as Discord delivers it (send_message)."""
         return await self.send_message(
@@ -555,17 +558,17 @@ class StandIn:
 
     async def send_message(
         self,
-        author: dict,
+        author: Json,
         content: str,
         *,
         guild: Guild | None = None,
         dm_channel_id: str | None = None,
-        mentions: list[dict] = (),  # type: ignore[assignment]
+        mentions: Sequence[Json] = (),
         mention_roles: list[str] = (),  # type: ignore[assignment]
         via: GatewaySession | None = None,
-        reply_to: dict | None = None,
+        reply_to: Json | None = None,
         thread_id: str | None = None,
-    ) -> dict:
+    ) -> Json:
         """A MESSAGE_CREATE in `guild`'s channel (or its thread `thread_id`), or in a DM channel
         when `guild` is None.
 
@@ -609,12 +612,14 @@ class StandIn:
             named = f"<@{bot_id}>" in content or f"<@!{bot_id}>" in content
             # The bot's own role, picked in the mention list, mentions the bot too.
             named = named or guild.bot_role_id in mention_roles
-            if not (named or (pinged and reply_to["author"]["id"] == bot_id)):
+            if not (
+                named or (pinged and reply_to is not None and reply_to["author"]["id"] == bot_id)
+            ):
                 delivered = {**message, "content": ""}
         await session.dispatch("MESSAGE_CREATE", delivered)
         return message
 
-    def replies_to(self, message: dict) -> list[dict]:
+    def replies_to(self, message: Json) -> list[Json]:
         """The messages created as replies to `message`."""
         return [
             m
@@ -622,25 +627,25 @@ class StandIn:
             if str((m.get("message_reference") or {}).get("message_id")) == message["id"]
         ]
 
-    def shown_for(self, interaction: dict) -> list[dict]:
+    def shown_for(self, interaction: Json) -> list[Json]:
         """What the user sees for `interaction`: its original response once it is no longer
         "thinking…", and every follow-up Discord accepted."""
         token = interaction["token"]
         original = self.originals.get(token)
-        visible = original and token not in self.deleted and not original.get("flags", 0) & LOADING
-        shown = [original] if visible else []
+        visible = token not in self.deleted and not (original or {}).get("flags", 0) & LOADING
+        shown = [original] if original is not None and visible else []
         return shown + self.followups.get(token, [])
 
     async def interact(
         self,
-        user: dict,
+        user: Json,
         interaction_type: int,
-        data: dict,
+        data: Json,
         *,
         guild: Guild | None = None,
-        message: dict | None = None,
+        message: Json | None = None,
         permissions: str = EVERYONE_PERMISSIONS,
-    ) -> dict:
+    ) -> Json:
         """An INTERACTION_CREATE from `user` in `guild` (or a DM); returns the interaction.
 
         `permissions` are the member's permissions in the channel (a guild only), as Discord
@@ -687,7 +692,7 @@ class StandIn:
         await self.session.dispatch("INTERACTION_CREATE", interaction)
         return interaction
 
-    def command(self, name: str, command_type: int = 1) -> dict:
+    def command(self, name: str, command_type: int = 1) -> Json:
         """The registered command `name` (global, or in the first guild that has it)."""
         for scope in [None, *self.commands]:
             for command in self.commands.get(scope, []):
@@ -697,13 +702,13 @@ class StandIn:
 
     async def slash(
         self,
-        user: dict,
+        user: Json,
         name: str,
         *,
         guild: Guild | None = None,
         permissions: str = EVERYONE_PERMISSIONS,
         **options: Any,
-    ) -> dict:
+    ) -> Json:
         """Run `/name option:value ...` as `user` (with `permissions` in a guild)."""
         command = self.command(name)
         data = _slash_data(
@@ -718,16 +723,16 @@ class StandIn:
         )
 
     async def autocomplete(
-        self, user: dict, name: str, option: str, typed: str, *, guild: Guild | None = None
-    ) -> dict:
+        self, user: Json, name: str, option: str, typed: str, *, guild: Guild | None = None
+    ) -> Json:
         data = _slash_data(
             self.command(name), [{"name": option, "type": 3, "value": typed, "focused": True}]
         )
         return await self.interact(user, AUTOCOMPLETE, data, guild=guild)
 
     async def message_command(
-        self, user: dict, name: str, target: dict, *, guild: Guild | None = None
-    ) -> dict:
+        self, user: Json, name: str, target: Json, *, guild: Guild | None = None
+    ) -> Json:
         command = self.command(name, command_type=3)
         data = {
             "id": command["id"],
@@ -739,8 +744,8 @@ class StandIn:
         return await self.interact(user, APPLICATION_COMMAND, data, guild=guild)
 
     async def click(
-        self, user: dict, message: dict, custom_id: str, *, guild: Guild | None = None
-    ) -> dict:
+        self, user: Json, message: Json, custom_id: str, *, guild: Guild | None = None
+    ) -> Json:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self.interact(user, MESSAGE_COMPONENT, data, guild=guild, message=message)
 
@@ -761,6 +766,8 @@ class StandIn:
                 parsed = json.loads(frame.data)
                 session.received.append(parsed)
                 await session._handle(parsed)
+                async with self._changed:  # a heartbeat, a session: look again
+                    self._changed.notify_all()
         except ConnectionResetError:
             pass  # dropped on purpose
         finally:
@@ -942,7 +949,7 @@ class StandIn:
         }
         return json_response(thread, status=201)
 
-    def _application(self) -> dict:
+    def _application(self) -> Json:
         return {
             "id": str(self.application_id),
             "name": self.bot_user["username"],
@@ -957,7 +964,7 @@ class StandIn:
             "summary": "",
         }
 
-    def _registered(self, command: dict, scope: str | None) -> dict:
+    def _registered(self, command: Json, scope: str | None) -> Json:
         registered = {
             "id": snowflake(),
             "application_id": str(self.application_id),
@@ -1001,7 +1008,7 @@ class StandIn:
             message = self._new_message(token, data, flags=flags, interaction=interaction)
             self.originals[token] = message
         elif kind in (UPDATE_MESSAGE, DEFERRED_UPDATE_MESSAGE) and "message" in interaction:
-            message = self.messages.get(interaction["message"]["id"], interaction["message"])
+            message = self.messages.get(interaction["message"]["id"]) or interaction["message"]
             message.update(_message_fields(data))
         if query.get("with_response") not in ("1", "true", "True"):
             return json_response(None, status=204)
@@ -1019,8 +1026,8 @@ class StandIn:
         return json_response(response)
 
     def _new_message(
-        self, token: str, body: dict, *, flags: int | None = None, interaction: dict | None = None
-    ) -> dict:
+        self, token: str, body: Json, *, flags: int | None = None, interaction: Json | None = None
+    ) -> Json:
         interaction = interaction or self.interactions.get(token, {})
         message = message_payload(
             channel_id=interaction.get("channel_id", snowflake()),
@@ -1037,7 +1044,7 @@ class StandIn:
 _MESSAGE_KEYS = ("content", "embeds", "components")
 
 
-def _reference(message: dict | None) -> dict | None:
+def _reference(message: Json | None) -> Json | None:
     """A message_reference to `message` (a reply), or None."""
     if message is None:
         return None
@@ -1047,11 +1054,11 @@ def _reference(message: dict | None) -> dict | None:
     return reference
 
 
-def _message_fields(body: dict | None) -> dict:
+def _message_fields(body: Json | None) -> Json:
     return {key: body[key] for key in _MESSAGE_KEYS if body and body.get(key) is not None}
 
 
-def _slash_data(command: dict, options: list[dict]) -> dict:
+def _slash_data(command: Json, options: list[Json]) -> Json:
     """An interaction's `data` for a registered slash command (guild commands name their guild)."""
     data = {"id": command["id"], "name": command["name"], "type": 1, "options": options}
     if command.get("guild_id"):
@@ -1059,10 +1066,10 @@ def _slash_data(command: dict, options: list[dict]) -> dict:
     return data
 
 
-def _option_type(command: dict, name: str) -> int:
+def _option_type(command: Json, name: str) -> int:
     for option in command.get("options", []):
         if option["name"] == name:
-            return option["type"]
+            return int(option["type"])
     raise KeyError(f"/{command['name']} has no option {name!r}")
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.standin import rules
 from tests.standin.conftest import Listener, Rest, connected
 from tests.standin.harness import ALICE, APPLICATION_ID, TOKEN, pointed_at
-from tests.standin.payloads import snowflake
+from tests.standin.payloads import Json, snowflake
 from tests.standin.server import (
     APPLICATION_COMMAND,
     CHANNEL_MESSAGE,
@@ -28,17 +28,19 @@ def _channel(standin: StandIn) -> str:
     return f"/channels/{standin.guilds[0].channel_id}/messages"
 
 
-def _first_error(errors: dict, path: list[str]) -> str:
+def _first_error(errors: Json, path: list[str]) -> str:
     """The code of the first error at `path` in Discord's nested `errors` object."""
     for key in path:
         errors = errors[key]
-    return errors["_errors"][0]["code"]
+    return str(errors["_errors"][0]["code"])
 
 
 # --- Gateway ----------------------------------------------------------------------------------
 
 
-async def test_identify_with_a_privileged_intent_the_app_lacks_is_closed_with_4014(standin):
+async def test_identify_with_a_privileged_intent_the_app_lacks_is_closed_with_4014(
+    standin: StandIn,
+) -> None:
     intents = discord.Intents(guilds=True, message_content=True)
     with pytest.raises(discord.PrivilegedIntentsRequired):
         async with connected(standin, intents):
@@ -47,7 +49,7 @@ async def test_identify_with_a_privileged_intent_the_app_lacks_is_closed_with_40
     assert not standin.sessions[-1].identified.is_set()
 
 
-async def test_identify_with_a_privileged_intent_the_app_has_is_accepted():
+async def test_identify_with_a_privileged_intent_the_app_has_is_accepted() -> None:
     async with StandIn(
         token=TOKEN,
         application_id=APPLICATION_ID,
@@ -63,7 +65,9 @@ async def test_identify_with_a_privileged_intent_the_app_has_is_accepted():
 # --- Message bodies ----------------------------------------------------------------------------
 
 
-async def test_content_over_2000_characters_is_refused_with_50035(standin, rest: Rest):
+async def test_content_over_2000_characters_is_refused_with_50035(
+    standin: StandIn, rest: Rest
+) -> None:
     status, body = await rest("POST", _channel(standin), {"content": "x" * 2001})
     assert (status, body["code"]) == (400, rules.INVALID_FORM_BODY)
     assert _first_error(body["errors"], ["content"]) == "BASE_TYPE_MAX_LENGTH"
@@ -105,14 +109,14 @@ async def test_content_over_2000_characters_is_refused_with_50035(standin, rest:
     ],
 )
 async def test_embeds_over_the_limits_or_with_empty_required_fields_are_refused(
-    standin, rest: Rest, embeds, path, code
-):
+    standin: StandIn, rest: Rest, embeds: list[Json], path: list[str], code: str
+) -> None:
     status, body = await rest("POST", _channel(standin), {"embeds": embeds})
     assert (status, body["code"], body["message"]) == (400, 50035, "Invalid Form Body")
     assert _first_error(body["errors"], path) == code
 
 
-async def test_an_embed_at_the_limits_is_accepted(standin, rest: Rest):
+async def test_an_embed_at_the_limits_is_accepted(standin: StandIn, rest: Rest) -> None:
     embed = {
         "title": "t" * 256,
         "description": "d" * 4096,
@@ -123,13 +127,15 @@ async def test_an_embed_at_the_limits_is_accepted(standin, rest: Rest):
 
 
 @pytest.mark.parametrize("body", [{}, {"content": ""}, {"content": "   "}, {"embeds": []}])
-async def test_an_empty_message_is_refused_with_50006(standin, rest: Rest, body):
+async def test_an_empty_message_is_refused_with_50006(
+    standin: StandIn, rest: Rest, body: Json
+) -> None:
     status, answer = await rest("POST", _channel(standin), body)
     assert (status, answer["code"]) == (400, rules.EMPTY_MESSAGE)
     assert not standin.messages
 
 
-def _row(buttons: int) -> dict:
+def _row(buttons: int) -> Json:
     return {
         "type": 1,
         "components": [
@@ -139,7 +145,9 @@ def _row(buttons: int) -> dict:
     }
 
 
-async def test_more_than_five_action_rows_or_buttons_in_a_row_are_refused(standin, rest: Rest):
+async def test_more_than_five_action_rows_or_buttons_in_a_row_are_refused(
+    standin: StandIn, rest: Rest
+) -> None:
     status, body = await rest(
         "POST", _channel(standin), {"content": "rows", "components": [_row(1)] * 6}
     )
@@ -156,7 +164,9 @@ async def test_more_than_five_action_rows_or_buttons_in_a_row_are_refused(standi
     assert status == 200
 
 
-async def test_a_button_without_custom_id_or_with_a_long_label_is_refused(standin, rest: Rest):
+async def test_a_button_without_custom_id_or_with_a_long_label_is_refused(
+    standin: StandIn, rest: Rest
+) -> None:
     button = {"type": 2, "style": 2, "label": "x" * 81, "custom_id": "a"}
     status, body = await rest(
         "POST",
@@ -182,7 +192,7 @@ async def test_a_button_without_custom_id_or_with_a_long_label_is_refused(standi
 # --- Interactions --------------------------------------------------------------------------------
 
 
-async def _interaction(standin: StandIn, listener: Listener) -> tuple[dict, discord.Interaction]:
+async def _interaction(standin: StandIn, listener: Listener) -> tuple[Json, discord.Interaction]:
     """An interaction (an unknown slash command) as Discord sends it and as discord.py got it."""
     data = {"id": snowflake(), "name": "anything", "type": 1, "options": []}
     sent = await standin.interact(ALICE, APPLICATION_COMMAND, data, guild=standin.guilds[0])
@@ -192,8 +202,8 @@ async def _interaction(standin: StandIn, listener: Listener) -> tuple[dict, disc
 
 
 async def test_a_callback_over_the_limits_is_refused_and_leaves_the_interaction_open(
-    standin, listener
-):
+    standin: StandIn, listener: Listener
+) -> None:
     sent, interaction = await _interaction(standin, listener)
     with pytest.raises(discord.HTTPException) as refused:
         await interaction.response.send_message("x" * 2001)
@@ -208,8 +218,8 @@ async def test_a_callback_over_the_limits_is_refused_and_leaves_the_interaction_
 
 
 async def test_a_follow_up_after_a_deferral_edits_the_thinking_message_and_stays_public(
-    standin, listener
-):
+    standin: StandIn, listener: Listener
+) -> None:
     sent, interaction = await _interaction(standin, listener)
     await interaction.response.defer(thinking=True)
     assert standin.shown_for(sent) == []  # "thinking…" only
@@ -225,8 +235,8 @@ async def test_a_follow_up_after_a_deferral_edits_the_thinking_message_and_stays
 
 
 async def test_after_deleting_the_thinking_message_a_follow_up_is_new_and_private(
-    standin, listener
-):
+    standin: StandIn, listener: Listener
+) -> None:
     sent, interaction = await _interaction(standin, listener)
     await interaction.response.defer(thinking=True)
     await interaction.delete_original_response()
@@ -239,8 +249,8 @@ async def test_after_deleting_the_thinking_message_a_follow_up_is_new_and_privat
 
 
 async def test_an_interaction_token_expires_after_15_minutes_on_the_stand_ins_clock(
-    standin, listener
-):
+    standin: StandIn, listener: Listener
+) -> None:
     sent, interaction = await _interaction(standin, listener)
     await interaction.response.defer(thinking=True)
     standin.advance(rules.INTERACTION_TOKEN_LIFETIME - 5)
@@ -255,8 +265,8 @@ async def test_an_interaction_token_expires_after_15_minutes_on_the_stand_ins_cl
 
 
 async def test_a_first_response_after_3_seconds_on_the_stand_ins_clock_is_unknown(
-    standin, listener
-):
+    standin: StandIn, listener: Listener
+) -> None:
     sent, interaction = await _interaction(standin, listener)
     standin.advance(3.5)
     with pytest.raises(discord.NotFound) as late:
@@ -268,7 +278,7 @@ async def test_a_first_response_after_3_seconds_on_the_stand_ins_clock_is_unknow
 # --- Rate limits ---------------------------------------------------------------------------------
 
 
-async def test_a_429_carries_discords_headers_and_body(standin, rest: Rest):
+async def test_a_429_carries_discords_headers_and_body(standin: StandIn, rest: Rest) -> None:
     standin.override("GET", "/gateway", rate_limited(2.5, bucket="b1"), times=1)
     before = time.time()
     async with rest.session.get(standin.api_base + "/gateway") as response:
@@ -295,7 +305,9 @@ async def _http_client(standin: StandIn) -> discord.http.HTTPClient:
     return http
 
 
-async def test_discord_py_retries_a_429_with_via_and_gives_up_at_once_without(standin):
+async def test_discord_py_retries_a_429_with_via_and_gives_up_at_once_without(
+    standin: StandIn,
+) -> None:
     with pointed_at(standin):
         route = discord.http.Route("GET", "/gateway")
         http = await _http_client(standin)
@@ -318,7 +330,7 @@ async def test_discord_py_retries_a_429_with_via_and_gives_up_at_once_without(st
             await http.close()
 
 
-async def test_callback_types_and_shown_messages(standin, listener):
+async def test_callback_types_and_shown_messages(standin: StandIn, listener: Listener) -> None:
     """The basics: a direct answer is shown at once; a deferral shows nothing until its edit."""
     sent, interaction = await _interaction(standin, listener)
     await interaction.response.send_message("hello", ephemeral=True)
