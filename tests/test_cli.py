@@ -241,7 +241,7 @@ def test_chat_answers_questions_and_commands_from_stdin(run_cli):
     result = run_cli("chat", stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("paperbot: 6 papers in Zixin Wen's list, 48 sentences.")
+    assert out.startswith("paperbot: 6 papers in Zixin Wen's list, 54 sentences.")
     assert "Bootstrap Your Own Latent (BYOL)" in out
     assert "faster-wind: Faster WIND" in out
     assert "What Matters In The Structured Pruning" in out
@@ -288,7 +288,7 @@ def test_check_warns_about_an_unknown_key_naming_the_paper_and_line(run_cli, tmp
 def test_check_summarises_corpus_and_settings(run_cli):
     result = run_cli("check", PAPERBOT_TOP_K="4")
     assert result.returncode == 0
-    assert "6 papers, 48 sentences" in result.stdout
+    assert "6 papers, 54 sentences" in result.stdout
     assert "owner: Zixin Wen" in result.stdout
     assert "answer size: 4" in result.stdout
     assert "Discord token: not set" in result.stdout
