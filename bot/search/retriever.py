@@ -33,7 +33,7 @@ from bot.search.bm25 import BM25Index, PreparedQuery, kth_best, top_positive
 from bot.search.documents import PaperText, prepare, stacked_bounds
 from bot.search.facets import Catalogue
 from bot.text.analysis import Analyzer
-from bot.text.spelling import SpellingCorrector
+from bot.text.spelling import SpellingCorrector, everyday_words
 
 # Corpora of at least this many sentences are searched through their papers' bounds (see the
 # module's docstring), as long as that leaves at most this share of the sentences to score.
@@ -81,6 +81,11 @@ class RankingParams:
     # At least this share of the question's terms must occur in the corpus, or nothing is
     # relevant: "Who won the world cup in 2022?" must not answer with a citation year.
     min_known_share: float = 0.5
+    # ... where a word the papers lack but everyday English uses (one of its most frequent
+    # everyday_words) counts this much: people ask in their own plain words ("does RLHF make
+    # the model worse?"), while a rare word the papers lack ("sourdough") is off their topics.
+    everyday_words: int = 10_000
+    everyday_unknown_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,7 @@ class Retriever:
         self._corrector_lock = threading.Lock()
         self._catalogue: Catalogue | None = None  # built on the first question
         self._title_terms: dict[str, frozenset[str]] | None = None  # built on the first use
+        self._everyday_terms: frozenset[str] | None = None  # built on the first unknown word
 
     @property
     def stats(self) -> CorpusStats:
@@ -392,9 +398,29 @@ class Retriever:
         """Whether enough of a question's terms occur in the corpus for any answer to fit."""
         if not terms:
             return False
-        distinct = set(terms)
+        # A number (a year cited in some abstract) says nothing of a question's topic.
+        distinct = {term for term in terms if not term.isdigit()} or set(terms)
         known = sum(term in self._paper_index for term in distinct)
-        return known > 0 and known >= self.params.min_known_share * len(distinct)
+        if known == len(distinct):
+            return True
+        everyday = self._everyday()
+        unknown = sum(
+            self.params.everyday_unknown_weight if term in everyday else 1.0
+            for term in distinct
+            if term not in self._paper_index
+        )
+        return known > 0 and known >= self.params.min_known_share * (known + unknown)
+
+    def _everyday(self) -> frozenset[str]:
+        """The terms of the most frequent English words."""
+        with self._corrector_lock:
+            if self._everyday_terms is None:
+                words = everyday_words(self.params.everyday_words)
+                with self._analyzer_lock:
+                    self._everyday_terms = frozenset(
+                        term for word in words for term in self._analyzer.terms(word)
+                    )
+            return self._everyday_terms
 
     def _neighbour_scores(self, scores: np.ndarray) -> np.ndarray:
         """neighbour_share times the better score of each sentence's neighbours in its paper."""

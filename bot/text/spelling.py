@@ -40,6 +40,15 @@ def english_words() -> frozenset[str]:
         return frozenset(line.split(maxsplit=1)[0] for line in lines if line.strip())
 
 
+@lru_cache(maxsize=4)
+def everyday_words(count: int) -> tuple[str, ...]:
+    """The `count` most frequent English words (the list is ordered by frequency)."""
+    dictionary = importlib.resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    with dictionary.open(encoding="utf-8") as lines:
+        words = (line.split(maxsplit=1)[0] for line in lines if line.strip())
+        return tuple(word for _, word in zip(range(count), words, strict=False))
+
+
 class SpellingCorrector:
     def __init__(self, corpus_texts: Iterable[str]) -> None:
         counts = Counter(word for text in corpus_texts for word in words_of(text))
