@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -608,3 +609,15 @@ def test_check_accepts_a_cooldown_of_fractional_seconds(run_cli):
     result = run_cli("check", PAPERBOT_COOLDOWN_SECONDS="2.5")
     assert result.returncode == 0, result.stderr
     assert "per 2.5 s" in result.stdout
+
+
+def test_chat_greets_and_says_more_in_words_too(run_cli):
+    script = "hello\nwhat is GUM?\n:more\nmore\nthanks\n"
+    result = run_cli("chat", "--corpus", str(REPO / "corpus"), stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "Zixin Wen's 6 papers" in result.stdout
+    quotes = re.findall(r"^\d+\. “(.+)”$", result.stdout, flags=re.MULTILINE)
+    assert len(quotes) >= 7  # three, three more with :more, then more in words
+    assert len(quotes) == len(set(quotes))  # never one shown before
+    assert "More for: what is GUM?" in result.stdout
+    assert result.stdout.rstrip().endswith("You're welcome! Ask me anything else.")

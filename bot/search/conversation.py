@@ -246,7 +246,8 @@ def _more(
     if not fresh:
         message = "That's all the papers say on it. Ask me something else!"
         return Answer(question, kind="chat", message=message)
-    hits = tuple(replace(hit, rank=rank) for rank, hit in enumerate(fresh, start=1))
+    # Numbered on from those shown, as the console's :more and Discord's "More" number them.
+    hits = tuple(replace(hit, rank=rank) for rank, hit in enumerate(fresh, start=len(shown) + 1))
     return replace(
         answer,
         question=question,
