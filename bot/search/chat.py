@@ -52,23 +52,26 @@ _GREETING = re.compile(
 )
 _HELP = re.compile(
     r"^(?:(?:please\s+)?help(?: me)?|what can (?:you|i) (?:do|ask)(?: (?:here|you))?|"
-    r"what (?:do|can) you (?:do|know)|how (?:does|do) (?:this|it|you) work|"
+    r"what (?:do|can) you (?:do|know)|what can you help(?: me)? with|"
+    r"what are you (?:able to do|for|good for)|how (?:does|do) (?:this|it|you) work|"
     r"how (?:do|can|should) i (?:use|ask)(?: (?:this|you|it))?|who are you|what are you|"
-    r"what is this|what'?s this|how to use(?: this| you)?|getting started|start|commands)" + _END
+    r"what is (?:this|paperbot)(?: bot)?|what'?s this(?: bot)?|how to use(?: this| you)?|"
+    r"getting started|start|commands)" + _END
 )
 _THANKS = re.compile(
-    r"^(?:(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated|appreciated)"
+    r"^(?:(?:ok|okay|oh|ah|great|cool|nice|perfect|awesome|wow)[,!.]?\s+)?"
+    r"(?:(?:thanks?|thank (?:you|u)|thx|ty|tysm|cheers|much appreciated|appreciated)"
     r"(?: (?:a lot|so much|very much|again|a bunch|paperbot|bot))*|"
     r"(?:great|perfect|awesome|nice|cool|excellent|wonderful|brilliant|helpful|very helpful|"
     r"that helps|that helped|that'?s (?:great|helpful|perfect|it))"
-    r"(?:,? (?:thanks?|thank you))?)" + _END
+    r"(?:,? (?:thanks?|thank (?:you|u)))?)" + _END
 )
 _ACK = re.compile(
     r"^(?:ok(?:ay)?|k|kk|okey|alright|all right|got it|i see|sure|fine|understood|noted|"
     r"makes sense|right|yes|yep|yeah|no|nope|hmm+|ah+|oh+|wow|lol|bye|goodbye|see you)" + _END
 )
 _MORE = re.compile(
-    r"^(?:(?:tell me |show me |give me |any |some )?more(?: (?:please|of (?:that|this|it)|"
+    r"^(?:(?:(?:tell|show|give)(?: me)? |any |some )?more(?: (?:please|of (?:that|this|it)|"
     r"passages|sentences|results|about (?:that|this|it)))?|go on|continue|keep going|"
     r"next|and\??|what else|anything else|\?+)" + _END
 )
@@ -78,18 +81,28 @@ _PAPERS = re.compile(
     r"(?: (?:you know|you have|you cover|here|there are|indexed))?|"
     r"(?:what|which) (?:papers|publications|articles) (?:do you (?:know|have|cover)(?: about)?|"
     r"are (?:there|here|indexed|in (?:the|your) (?:corpus|index))|can you answer about)|"
+    r"what are (?:the|your) papers|"
     r"what do you know(?: about)?|what'?s in (?:the|your) (?:corpus|index))" + _END
 )
 _TOPICS = re.compile(
-    r"^(?:what|which) (?:topics|subjects|areas|fields|themes)"
+    r"^(?:(?:what|which) (?:(?:main|research) )?(?:topics|subjects|areas|fields|themes)"
     r"(?: (?:do|does|are|can) (?:they|the papers|these papers|you|it|papers))?"
     r"(?: (?:cover|covered|about|know about|answer about|discuss|in))?|"
-    r"what are (?:the|these|your) papers about|what are they about" + _END
+    r"what are (?:the )?(?:main )?(?:topics|themes|research areas)|"
+    r"what are (?:the|these|your) papers about|what are they about)" + _END
 )
-_SUMMARY = re.compile(
-    r"^(?:can you |could you |please )*(?:summari[sz]e|sum up|recap|"
-    r"(?:give me |what'?s |what is )?(?:the |a )?(?:tl;? ?dr|gist|summary|short version)"
-    r"(?: of| for)?)\s*[:,]?\s+(?P<what>.+?)" + _END
+_SUMMARY = (
+    re.compile(
+        r"^(?:can you |could you |please )*(?:summari[sz]e|sum up|recap|"
+        r"(?:give me |what'?s |what is )?(?:the |a |an )?"
+        r"(?:tl;? ?dr|gist|summary|short version|overview)(?: of| for)?)"
+        r"\s*[:,]?\s+(?P<what>.+?)" + _END
+    ),
+    # "what is the pruning paper about?"
+    re.compile(
+        r"^what(?:'s| is)\s+(?P<what>(?:the|this|that)\s+(?:.+\s+)?(?:paper|one|article))"
+        r"\s+about" + _END
+    ),
 )
 _TWO_PAPERS = re.compile(r"^(?:the |these |those )?(?:two|2|both)\s+(?P<topic>.*?)\s*(?:papers?)?$")
 _COMPARE = (
@@ -99,6 +112,15 @@ _COMPARE = (
     re.compile(r"^how (?:does|do|is|are)\s+(?P<a>.+?)\s+differ(?:ent)? from\s+(?P<b>.+?)" + _END),
     re.compile(r"^what (?:do|does)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+have in common" + _END),
     re.compile(r"^what do\s+(?P<a>.+?)\s+have in common" + _END),
+    re.compile(
+        r"^how (?:are|do)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+"
+        r"(?:differ|different|compare|similar|alike|related)" + _END
+    ),
+    # "the difference between the WIND paper and the pruning paper": two papers, not topics.
+    re.compile(
+        r"^(?:what(?:'s| is| are) )?the (?:differences?|similarities) between\s+"
+        r"(?P<a>.+?\s(?:paper|one))\s+and\s+(?P<b>.+?\s(?:paper|one))" + _END
+    ),
 )
 # "..., which paper should I read (to understand) T?": the topic is what is around it.
 _WHICH_TO_READ = re.compile(
@@ -109,8 +131,9 @@ _WHICH_TO_READ = re.compile(
 )
 _RECOMMEND = (
     re.compile(
-        r"^(?:is there |are there |do you have |got )?(?:any|a|some) (?:good )?"
-        r"(?:papers?|work|reading) (?:on|about|regarding|for|that (?:explains?|covers?))\s+"
+        r"^(?:is there |are there |do you have |have you got |got )?(?:any |a |some )?"
+        r"(?:good )?(?:papers?|work|reading|anything|something) "
+        r"(?:on|about|regarding|for|that (?:explains?|covers?))\s+"
         r"(?P<topic>.+?)" + _END
     ),
     re.compile(
@@ -139,6 +162,8 @@ _CONTRIBUTION = re.compile(
     r"experiments? (?:show|confirm|suggest|indicate|demonstrate))\b",
     re.IGNORECASE,
 )
+# Symbols and emoji around a message's words (a "?" says "more", so it stays).
+_AROUND = re.compile(r"^[^\w?]+|[^\w?.!]+$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'"})
 
 
@@ -165,7 +190,7 @@ def read_chat(question: str) -> ChatRequest | None:
         return ChatRequest("hello")
     if _HELP.match(text):
         return ChatRequest("hello")
-    rest = rest.strip()
+    rest = _AROUND.sub("", rest)  # "👍 thanks!" reads as "thanks"
     for pattern, intent in ((_THANKS, "thanks"), (_ACK, "ack"), (_MORE, "more")):
         if pattern.match(rest):
             return ChatRequest(intent)  # type: ignore[arg-type]
@@ -173,8 +198,9 @@ def read_chat(question: str) -> ChatRequest | None:
         return ChatRequest("papers")
     if _TOPICS.match(rest):
         return ChatRequest("topics")
-    if summary := _SUMMARY.match(rest):
-        return ChatRequest("summary", summary.group("what"))
+    for pattern in _SUMMARY:
+        if summary := pattern.match(rest):
+            return ChatRequest("summary", summary.group("what"))
     for pattern in _COMPARE:
         if compared := pattern.match(rest):
             first, second = compared.group("a"), (compared.groupdict().get("b") or "")
@@ -190,8 +216,9 @@ def read_chat(question: str) -> ChatRequest | None:
             topic = recommend.group("topic")
     if topic is not None:
         topic = _WANTING.sub("", " ".join(topic.strip(" ,;:.!?").split()))
-        if re.search(r"\w", topic):
-            return ChatRequest("recommend", _as_typed(question, topic))
+        if not re.search(r"\w", topic):
+            return ChatRequest("papers")  # "which paper should I read first?": all of them
+        return ChatRequest("recommend", _as_typed(question, topic))
     return None
 
 
