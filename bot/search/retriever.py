@@ -19,10 +19,12 @@ bounds leave too many papers, every sentence is scored.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -199,7 +201,6 @@ class Retriever:
         self._corrector_lock = threading.Lock()
         self._catalogue: Catalogue | None = None  # built on the first question
         self._title_terms: dict[str, frozenset[str]] | None = None  # built on the first use
-        self._everyday_terms: frozenset[str] | None = None  # built on the first unknown word
 
     @property
     def stats(self) -> CorpusStats:
@@ -403,24 +404,26 @@ class Retriever:
         known = sum(term in self._paper_index for term in distinct)
         if known == len(distinct):
             return True
-        everyday = self._everyday()
         unknown = sum(
-            self.params.everyday_unknown_weight if term in everyday else 1.0
+            self.params.everyday_unknown_weight if self._is_everyday(term) else 1.0
             for term in distinct
             if term not in self._paper_index
         )
         return known > 0 and known >= self.params.min_known_share * (known + unknown)
 
-    def _everyday(self) -> frozenset[str]:
-        """The terms of the most frequent English words."""
-        with self._corrector_lock:
-            if self._everyday_terms is None:
-                words = everyday_words(self.params.everyday_words)
-                with self._analyzer_lock:
-                    self._everyday_terms = frozenset(
-                        term for word in words for term in self._analyzer.terms(word)
-                    )
-            return self._everyday_terms
+    def _is_everyday(self, term: str) -> bool:
+        """Whether `term` is the stem of one of the most frequent English words: looked up among
+        the words that start as it does (a stem is its word's start, but for its last letter:
+        "happi" for "happy")."""
+        words = everyday_words(self.params.everyday_words)
+        start = term[:-1] or term
+        with self._analyzer_lock:
+            for word in islice(words, bisect.bisect_left(words, start), None):
+                if not word.startswith(start):
+                    return False
+                if term in self._analyzer.terms(word):
+                    return True
+        return False
 
     def _neighbour_scores(self, scores: np.ndarray) -> np.ndarray:
         """neighbour_share times the better score of each sentence's neighbours in its paper."""
