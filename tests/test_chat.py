@@ -10,7 +10,7 @@ from bot.corpus.papers import Corpus, Paper
 from bot.discord_app import replies
 from bot.discord_app.more import answer_more_id
 from bot.render.plain import answer_json, render_answer
-from bot.search.chat import key_terms, read_chat
+from bot.search.chat import TOPICS_LISTED, key_terms, read_chat
 from bot.search.conversation import Turn, answer_in_conversation, turn_of
 from bot.search.questions import answer_question
 from bot.search.retriever import Retriever
@@ -297,3 +297,19 @@ def test_discord_offers_no_more_button_under_chats_own_answers(mountains):
     assert answer_more_id(summary, 1) is None
     passages = answer_question(mountains, "glaciers", top=1)
     assert answer_more_id(passages, 1) is not None
+
+
+def test_topics_of_a_long_list_name_the_first_few_and_how_many_there_are():
+    many = Corpus(
+        tuple(
+            Paper(id=f"p{n}", title=f"Survey number {n} of rivers", abstract=f"We map river {n}.")
+            for n in range(TOPICS_LISTED + 5)
+        )
+    )
+    answer = answer_question(Retriever(many), "what topics do they cover?")
+    assert len(answer.papers) == TOPICS_LISTED
+    first_line = render_answer(answer).splitlines()[0]
+    assert (
+        first_line
+        == f"The first {TOPICS_LISTED} of {TOPICS_LISTED + 5} papers, with their key terms:"
+    )

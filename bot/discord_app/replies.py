@@ -401,7 +401,7 @@ def _chat_lead(answer: Answer) -> str:
 
 
 def _topics_embed(title: str, answer: Answer) -> Embed:
-    head = f"{count(len(answer.papers), 'paper')} here, with their key terms:"
+    head = escape(answer.message or "")
     entries = "\n\n".join(
         _paper_heading(ranked.paper)
         + ("\n" + escape(", ".join(ranked.terms)) if ranked.terms else "")

@@ -107,7 +107,7 @@ def _render_listing(answer: Answer) -> str:
 
 
 def _render_topics(answer: Answer) -> str:
-    lines = [f"{count(len(answer.papers), 'paper')} here, with their key terms:", ""]
+    lines = [answer.message or "", ""]
     for ranked in answer.papers:
         lines.append(f"{ranked.rank}. {ranked.paper.title}")
         if ranked.terms:

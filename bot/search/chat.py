@@ -35,6 +35,8 @@ KEY_TERM_MAX_SHARE = 0.5
 # title's terms), then what it contributes, at most this many sentences in all.
 SUBJECT_SHARE = 1 / 3
 SUMMARY_SENTENCES = 6
+# "What topics do they cover?" lists at most this many papers.
+TOPICS_LISTED = 25
 # Longer messages are questions, never chat.
 MAX_CHAT_LENGTH = 300
 # Sentences each paper shows side by side in a comparison.
@@ -249,11 +251,16 @@ def answer_chat(
         ranked = tuple(RankedPaper(n, p, 0.0) for n, p in enumerate(retriever.papers, start=1))
         return Answer(question, papers=ranked, kind="papers")
     if request.intent == "topics":
+        listed = retriever.papers[:TOPICS_LISTED]
         ranked = tuple(
             RankedPaper(n, p, 0.0, terms=key_terms(retriever, p))
-            for n, p in enumerate(retriever.papers, start=1)
+            for n, p in enumerate(listed, start=1)
         )
-        return Answer(question, papers=ranked, kind="topics")
+        total = len(retriever.papers)
+        heading = f"{total} {'paper' if total == 1 else 'papers'} here, with their key terms:"
+        if total > len(listed):
+            heading = f"The first {len(listed)} of {total} papers, with their key terms:"
+        return Answer(question, papers=ranked, kind="topics", message=heading)
     if request.intent == "summary":
         paper = _named_paper(retriever, request.first, about)
         return None if paper is None else summary(retriever, paper, question)
@@ -306,7 +313,7 @@ def key_terms(retriever: Retriever, paper: PaperText, count: int = KEY_TERMS) ->
             written = text[span.start : span.end]
             for term in span.terms:
                 counts[term] += weight
-                if len(span.terms) == 1 or "-" in term:
+                if len(span.terms) == 1:
                     surface.setdefault(term, Counter())[written] += 1
     generic = KEY_TERM_MAX_SHARE if len(retriever.papers) > 2 else 1.0
     scored = []
@@ -414,9 +421,9 @@ def _named_paper(retriever: Retriever, named: str, about: Sequence[str]) -> Pape
         return None
     wanted = set(retriever.analyse(words))
     if wanted:
-        titled = [p for p in retriever.papers if wanted <= set(retriever.analyse(p.title))]
+        titled = set.intersection(*(retriever.titled({term}) for term in wanted))
         if len(titled) == 1:
-            return titled[0]
+            return retriever.paper(titled.pop())
     found = retriever.ask(words, top=1, papers=1)
     return found.papers[0].paper if found.papers else None
 
@@ -459,15 +466,11 @@ def _shared_topic(retriever: Retriever, pair: Sequence[PaperText], asked: str) -
 
 
 def _title_word(retriever: Retriever, paper: PaperText) -> str | None:
-    """A word of the paper's title that no other title has, the rarest in the papers first."""
-    others = set()
-    for other in retriever.papers:
-        if other.id != paper.id:
-            others |= set(retriever.analyse(other.title))
+    """The word of the paper's title that the fewest papers hold (the first of equals)."""
     candidates = []
     for match in re.finditer(r"[^\W\d_][\w-]{2,}", paper.title):
         terms = list(retriever.analyse(match.group()))
-        if len(terms) == 1 and terms[0] not in others and _is_word(terms[0]):
+        if len(terms) == 1 and _is_word(terms[0]) and retriever.paper_share(terms[0]) > 0:
             candidates.append((retriever.paper_share(terms[0]), match.start(), match.group()))
     return min(candidates)[2] if candidates else None
 
