@@ -112,6 +112,12 @@ def sentences_of(answer) -> list[str]:
         ("what's the difference between the lichen paper and the radar paper?", "compare"),
         ("do you have anything on avalanches?", "recommend"),
         ("which paper should I read first?", "papers"),
+        ("what's up", "hello"),
+        ("what papers are in here?", "papers"),
+        ("what subjects are covered?", "topics"),
+        ("what are the research topics?", "topics"),
+        ("I'm new to glaciers, where should I start?", "recommend"),
+        ("where should I start on avalanches?", "recommend"),
     ],
 )
 def test_chat_is_read_for_what_it_asks(message, intent):
@@ -237,6 +243,19 @@ def test_a_paper_to_read_is_one_paper_with_the_sentence_that_makes_it_so(mountai
     text = render_answer(answer)
     assert PAPERS[2].title in text
     assert all(p.title not in text for p in PAPERS[:2])
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("I'm new to Alpine Glaciers, where should I start?", "Alpine Glaciers"),
+        ("I want to date a Moraine, which of these papers should I read?", "date a Moraine"),
+        ("any paper on snowpack sensors?", "snowpack sensors"),
+    ],
+)
+def test_the_topic_to_read_on_is_kept_as_typed_without_the_asking(message, topic):
+    request = read_chat(message)
+    assert request is not None and request.first == topic
 
 
 def test_a_paper_to_read_on_what_no_paper_covers_is_none(mountains):

@@ -48,9 +48,8 @@ SHOWN_TERMS = 5  # of them, named over the comparison
 _END = r"\s*[.!?]*\s*$"
 _BOT_NAME = r"(?:\s+(?:there|paperbot|bot|all|everyone|folks))?"
 _GREETING = re.compile(
-    r"^(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day))\b"
-    + _BOT_NAME
-    + r"[\s,.!;:-]*"
+    r"^(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|"
+    r"what'?s up|sup)\b" + _BOT_NAME + r"[\s,.!;:-]*"
 )
 _HELP = re.compile(
     r"^(?:(?:please\s+)?help(?: me)?|what can (?:you|i) (?:do|ask)(?: (?:here|you))?|"
@@ -82,15 +81,17 @@ _PAPERS = re.compile(
     r"(?: all| the| your| of the| every)* (?:papers|publications|articles)"
     r"(?: (?:you know|you have|you cover|here|there are|indexed))?|"
     r"(?:what|which) (?:papers|publications|articles) (?:do you (?:know|have|cover)(?: about)?|"
-    r"are (?:there|here|indexed|in (?:the|your) (?:corpus|index))|can you answer about)|"
+    r"are (?:there|here|in here|indexed|in (?:the|your) (?:corpus|index|collection|library))"
+    r"|can you answer about)|"
     r"what are (?:the|your) papers|"
     r"what do you know(?: about)?|what'?s in (?:the|your) (?:corpus|index))" + _END
 )
 _TOPICS = re.compile(
-    r"^(?:(?:what|which) (?:(?:main|research) )?(?:topics|subjects|areas|fields|themes)"
-    r"(?: (?:do|does|are|can) (?:they|the papers|these papers|you|it|papers))?"
-    r"(?: (?:cover|covered|about|know about|answer about|discuss|in))?|"
-    r"what are (?:the )?(?:main )?(?:topics|themes|research areas)|"
+    r"^(?:(?:what|which) (?:(?:main|research|key) )*(?:topics|subjects|areas|fields|themes)"
+    r"(?: (?:do|does|are|is|can) (?:they|the papers|these papers|you|it|papers|there))?"
+    r"(?: (?:are |is )?(?:cover|covered|about|know about|answer about|discuss|discussed|in))?|"
+    r"what are (?:the |your |their )?(?:(?:main|research|key) )*"
+    r"(?:topics|themes|areas|subjects|fields)(?: of (?:the|your|these) papers)?|"
     r"what are (?:the|these|your) papers about|what are they about)" + _END
 )
 _SUMMARY = (
@@ -131,6 +132,10 @@ _WHICH_TO_READ = re.compile(
     r"(?:read|start with|look at)(?: first)?"
     r"(?:\s+(?:to (?:understand|learn(?: about)?|know about)|on|about|for|regarding)\b)?"
 )
+# "I'm new to T, where should I start?"
+_WHERE_TO_START = re.compile(
+    r"\bwhere (?:should|do|can|would) i (?:start|begin)(?: reading)?(?: (?:on|with|for|about)\b)?"
+)
 _RECOMMEND = (
     re.compile(
         r"^(?:is there |are there |do you have |have you got |got )?(?:any |a |some )?"
@@ -142,12 +147,11 @@ _RECOMMEND = (
         r"^(?:please )?(?:recommend|suggest) (?:me )?(?:a |one )?(?:paper|reading) "
         r"(?:on|about|for)\s+(?P<topic>.+?)" + _END
     ),
-    re.compile(r"^where (?:should|do|can) i start (?:on|with|for|about)\s+(?P<topic>.+?)" + _END),
 )
 # What a topic to read on says of the person, not of the topic.
 _WANTING = re.compile(
     r"^(?:(?:so|well|ok|okay),? )?(?:i (?:want|need|would like|'d like|am trying|'m trying|wish) to"
-    r"|how (?:do|can) i|how to)\s+"
+    r"|i'?m new to|i am new to|how (?:do|can) i|how to)\s+"
 )
 _PAPER_WORDS = re.compile(
     r"^(?:the|this|that|these|those|your|its?)\s+|\s+(?:paper|papers|one|work|article|study)$"
@@ -211,7 +215,7 @@ def read_chat(question: str) -> ChatRequest | None:
                 return ChatRequest("compare", both_on=two.group("topic") if two else first)
             return ChatRequest("compare", first, second)
     topic = None
-    if which := _WHICH_TO_READ.search(rest):
+    if which := _WHICH_TO_READ.search(rest) or _WHERE_TO_START.search(rest):
         topic = f"{rest[which.end() :]} {rest[: which.start()]}"
     for pattern in _RECOMMEND:
         if topic is None and (recommend := pattern.match(rest)):
