@@ -118,6 +118,9 @@ def sentences_of(answer) -> list[str]:
         ("what are the research topics?", "topics"),
         ("I'm new to glaciers, where should I start?", "recommend"),
         ("where should I start on avalanches?", "recommend"),
+        ("thanks, that helps!", "thanks"),
+        ("can you elaborate?", "more"),
+        ("more on that", "more"),
     ],
 )
 def test_chat_is_read_for_what_it_asks(message, intent):

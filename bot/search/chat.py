@@ -65,7 +65,8 @@ _THANKS = re.compile(
     r"(?: (?:a lot|so much|very much|again|a bunch|paperbot|bot))*|"
     r"(?:great|perfect|awesome|nice|cool|excellent|wonderful|brilliant|helpful|very helpful|"
     r"that helps|that helped|that'?s (?:great|helpful|perfect|it))"
-    r"(?:,? (?:thanks?|thank (?:you|u)))?)" + _END
+    r"(?:,? (?:thanks?|thank (?:you|u)))?)"
+    r"(?:[,!.]? (?:that|this|it) (?:helps|helped|is (?:great|helpful|perfect)|was helpful))?" + _END
 )
 _ACK = re.compile(
     r"^(?:ok(?:ay)?|k|kk|okey|alright|all right|got it|i see|sure|fine|understood|noted|"
@@ -73,7 +74,9 @@ _ACK = re.compile(
 )
 _MORE = re.compile(
     r"^(?:(?:(?:tell|show|give)(?: me)? |any |some )?more(?: (?:please|of (?:that|this|it)|"
-    r"passages|sentences|results|about (?:that|this|it)))?|go on|continue|keep going|"
+    r"passages|sentences|results|details?|(?:about|on) (?:that|this|it)))?|"
+    r"(?:can you |could you |please )?(?:elaborate|expand|explain more|say more)"
+    r"(?: on (?:that|this|it))?|go on|continue|keep going|"
     r"next|and\??|what else|anything else|\?+)" + _END
 )
 _PAPERS = re.compile(
