@@ -95,12 +95,17 @@ def test_the_bundled_faster_wind_abstract_says_what_wind_is(retriever):
         ("do herons make the ledger worse?", True),  # everyday words the papers lack
         ("who won the 2019 world cup?", False),  # a year the papers cite is no topic
         ("how do I bake sourdough bread?", False),
+        ("how do penguins keep warm?", False),  # its one known word is an everyday one
     ],
 )
 def test_everyday_words_count_less_against_a_question_than_rare_ones(question, answerable):
     corpus = Corpus(
         (
-            Paper(id="heron", title="The Heron Ledger", abstract="Herons ledger (Smith, 2019)."),
+            Paper(
+                id="heron",
+                title="The Heron Ledger",
+                abstract="Herons ledger (Smith, 2019). We keep it.",
+            ),
             Paper(id="other", title="Counting Fish", abstract="We count fish. Fish swim."),
         )
     )

@@ -83,9 +83,10 @@ class RankingParams:
     # At least this share of the question's terms must occur in the corpus, or nothing is
     # relevant: "Who won the world cup in 2022?" must not answer with a citation year.
     min_known_share: float = 0.5
-    # ... where a word the papers lack but everyday English uses (one of its most frequent
-    # everyday_words) counts this much: people ask in their own plain words ("does RLHF make
-    # the model worse?"), while a rare word the papers lack ("sourdough") is off their topics.
+    # ... where, in a question that holds a word of the papers' own (no everyday word), a word
+    # the papers lack but everyday English uses (one of its most frequent everyday_words)
+    # counts this much: people ask in their own plain words ("does RLHF make the model
+    # worse?"), while a rare word the papers lack ("sourdough") is off their topics.
     everyday_words: int = 10_000
     everyday_unknown_weight: float = 0.5
 
@@ -404,8 +405,12 @@ class Retriever:
         known = sum(term in self._paper_index for term in distinct)
         if known == len(distinct):
             return True
+        # Plain words count less only beside a word of the papers' own (no everyday word):
+        # "how do penguins keep warm?" shares nothing with them but "keep".
+        own_word = any(t in self._paper_index and not self._is_everyday(t) for t in distinct)
+        everyday_weight = self.params.everyday_unknown_weight if own_word else 1.0
         unknown = sum(
-            self.params.everyday_unknown_weight if self._is_everyday(term) else 1.0
+            everyday_weight if self._is_everyday(term) else 1.0
             for term in distinct
             if term not in self._paper_index
         )
