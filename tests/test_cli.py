@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -241,7 +242,7 @@ def test_chat_answers_questions_and_commands_from_stdin(run_cli):
     result = run_cli("chat", stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("paperbot: 6 papers in Zixin Wen's list, 48 sentences.")
+    assert out.startswith("paperbot: 6 papers in Zixin Wen's list, 54 sentences.")
     assert "Bootstrap Your Own Latent (BYOL)" in out
     assert "faster-wind: Faster WIND" in out
     assert "What Matters In The Structured Pruning" in out
@@ -288,7 +289,7 @@ def test_check_warns_about_an_unknown_key_naming_the_paper_and_line(run_cli, tmp
 def test_check_summarises_corpus_and_settings(run_cli):
     result = run_cli("check", PAPERBOT_TOP_K="4")
     assert result.returncode == 0
-    assert "6 papers, 48 sentences" in result.stdout
+    assert "6 papers, 54 sentences" in result.stdout
     assert "owner: Zixin Wen" in result.stdout
     assert "answer size: 4" in result.stdout
     assert "Discord token: not set" in result.stdout
@@ -608,3 +609,15 @@ def test_check_accepts_a_cooldown_of_fractional_seconds(run_cli):
     result = run_cli("check", PAPERBOT_COOLDOWN_SECONDS="2.5")
     assert result.returncode == 0, result.stderr
     assert "per 2.5 s" in result.stdout
+
+
+def test_chat_greets_and_says_more_in_words_too(run_cli):
+    script = "hello\nwhat is GUM?\n:more\nmore\nthanks\n"
+    result = run_cli("chat", "--corpus", str(REPO / "corpus"), stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "Zixin Wen's 6 papers" in result.stdout
+    quotes = re.findall(r"^\d+\. “(.+)”$", result.stdout, flags=re.MULTILINE)
+    assert len(quotes) >= 7  # three, three more with :more, then more in words
+    assert len(quotes) == len(set(quotes))  # never one shown before
+    assert "More for: what is GUM?" in result.stdout
+    assert result.stdout.rstrip().endswith("You're welcome! Ask me anything else.")

@@ -267,3 +267,24 @@ def test_the_more_button_carries_its_question_only_when_it_fits():
     assert more_custom_id("q", ("has:colon",), 3, 3) is None
     assert more_custom_id("q", (), MAX_PASSAGES, 3) is None  # enough passages shown
     assert more_custom_id("q", (), 0, 3) is None
+
+
+async def test_chat_in_a_dm_greets_thanks_and_goes_on_with_more(tmp_path, retriever):
+    dm = "7" * 18
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
+        hello = await _answer_to(standin, await standin.send_message(BOB, "hi", dm_channel_id=dm))
+        first = await standin.send_message(BOB, "what is GUM?", dm_channel_id=dm)
+        first_answer = await _answer_to(standin, first)
+        thanks = await standin.send_message(BOB, "thanks!", dm_channel_id=dm)
+        thanks_answer = await _answer_to(standin, thanks)
+        more = await standin.send_message(BOB, "more", dm_channel_id=dm)
+        more_answer = await _answer_to(standin, more)
+        await settle(bot)
+
+    assert "Zixin Wen's 6 papers" in hello["content"] and not hello.get("embeds")
+    assert not _buttons(hello)  # nothing to vote on or to go on with
+    assert "welcome" in thanks_answer["content"]
+    assert _description(more_answer).startswith("More for: what is GUM?")
+    first_quotes = {line for line in _description(first_answer).splitlines() if line[:2] == "> "}
+    more_quotes = {line for line in _description(more_answer).splitlines() if line[:2] == "> "}
+    assert more_quotes and not first_quotes & more_quotes

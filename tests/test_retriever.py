@@ -67,11 +67,50 @@ def test_matched_terms_and_highlights_point_at_the_question_words(retriever):
     assert marked == {"feature", "decoupling"}
 
 
-def test_a_question_naming_only_title_words_finds_that_paper(retriever):
-    # "WIND" and "distillation" occur in no abstract sentence, only in the title.
-    answer = retriever.ask("WIND distillation")
-    assert answer.hits[0].paper.id == "faster-wind"
+def test_a_question_naming_only_title_words_finds_that_paper():
+    # "Heron" and "Ledger" occur in no abstract sentence, only in the first title.
+    corpus = Corpus(
+        (
+            Paper(id="heron", title="The Heron Ledger", abstract="We count birds. Birds fly."),
+            Paper(id="other", title="Counting Fish", abstract="We count fish. Fish swim."),
+        )
+    )
+    answer = Retriever(corpus).ask("heron ledger")
+    assert answer.hits[0].paper.id == "heron"
     assert answer.hits[0].matched_terms == ()
+
+
+def test_the_bundled_faster_wind_abstract_says_what_wind_is(retriever):
+    # Its seed abstract stopped after the background; the current one follows it.
+    answer = retriever.ask("how does WIND work?")
+    assert answer.hits[0].paper.id == "faster-wind"
+    assert any("WIN rate Dominance (WIND)" in hit.sentence for hit in answer.hits)
+    wind = retriever.paper("faster-wind")
+    assert wind is not None and wind.sentences[0].startswith("Fine-tuning large language models")
+
+
+@pytest.mark.parametrize(
+    ("question", "answerable"),
+    [
+        ("do herons make the ledger worse?", True),  # everyday words the papers lack
+        ("who won the 2019 world cup?", False),  # a year the papers cite is no topic
+        ("how do I bake sourdough bread?", False),
+        ("how do penguins keep warm?", False),  # its one known word is an everyday one
+    ],
+)
+def test_everyday_words_count_less_against_a_question_than_rare_ones(question, answerable):
+    corpus = Corpus(
+        (
+            Paper(
+                id="heron",
+                title="The Heron Ledger",
+                abstract="Herons ledger (Smith, 2019). We keep it.",
+            ),
+            Paper(id="other", title="Counting Fish", abstract="We count fish. Fish swim."),
+        )
+    )
+    retriever = Retriever(corpus)
+    assert retriever.is_answerable(list(retriever.search_terms(question)[0])) is answerable
 
 
 def test_latex_is_cleaned_in_what_is_shown(retriever):

@@ -20,7 +20,7 @@ def _sentences_of(bundled_corpus, paper_id):
 @pytest.mark.parametrize(
     ("paper_id", "count"),
     [
-        ("faster-wind", 6),
+        ("faster-wind", 12),
         ("mim-feature-position", 5),
         ("disentanglement-necessity", 8),
         ("structured-pruning-glms", 8),

@@ -21,7 +21,7 @@ from bot.render.plain import (
 )
 from bot.render.presentation import count, owners_list
 from bot.search.answer import Answer
-from bot.search.conversation import answer_in_conversation, more_passages, turn_of
+from bot.search.conversation import answer_in_conversation, turn_of
 from bot.search.conversation_memory import Conversations
 from bot.search.lookup import find_paper
 from bot.search.retriever import Retriever
@@ -83,31 +83,25 @@ class _Conversation:
         self.top = top
         self.memory = Conversations(capacity=1)
         self.last: Answer | None = None
-        self.shown = 0  # passages of the last question shown so far
 
     def ask(self, question: str) -> Answer:
         answer = answer_in_conversation(
             self.retriever, question, self.memory.turns(_KEY), top=self.top
         )
         self.memory.add(_KEY, turn_of(answer))
-        self.last, self.shown = answer, len(answer.hits)
+        self.last = answer
         return answer
 
     def more(self) -> Answer | None:
-        """The next passages of the last question; None when there is no last question."""
+        """The next passages of the last question with passages, as saying "more" gives them;
+        None when nothing was asked yet."""
         if self.last is None:
             return None
-        question = self.last.searched_for or self.last.question
-        about = [paper.id for paper in self.last.following]
-        answer = more_passages(
-            self.retriever, question, about=about, shown=self.shown, top=self.top
-        )
-        self.shown += len(answer.hits)
-        return answer
+        return self.ask("more")
 
     def new(self) -> None:
         self.memory.end(_KEY)
-        self.last, self.shown = None, 0
+        self.last = None
 
 
 _KEY = "console"

@@ -283,7 +283,7 @@ class PaperClient(discord.Client):
         """The buttons under `answer`: "More" when more passages may follow, and the vote
         buttons when it found something and votes are recorded; None without any."""
         view = TrackedView(timeout=None)
-        if answer.found and self.feedback.enabled:
+        if answer.found and answer.kind != "chat" and self.feedback.enabled:
             key = self.ballots.open(answer)
             view.add_item(VoteButton(key, helpful=True))
             view.add_item(VoteButton(key, helpful=False))

@@ -42,6 +42,8 @@ def answer_more_id(answer: Answer, top: int) -> str | None:
     """The custom id of `answer`'s "More" button (its question asked again, `top` more)."""
     if len(answer.hits) < top:
         return None  # every passage that fits is shown already
+    if answer.kind != "passages" or answer.more_of is not None:
+        return None  # chat's own answers, and a typed "more": saying "more" again goes on
     about = [paper.id for paper in answer.following]
     last_rank = answer.hits[-1].rank
     return more_custom_id(" ".join(answer.question.split()), about, last_rank, top)

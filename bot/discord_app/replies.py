@@ -332,6 +332,10 @@ def answer_reply(
     fact, or a helpful 'nothing found'; a follow-up first names the papers it followed up on."""
     title = fit(_one_line(answer.question), TITLE_LIMIT)
     lead = "".join(_following_line(paper) + "\n" for paper in answer.following[:3])
+    if answer.kind == "chat":
+        return Reply(fit_content(escape(answer.message or "")), ephemeral=ephemeral)
+    if answer.kind == "topics":
+        return Reply(embed=fit_embed(_topics_embed(title, answer)), ephemeral=ephemeral)
     if answer.kind in ("papers", "paper"):
         made = _listing_embed if answer.kind == "papers" else _fact_embed
         embed = made(title, answer)
@@ -339,6 +343,7 @@ def answer_reply(
         return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
     if answer.searched_for:
         lead += f"Searched for: {fit(_one_line(answer.searched_for), 500)}\n"
+    lead += _chat_lead(answer)
     lead += "\n" if lead else ""
     if not answer.hits:
         if answer.following:
@@ -379,6 +384,27 @@ def more_reply(answer: Answer, *, commands: CommandIds = _NO_IDS) -> Reply:
     reply = answer_reply(answer, ephemeral=True, commands=commands)
     assert reply.embed is not None
     return replace(reply, embed=replace(reply.embed, footer=""))  # nothing to reply to
+
+
+def _chat_lead(answer: Answer) -> str:
+    """The line over a summary, comparison, recommendation or "more": what it shows."""
+    if answer.more_of:
+        return f"More for: {fit(_one_line(answer.more_of), 500)}\n"
+    if answer.kind in ("comparison", "recommendation") and answer.message:
+        return fit(_one_line(answer.message), 500) + "\n"
+    if answer.kind == "summary":
+        return "What it contributes:\n"
+    return ""
+
+
+def _topics_embed(title: str, answer: Answer) -> Embed:
+    head = escape(answer.message or "")
+    entries = "\n\n".join(
+        _paper_heading(ranked.paper)
+        + ("\n" + escape(", ".join(ranked.terms)) if ranked.terms else "")
+        for ranked in answer.papers
+    )
+    return Embed(title=title, description=f"{head}\n\n{entries}", footer="/paper for an abstract")
 
 
 def _listing_embed(title: str, answer: Answer) -> Embed:

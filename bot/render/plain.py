@@ -47,6 +47,14 @@ def render_answer(
         return "\n".join([*lines, _render_listing(answer)])
     if answer.kind == "paper":
         return "\n".join([*lines, _render_fact(answer)])
+    if answer.kind == "chat":
+        return "\n".join([*lines, answer.message or ""]).strip()
+    if answer.kind == "topics":
+        return _render_topics(answer)
+    if answer.kind in ("summary", "comparison", "recommendation"):
+        return "\n".join([*lines, _render_by_paper(answer, mark)]).strip()
+    if answer.more_of:
+        lines += [f"More for: {answer.more_of}", ""]
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
     if not answer.hits:
@@ -95,6 +103,29 @@ def _render_listing(answer: Answer) -> str:
         paper = ranked.paper
         lines.append(f"{ranked.rank}. {paper.title}")
         lines += [f"   {line}" for line in _paper_facts(paper)]
+    return "\n".join(lines).rstrip()
+
+
+def _render_topics(answer: Answer) -> str:
+    lines = [answer.message or "", ""]
+    for ranked in answer.papers:
+        lines.append(f"{ranked.rank}. {ranked.paper.title}")
+        if ranked.terms:
+            lines.append(f"   {', '.join(ranked.terms)}")
+    return "\n".join(lines).rstrip()
+
+
+def _render_by_paper(answer: Answer, mark: Marker) -> str:
+    """A summary, a comparison or a recommendation: each paper's line, then its sentences."""
+    lines = [answer.message, ""] if answer.message else []
+    for paper in answer.shown_papers:
+        lines += [paper.title, f"   {byline(paper.record.authors, paper.record.year)}"]
+        for hit in answer.hits:
+            if hit.paper.id == paper.id:
+                lines.append(f"   • “{mark_spans(hit.sentence, hit.highlights, mark)}”")
+        if links := links_line(paper):
+            lines.append(f"   {links}")
+        lines.append("")
     return "\n".join(lines).rstrip()
 
 

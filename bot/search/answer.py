@@ -7,7 +7,21 @@ from typing import Any, Literal
 
 from bot.search.documents import PaperText
 
-Kind = Literal["passages", "papers", "paper", "none"]
+Kind = Literal[
+    "passages",
+    "papers",
+    "paper",
+    "none",
+    # Chat (see bot.search.chat): a short reply in `message`; the papers with their key terms;
+    # one paper's contribution; two papers side by side; the one paper to read on a topic.
+    "chat",
+    "topics",
+    "summary",
+    "comparison",
+    "recommendation",
+]
+# The kinds whose `hits` are what they show, grouped by paper.
+QUOTING_KINDS = ("passages", "summary", "comparison", "recommendation")
 # One paper's fact a question can ask for (bot/search/facets.py finds it).
 Fact = Literal["cite", "arxiv", "doi", "code", "authors", "venue", "year", "link"]
 # How a citation is written.
@@ -34,6 +48,7 @@ class RankedPaper:
     rank: int
     paper: PaperText
     score: float
+    terms: tuple[str, ...] = ()  # its key terms, when the answer lists topics
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,10 @@ class Answer:
     kind: Kind | None = None
     understood: Understood = field(default_factory=Understood)
     message: str | None = None  # said instead of a list or passages ("No papers by X here.")
+    # "More" in a conversation: the question these are further passages of, and the passages
+    # (paper id, sentence) shown for it before.
+    more_of: str | None = None
+    shown_before: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind is None:
@@ -103,9 +122,9 @@ class Answer:
     @property
     def shown_papers(self) -> tuple[PaperText, ...]:
         """The papers the answer shows, each once, in order."""
-        if self.kind == "passages":
+        if self.kind in QUOTING_KINDS:
             return tuple({hit.paper.id: hit.paper for hit in self.hits}.values())
-        if self.kind in ("papers", "paper"):
+        if self.kind in ("papers", "paper", "topics"):
             return tuple(ranked.paper for ranked in self.papers)
         return ()
 
@@ -151,9 +170,12 @@ class Answer:
                     "paper_id": ranked.paper.id,
                     "title": ranked.paper.record.title,
                     "score": ranked.score,
+                    **({"terms": list(ranked.terms)} if ranked.terms else {}),
                 }
                 for ranked in self.papers
             ],
             "following": [paper.id for paper in self.following],
         }
+        if self.more_of is not None:
+            data["more_of"] = self.more_of
         return data

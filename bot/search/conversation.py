@@ -23,7 +23,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from bot.search.answer import Answer, RankedPaper
+from bot.search.answer import QUOTING_KINDS, Answer, RankedPaper
+from bot.search.chat import answer_chat, read_chat
 from bot.search.documents import PaperText
 from bot.search.questions import answer_about_papers, answer_question
 
@@ -95,6 +96,10 @@ class Turn:
 
     question: str
     focus: tuple[str, ...]  # the ids of the papers the answer was about, best first
+    # What "more" needs: the papers the question was searched in (none: all of them), and the
+    # passages (paper id, sentence) shown for it so far; none for an answer without passages.
+    about: tuple[str, ...] = ()
+    shown: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,18 @@ def answer_in_conversation(
     papers: int = 10,
 ) -> Answer:
     """`question` answered with its conversation: a follow-up searches its papers alone, and the
-    answer names them (`Answer.following`) even when none of its sentences fits the question."""
+    answer names them (`Answer.following`) even when none of its sentences fits the question.
+    Chat ("thanks", "summarize it", "more") is answered with the conversation's papers."""
+    request = read_chat(question)
+    if request is not None and request.intent == "more":
+        more = _more(retriever, question, turns, top, papers)
+        if more is not None:
+            return more
+    if request is not None:
+        previous = next((turn.focus for turn in reversed(turns) if turn.focus), ())
+        chatted = answer_chat(retriever, request, question, about=previous)
+        if chatted is not None:
+            return chatted
     follow_up = resolve(retriever, question, turns)
     if follow_up.note:
         log.debug(
@@ -205,7 +221,45 @@ def more_passages(
 
 def turn_of(answer: Answer) -> Turn:
     """What a conversation remembers of `answer`."""
-    return Turn(answer.question, focus_of(answer, [paper.id for paper in answer.following]))
+    following = tuple(paper.id for paper in answer.following)
+    focus = focus_of(answer, following)
+    if answer.kind not in QUOTING_KINDS or not answer.hits:
+        return Turn(answer.question, focus)
+    shown = tuple((hit.paper.id, hit.sentence) for hit in answer.hits)
+    if answer.more_of is not None:
+        return Turn(answer.more_of, focus, following, answer.shown_before + shown)
+    if answer.kind != "passages":  # a summary, comparison or recommendation: more of its papers
+        papers = answer.shown_papers
+        titles = " · ".join(paper.title for paper in papers)
+        return Turn(titles, focus, tuple(paper.id for paper in papers), shown)
+    return Turn(answer.searched_for or answer.question, focus, following, shown)
+
+
+def _more(
+    retriever: Retriever, question: str, turns: Sequence[Turn], top: int, papers: int
+) -> Answer | None:
+    """The next passages for the conversation's last question with passages, never one shown
+    before; None when no question came before."""
+    last = next((turn for turn in reversed(turns) if turn.shown), None)
+    if last is None:
+        return None
+    shown = set(last.shown)
+    answer = _answer(retriever, last.question, last.about, len(shown) + top, papers)
+    fresh = [hit for hit in answer.hits if (hit.paper.id, hit.sentence) not in shown][:top]
+    if not fresh:
+        message = "That's all the papers say on it. Ask me something else!"
+        return Answer(question, kind="chat", message=message)
+    # Numbered on from those shown, as the console's :more and Discord's "More" number them.
+    hits = tuple(replace(hit, rank=rank) for rank, hit in enumerate(fresh, start=len(shown) + 1))
+    return replace(
+        answer,
+        question=question,
+        hits=hits,
+        searched_for=None,
+        kind="passages",
+        more_of=last.question,
+        shown_before=last.shown,
+    )
 
 
 def _answer(

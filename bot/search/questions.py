@@ -14,6 +14,7 @@ from dataclasses import replace
 from itertools import zip_longest
 
 from bot.search.answer import Answer, Hit, RankedPaper, Understood
+from bot.search.chat import answer_chat, read_chat
 from bot.search.documents import PaperText
 from bot.search.facets import Facets, paper_year, parse
 from bot.search.retriever import Retriever
@@ -44,6 +45,11 @@ def answer_question(
     `about`: ids of the papers a conversation is about, used when the question asks about "the
     paper" or a fact without naming a paper of its own.
     """
+    request = read_chat(question)
+    if request is not None:
+        chatted = answer_chat(retriever, request, question, about=about)
+        if chatted is not None:
+            return chatted
     facets = parse(question, retriever.catalogue())
     about_the_papers = _about_the_papers(retriever, question, facets, about)
     if about_the_papers is not None:

@@ -19,10 +19,12 @@ bounds leave too many papers, every sentence is scored.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -33,7 +35,7 @@ from bot.search.bm25 import BM25Index, PreparedQuery, kth_best, top_positive
 from bot.search.documents import PaperText, prepare, stacked_bounds
 from bot.search.facets import Catalogue
 from bot.text.analysis import Analyzer
-from bot.text.spelling import SpellingCorrector
+from bot.text.spelling import SpellingCorrector, everyday_words
 
 # Corpora of at least this many sentences are searched through their papers' bounds (see the
 # module's docstring), as long as that leaves at most this share of the sentences to score.
@@ -81,6 +83,12 @@ class RankingParams:
     # At least this share of the question's terms must occur in the corpus, or nothing is
     # relevant: "Who won the world cup in 2022?" must not answer with a citation year.
     min_known_share: float = 0.5
+    # ... where, in a question that holds a word of the papers' own (no everyday word), a word
+    # the papers lack but everyday English uses (one of its most frequent everyday_words)
+    # counts this much: people ask in their own plain words ("does RLHF make the model
+    # worse?"), while a rare word the papers lack ("sourdough") is off their topics.
+    everyday_words: int = 10_000
+    everyday_unknown_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -392,9 +400,35 @@ class Retriever:
         """Whether enough of a question's terms occur in the corpus for any answer to fit."""
         if not terms:
             return False
-        distinct = set(terms)
+        # A number (a year cited in some abstract) says nothing of a question's topic.
+        distinct = {term for term in terms if not term.isdigit()} or set(terms)
         known = sum(term in self._paper_index for term in distinct)
-        return known > 0 and known >= self.params.min_known_share * len(distinct)
+        if known == len(distinct):
+            return True
+        # Plain words count less only beside a word of the papers' own (no everyday word):
+        # "how do penguins keep warm?" shares nothing with them but "keep".
+        own_word = any(t in self._paper_index and not self._is_everyday(t) for t in distinct)
+        everyday_weight = self.params.everyday_unknown_weight if own_word else 1.0
+        unknown = sum(
+            everyday_weight if self._is_everyday(term) else 1.0
+            for term in distinct
+            if term not in self._paper_index
+        )
+        return known > 0 and known >= self.params.min_known_share * (known + unknown)
+
+    def _is_everyday(self, term: str) -> bool:
+        """Whether `term` is the stem of one of the most frequent English words: looked up among
+        the words that start as it does (a stem is its word's start, but for its last letter:
+        "happi" for "happy")."""
+        words = everyday_words(self.params.everyday_words)
+        start = term[:-1] or term
+        with self._analyzer_lock:
+            for word in islice(words, bisect.bisect_left(words, start), None):
+                if not word.startswith(start):
+                    return False
+                if term in self._analyzer.terms(word):
+                    return True
+        return False
 
     def _neighbour_scores(self, scores: np.ndarray) -> np.ndarray:
         """neighbour_share times the better score of each sentence's neighbours in its paper."""

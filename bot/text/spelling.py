@@ -34,10 +34,22 @@ def words_of(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
+def _dictionary_words() -> tuple[str, ...]:
+    """SymSpell's English words, the most frequent first (the order of its list)."""
     dictionary = importlib.resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
     with dictionary.open(encoding="utf-8") as lines:
-        return frozenset(line.split(maxsplit=1)[0] for line in lines if line.strip())
+        return tuple(line.split(maxsplit=1)[0] for line in lines if line.strip())
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    return frozenset(_dictionary_words())
+
+
+@lru_cache(maxsize=4)
+def everyday_words(count: int) -> tuple[str, ...]:
+    """The `count` most frequent English words, in alphabetical order (to look up by prefix)."""
+    return tuple(sorted(_dictionary_words()[:count]))
 
 
 class SpellingCorrector:
