@@ -464,8 +464,8 @@ def read_env_file(path: Path) -> EnvFile:
         elif binding.error:
             malformed.append(original.line)
         elif _misspelt(binding.key, keys):
-            closest = difflib.get_close_matches(str(binding.key), keys, n=1, cutoff=0.6)
-            unknown.append((original.line, str(binding.key), closest[0] if closest else None))
+            key = str(binding.key)
+            unknown.append((original.line, key, _closest_key(key, keys)))
         if binding.error:
             kept.append("\n" * original.string.count("\n"))  # later lines keep their numbers
             continue
@@ -487,6 +487,15 @@ def read_env_file(path: Path) -> EnvFile:
 def _misspelt(key: str | None, keys: list[str]) -> bool:
     """Whether `key` has the prefix of paperbot's keys but is none of them."""
     return key is not None and key.startswith(_OWN_PREFIXES) and key not in keys
+
+
+def _closest_key(key: str, keys: list[str]) -> str | None:
+    """The known key `key` is most likely a misspelling of, compared after the shared prefix
+    (every PAPERBOT_ key is alike in it); None when none is close."""
+    prefix = next(p for p in _OWN_PREFIXES if key.startswith(p))
+    rests = {known.removeprefix(prefix): known for known in keys if known.startswith(prefix)}
+    close = difflib.get_close_matches(key.removeprefix(prefix), list(rests), n=1, cutoff=0.7)
+    return rests[close[0]] if close else None
 
 
 def load_settings(
