@@ -277,7 +277,7 @@ class Settings:
         "PAPERBOT_CORPUS",
         BUNDLED_CORPUS,
         _path,
-        "Corpus file or folder",
+        "Corpus file or folder (`paperbot init` makes a folder for your lab's papers)",
         default_text="the bundled corpus/",
     )
     top_k: int = setting("PAPERBOT_TOP_K", 3, _whole_number(1, 5), "Snippets per answer, 1 to 5")
