@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import io
 import os
 import re
@@ -122,8 +123,34 @@ def _shown(raw: str) -> str:
     return repr(raw)
 
 
-def _secret(raw: str) -> Secret | None:
+# A bot token: three base64url parts joined by dots, the first the bot's id in base64.
+_TOKEN_SHAPE = re.compile(r"[\w-]+\.[\w-]+\.[\w-]+", flags=re.ASCII)
+
+
+def _bot_token(raw: str) -> Secret | None:
+    """`raw` as a Secret when it can be a bot token; else the reason, which never shows it (a
+    value pasted by mistake may be another secret)."""
+    if raw.lower().startswith(("bot ", "bearer ")):
+        raise _Invalid("must be the token alone: remove the word in front of it")
+    if raw[:1] in "\"'" and raw[-1:] == raw[:1]:
+        raise _Invalid("must be the token alone: remove the quotes around it")
+    if _TOKEN_SHAPE.fullmatch(raw) is None or application_id_from_token(raw) is None:
+        raise _Invalid(f"is not a bot token ({_looks_like(raw)}): {_WHERE_THE_TOKEN_IS}")
     return Secret(raw)
+
+
+_WHERE_THE_TOKEN_IS = "copy it from the Developer Portal, your application, Bot, Reset Token"
+
+
+def _looks_like(raw: str) -> str:
+    """What a value that is no bot token may be instead, in words that never quote it."""
+    if raw.isdigit():
+        return "it is a number, like an application or user id"
+    if re.fullmatch(r"[0-9a-f]{64}", raw):
+        return "it looks like the application's public key"
+    if re.fullmatch(r"[\w-]{32}", raw, flags=re.ASCII):
+        return "it looks like the OAuth2 client secret"
+    return "a bot token is three parts joined by dots"
 
 
 def _whole_number(low: int, high: int) -> Callable[[str], int]:
@@ -207,8 +234,21 @@ def _index_cache(raw: str) -> Path | None:
 
 
 def _default_index_cache(values: Mapping[str, str]) -> Path | None:
+    if systemd := _systemd_directory(values, "CACHE_DIRECTORY"):
+        return systemd
     cache_home = values.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
     return Path(cache_home) / "paperbot"
+
+
+def _default_state_dir(values: Mapping[str, str]) -> Path:
+    return _systemd_directory(values, "STATE_DIRECTORY") or Path(".paperbot")
+
+
+def _systemd_directory(values: Mapping[str, str], key: str) -> Path | None:
+    """The folder systemd made for the service (`StateDirectory=`, `CacheDirectory=`), which
+    it names in `key`; the first of several."""
+    named = values.get(key, "").split(":")[0].strip()
+    return Path(named) if named else None
 
 
 @dataclass(frozen=True)
@@ -216,7 +256,7 @@ class Settings:
     discord_token: Secret | None = setting(
         "DISCORD_TOKEN",
         None,
-        _secret,
+        _bot_token,
         "The bot token from the Developer Portal (required for Discord; without it paperbot "
         "opens the console)",
     )
@@ -237,7 +277,7 @@ class Settings:
         "PAPERBOT_CORPUS",
         BUNDLED_CORPUS,
         _path,
-        "Corpus file or folder",
+        "Corpus file or folder (`paperbot init` makes a folder for your lab's papers)",
         default_text="the bundled corpus/",
     )
     top_k: int = setting("PAPERBOT_TOP_K", 3, _whole_number(1, 5), "Snippets per answer, 1 to 5")
@@ -257,7 +297,12 @@ class Settings:
         "PAPERBOT_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"
     )
     state_dir: Path = setting(
-        "PAPERBOT_STATE_DIR", Path(".paperbot"), _path, "Folder for the bot's own files"
+        "PAPERBOT_STATE_DIR",
+        Path(".paperbot"),
+        _path,
+        "Folder for the bot's own files",
+        default_text=".paperbot, or the service's StateDirectory under systemd",
+        unset=_default_state_dir,
     )
     database: Path | None = setting(
         "PAPERBOT_DB",
@@ -285,7 +330,7 @@ class Settings:
         None,
         _index_cache,
         "Folder for the built index, so restarts skip indexing; off to build at every start",
-        default_text="~/.cache/paperbot",
+        default_text="~/.cache/paperbot, or the service's CacheDirectory under systemd",
         unset=_default_index_cache,
     )
     watch_corpus: bool = setting(
@@ -349,13 +394,17 @@ def application_id_from_token(token: str) -> int | None:
 
 @dataclass(frozen=True)
 class EnvFile:
-    """What a `.env` file holds: its values, the line of each key, and token-like stray lines."""
+    """What a `.env` file holds: its values, the line of each key, and the lines worth a
+    warning (token-like stray lines, lines that are no setting, unknown keys)."""
 
     path: Path
     values: dict[str, str]
     lines: dict[str, int]
     stray_tokens: tuple[int, ...] = ()  # lines that look like a token without DISCORD_TOKEN=
     commented_token: bool = False  # a token in a comment (an old one, kept for later)
+    malformed: tuple[int, ...] = ()  # lines that are neither KEY=value, a comment nor blank
+    # (line, unknown PAPERBOT_* or DISCORD_* key, the known key closest to it or None)
+    unknown: tuple[tuple[int, str, str | None], ...] = ()
 
     def holds_token(self) -> bool:
         """Whether the file has a token in it anywhere, in use or not."""
@@ -363,12 +412,27 @@ class EnvFile:
         return bool(token or self.stray_tokens or self.commented_token)
 
     def hints(self) -> list[str]:
-        """One line per stray token, naming the line and never the token."""
-        return [
-            f"{self.path}:{line}: this line looks like a bot token without `DISCORD_TOKEN=` "
-            "in front; write it as DISCORD_TOKEN=<the token>"
+        """One line per line worth a warning, naming the file and line, never a value."""
+        found = [
+            (
+                line,
+                "this line looks like a bot token without `DISCORD_TOKEN=` in front; write "
+                "it as DISCORD_TOKEN=<the token>",
+            )
             for line in self.stray_tokens
         ]
+        found += [
+            (line, "this line is no setting (write KEY=value, or # before a comment); ignored")
+            for line in self.malformed
+        ]
+        for line, key, closest in self.unknown:
+            instead = f": did you mean {closest}?" if closest else " (see .env.example)"
+            found.append((line, f"{key} is no paperbot setting, ignored{instead}"))
+        return [f"{self.path}:{line}: {text}" for line, text in sorted(found)]
+
+
+# The prefixes of paperbot's keys: another key with one of them is taken for a misspelt setting.
+_OWN_PREFIXES = ("PAPERBOT_", "DISCORD_")
 
 
 def read_env_file(path: Path) -> EnvFile:
@@ -380,28 +444,58 @@ def read_env_file(path: Path) -> EnvFile:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise SettingsError(f"{path}: cannot read settings file: {reason}") from None
-    values = dotenv_values(stream=io.StringIO(text))
     lines: dict[str, int] = {}
     stray: list[int] = []
+    malformed: list[int] = []
+    unknown: list[tuple[int, str, str | None]] = []
     commented = False
-    known = {row.key for row in SETTINGS} - {"DISCORD_TOKEN"}
+    keys = [row.key for row in SETTINGS]
+    known = set(keys) - {"DISCORD_TOKEN"}
+    kept: list[str] = []  # the text without its malformed lines, for python-dotenv to read
     for binding in parse_stream(io.StringIO(text)):
-        if binding.key is not None:
-            lines[binding.key] = binding.original.line
+        original = binding.original
         # A known key's bad value is an error of its own; anything else token-like is a paste.
         stray_key = binding.key != "DISCORD_TOKEN" and binding.key not in known
-        if stray_key and _TOKEN_LIKE.search(binding.original.string):
-            if binding.original.string.lstrip().startswith("#"):
+        if stray_key and _TOKEN_LIKE.search(original.string):
+            if original.string.lstrip().startswith("#"):
                 commented = True
             else:
-                stray.append(binding.original.line)
+                stray.append(original.line)  # its one hint says what the line should be
+        elif binding.error:
+            malformed.append(original.line)
+        elif _misspelt(binding.key, keys):
+            key = str(binding.key)
+            unknown.append((original.line, key, _closest_key(key, keys)))
+        if binding.error:
+            kept.append("\n" * original.string.count("\n"))  # later lines keep their numbers
+            continue
+        kept.append(original.string)
+        if binding.key is not None:
+            lines[binding.key] = original.line
+    values = dotenv_values(stream=io.StringIO("".join(kept)))
     return EnvFile(
         path,
         {key: value for key, value in values.items() if value is not None},
         lines,
         tuple(stray),
         commented,
+        tuple(malformed),
+        tuple(unknown),
     )
+
+
+def _misspelt(key: str | None, keys: list[str]) -> bool:
+    """Whether `key` has the prefix of paperbot's keys but is none of them."""
+    return key is not None and key.startswith(_OWN_PREFIXES) and key not in keys
+
+
+def _closest_key(key: str, keys: list[str]) -> str | None:
+    """The known key `key` is most likely a misspelling of, compared after the shared prefix
+    (every PAPERBOT_ key is alike in it); None when none is close."""
+    prefix = next(p for p in _OWN_PREFIXES if key.startswith(p))
+    rests = {known.removeprefix(prefix): known for known in keys if known.startswith(prefix)}
+    close = difflib.get_close_matches(key.removeprefix(prefix), list(rests), n=1, cutoff=0.7)
+    return rests[close[0]] if close else None
 
 
 def load_settings(
@@ -413,6 +507,11 @@ def load_settings(
     of the values that come from `env_file`.
     """
     file = read_env_file(env_file) if env_file is not None else EnvFile(Path(".env"), {}, {})
+    return settings_from(file, environ)
+
+
+def settings_from(file: EnvFile, environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings of the environment (`os.environ` by default) over those of `file`."""
     environment = os.environ if environ is None else environ
     values = {**file.values, **environment}
     chosen: dict[str, Any] = {}

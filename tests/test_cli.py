@@ -566,7 +566,7 @@ def test_chat_follows_up_until_new_and_shows_more_passages(run_cli):
     result = run_cli("chat", "--corpus", str(REPO / "corpus"), stdin=script)
     assert result.returncode == 0, result.stderr
     first, *following = result.stdout.split("Following up on:")
-    assert "1. “" in first and "   [1] What Matters In The Structured Pruning" in first
+    assert "    1. “" in first and "\n[1] What Matters In The Structured Pruning" in first
     assert following[0].startswith(" What Matters In The Structured Pruning")
     after_more = result.stdout.split("Following up on:")[2]  # :more repeats what it follows
     assert "4. “" in after_more
@@ -616,7 +616,7 @@ def test_chat_greets_and_says_more_in_words_too(run_cli):
     result = run_cli("chat", "--corpus", str(REPO / "corpus"), stdin=script)
     assert result.returncode == 0, result.stderr
     assert "Zixin Wen's 6 papers" in result.stdout
-    quotes = re.findall(r"^\d+\. “(.+)”$", result.stdout, flags=re.MULTILINE)
+    quotes = re.findall(r"^\s*\d+\. “(.+)”$", result.stdout, flags=re.MULTILINE)
     assert len(quotes) >= 7  # three, three more with :more, then more in words
     assert len(quotes) == len(set(quotes))  # never one shown before
     assert "More for: what is GUM?" in result.stdout

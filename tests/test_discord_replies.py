@@ -103,8 +103,8 @@ def test_a_follow_up_names_the_paper_it_followed_with_its_facts():
     found = Answer(question="what next?", hits=(_hit(paper, "One sentence."),), following=(paper,))
     description = replies.answer_reply(found).embed.description
     assert description.startswith(
-        "Following up on: **[Paper A](https://example.org/a)** — W, X, Y, Z (2021) · ICML 2021 "
-        "· arXiv 2101.00001\n\n[1] "
+        "Following up on: **[Paper A](https://example.org/a)** — W, X, Y et al. (2021) · "
+        "ICML 2021\n\n[1] "
     )
     nothing = replies.answer_reply(Answer(question="who?", following=(paper,))).embed
     assert "Following up on: **[Paper A]" in nothing.description

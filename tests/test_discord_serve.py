@@ -101,8 +101,9 @@ async def _start_paperbot(tmp_path, standin: StandIn | None, *args: str, **env: 
 
 
 async def test_a_rejected_token_exits_2_with_one_line(tmp_path):
+    wrong = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.not-the-token"  # a bot token's shape, not its value
     async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
-        process = await _start_paperbot(tmp_path, s, "serve", DISCORD_TOKEN="not-the-token")
+        process = await _start_paperbot(tmp_path, s, "serve", DISCORD_TOKEN=wrong)
         stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
         assert s.find("GET", "/users/@me"), "the bot never tried to log in"
     lines = stderr.decode().strip().splitlines()

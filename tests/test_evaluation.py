@@ -8,7 +8,9 @@ import pytest
 from bot.corpus.papers import Paper
 from bot.evaluation.scoring import (
     BenchmarkQuery,
+    BenchmarkSet,
     DevQuestion,
+    DevSet,
     EvaluationInputError,
     FactQuestion,
     evaluate_benchmark,
@@ -150,13 +152,12 @@ def test_readers_take_beir_and_dev_formats(tmp_path):
         + "\n",
         encoding="utf-8",
     )
-    (query,) = read_queries(beir)
-    assert query == BenchmarkQuery("7", "A claim.", {"42": (0, 2)})
+    assert read_queries(beir) == BenchmarkSet((BenchmarkQuery("7", "A claim.", {"42": (0, 2)}),))
     dev = tmp_path / "dev.jsonl"
     dev.write_text(
         json.dumps({"id": "d1", "question": "Q?", "titles": ["T"], "phrase": None}) + "\n"
     )
-    assert read_queries(dev) == [DevQuestion("d1", "Q?", ("T",), None)]
+    assert read_queries(dev) == DevSet((DevQuestion("d1", "Q?", ("T",), None),))
     qrels = tmp_path / "qrels.tsv"
     qrels.write_text("query-id\tcorpus-id\tscore\n7\t42\t1\n7\t43\t0\n")
     assert read_qrels(qrels) == {"7": {"42": 1, "43": 0}}

@@ -1,6 +1,5 @@
 """Reloading the corpus while questions are being answered, by hand and on file changes."""
 
-import argparse
 import asyncio
 import threading
 from pathlib import Path
@@ -268,8 +267,8 @@ def test_the_watcher_keeps_going_after_a_reload_crashes(corpus_file, caplog):
 def test_the_bot_loads_and_reloads_through_the_index_cache(tmp_path, corpus_file):
     """`paperbot serve`'s LiveCorpus builds with the index cache: a restart after a reload reads
     the reloaded corpus's index from disk instead of building it."""
-    settings = Settings(index_cache=tmp_path / "cache")
-    live = cli._live_corpus(argparse.Namespace(corpus=corpus_file), settings)
+    settings = Settings(index_cache=tmp_path / "cache", corpus_path=corpus_file)
+    live = cli._live_corpus(settings)
     corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
     assert live.reload().ok
     corpus = load_corpus(corpus_file)

@@ -7,6 +7,7 @@ typed in the console is written anywhere. Piped input is read line by line, as i
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import TextIO
 
@@ -43,7 +44,10 @@ def run_console(
     top: int = 3,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    width: int | None = None,
 ) -> int:
+    """The console until :quit or the end of input. Answers are wrapped to `width`, on a
+    terminal to its width (as it is when each answer is shown)."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
@@ -58,7 +62,7 @@ def run_console(
     if interactive and stdin is sys.stdin:
         enable_line_editing()
     try:
-        _loop(retriever, top, stdin, stdout, interactive)
+        _loop(retriever, top, stdin, stdout, interactive, width)
     except KeyboardInterrupt:
         print(file=stdout)
     return 0
@@ -107,8 +111,19 @@ class _Conversation:
 _KEY = "console"
 
 
-def _loop(retriever: Retriever, top: int, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+def _loop(
+    retriever: Retriever,
+    top: int,
+    stdin: TextIO,
+    stdout: TextIO,
+    interactive: bool,
+    width: int | None,
+) -> None:
     mark = ansi_bold if interactive else no_mark
+
+    def columns() -> int | None:
+        return width or (shutil.get_terminal_size().columns if interactive else None)
+
     conversation = _Conversation(retriever, top)
     while (line := _read_line(stdin, stdout, interactive)) is not None:
         line = line.strip()
@@ -122,22 +137,23 @@ def _loop(retriever: Retriever, top: int, stdin: TextIO, stdout: TextIO, interac
                 conversation.new()
                 print("New conversation: the next question stands alone.", file=stdout)
             elif command == "more":
-                print(_more(conversation, mark), file=stdout)
+                print(_more(conversation, mark, columns()), file=stdout)
             else:
                 print(_run_command(retriever, command, argument.strip()), file=stdout)
         else:
             answer = conversation.ask(line)
-            print(render_answer(answer, mark=mark, more_hint=_MORE_HINT), file=stdout)
+            shown = render_answer(answer, mark=mark, more_hint=_MORE_HINT, width=columns())
+            print(shown, file=stdout)
         print(file=stdout)
 
 
-def _more(conversation: _Conversation, mark: Marker) -> str:
+def _more(conversation: _Conversation, mark: Marker, width: int | None) -> str:
     answer = conversation.more()
     if answer is None:
         return "Ask a question first; :more then shows more passages for it."
     if not answer.hits:
         return "No more passages for that question."
-    return render_answer(answer, mark=mark)
+    return render_answer(answer, mark=mark, width=width)
 
 
 def _read_line(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:

@@ -8,8 +8,9 @@ import importlib.util
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.bundled import BUNDLED_CORPUS
@@ -17,11 +18,25 @@ from bot.corpus.jsonlines import json_object, read_utf8
 from bot.corpus.papers import corpus_files, load_corpus, read_corpus_file
 from bot.errors import PaperbotError
 from bot.render.presentation import count
-from bot.settings import Settings, exposed_mode, load_settings, read_env_file
+from bot.settings import (
+    EnvFile,
+    Settings,
+    exposed_mode,
+    load_settings,
+    read_env_file,
+    settings_from,
+)
 
 if TYPE_CHECKING:  # the modules behind the commands load only when a command runs
     from bot.corpus.importing import ImportPlan
-    from bot.evaluation.scoring import ConversationReport, ConversationTurn
+    from bot.evaluation.scoring import (
+        BenchmarkReport,
+        ConversationReport,
+        ConversationTurn,
+        DevReport,
+        FactReport,
+        QuerySet,
+    )
     from bot.feedback.store import FeedbackReport
     from bot.search.answer import Answer
     from bot.search.documents import PaperText
@@ -33,7 +48,16 @@ EXIT_BAD_INPUT = 2
 DEFAULT_PAPERS = 10  # ranked papers per answer in JSON, unless --papers says otherwise
 
 
-Handler = Callable[[argparse.Namespace], int]
+@dataclass(frozen=True)
+class Setup:
+    """What every command runs with, read once by `main`: the settings (their corpus is the one
+    --corpus names, when given) and the .env file they came from."""
+
+    settings: Settings
+    env_file: EnvFile
+
+
+Handler = Callable[[argparse.Namespace, Setup], int]
 ENV_FILE = Path(".env")  # the settings file, in the folder paperbot runs in
 # `serve` gave up reaching Discord (a passing fault: the service manager should start it again);
 # 75 is EX_TEMPFAIL, "try again later". A bad setting or a rejected token is EXIT_BAD_INPUT.
@@ -49,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        return handler(args, _setup(args))
     except PaperbotError as exc:
         for line in str(exc).splitlines():  # settings name every bad key, one line each
             print(f"paperbot: error: {line}", file=sys.stderr)
@@ -142,6 +166,23 @@ def _parser() -> argparse.ArgumentParser:
         description="print the link that adds the bot to a server",
     ).set_defaults(handler=_cmd_invite)
 
+    init = commands.add_parser(
+        "init",
+        help="create a folder for your lab's papers and settings, with a sample paper",
+        description="create a folder for your lab's papers and settings: papers/papers.toml "
+        "with a commented sample paper, and a .env from the example (corpus set to papers/)",
+        formatter_class=_HelpFormatter,
+    )
+    init.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder to create or fill (default: ~/paperbot)",
+    )
+    init.set_defaults(handler=_cmd_init)
+
     importer = command(
         "import", _cmd_import, "add papers from a BibTeX or JSON Lines file to the corpus"
     )
@@ -198,7 +239,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the figures as one JSON line")
 
     command("chat", _cmd_chat, "ask questions in an interactive console")
-    command("check", _cmd_check, "validate the corpus and the settings and print a summary")
+    check = command("check", _cmd_check, "validate the corpus and the settings and print a summary")
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask Discord whose the token is and which privileged intents the application has",
+    )
     return parser
 
 
@@ -246,42 +292,44 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
-def _settings() -> Settings:
-    return load_settings(env_file=ENV_FILE)
+def _setup(args: argparse.Namespace) -> Setup:
+    """The .env file and the settings, read once; each line of the file worth a warning is
+    said once, on stderr."""
+    env_file = read_env_file(ENV_FILE)
+    for hint in env_file.hints():
+        print(f"paperbot: warning: {hint}", file=sys.stderr)
+    settings = settings_from(env_file)
+    if args.corpus is not None:
+        settings = replace(settings, corpus_path=args.corpus)
+    return Setup(settings, env_file)
 
 
-def _retriever(args: argparse.Namespace, settings: Settings | None = None) -> Retriever:
+def _retriever(settings: Settings) -> Retriever:
     from bot.search.index_cache import (
         load_retriever,  # imported here so `paperbot --help` stays instant
     )
 
-    settings = settings or _settings()
-    corpus = load_corpus(args.corpus or settings.corpus_path)
+    corpus = load_corpus(settings.corpus_path)
     return load_retriever(corpus, cache_dir=settings.index_cache)
 
 
-def _live_corpus(args: argparse.Namespace, settings: Settings) -> LiveCorpus:
+def _live_corpus(settings: Settings) -> LiveCorpus:
     """The corpus the bot serves and reloads, its index kept in the index cache."""
     from bot.search.index_cache import load_retriever
     from bot.search.live_corpus import LiveCorpus
 
     build = functools.partial(load_retriever, cache_dir=settings.index_cache)
-    return LiveCorpus(args.corpus or settings.corpus_path, build=build)
+    return LiveCorpus(settings.corpus_path, build=build)
 
 
-def _warn_of_stray_tokens() -> None:
-    for hint in read_env_file(ENV_FILE).hints():
-        print(f"paperbot: warning: {hint}", file=sys.stderr)
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings()
+def _cmd_run(args: argparse.Namespace, setup: Setup) -> int:
+    settings = setup.settings
     if settings.discord_token is None:
-        _warn_of_stray_tokens()
-        where = _describe_corpus(args.corpus or settings.corpus_path)
+        retriever = _retriever(settings)  # first: a corpus that cannot be read is said alone
+        where = _describe_corpus(settings.corpus_path)
         print(f"No DISCORD_TOKEN configured: opening the local console on {where}.")
-        return _cmd_chat(args, settings)
-    return _serve(args, settings, force_sync=False)
+        return _console(retriever, settings)
+    return _serve(settings, force_sync=False)
 
 
 def _describe_corpus(path: Path) -> str:
@@ -291,17 +339,16 @@ def _describe_corpus(path: Path) -> str:
     return f"the corpus at {path}"
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    return _serve(args, _settings(), force_sync=args.sync)
+def _cmd_serve(args: argparse.Namespace, setup: Setup) -> int:
+    return _serve(setup.settings, force_sync=args.sync)
 
 
-def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) -> int:
+def _serve(settings: Settings, *, force_sync: bool) -> int:
     if settings.discord_token is None:
-        _warn_of_stray_tokens()
         raise UsageError(
             "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal into .env"
         )
-    live = _live_corpus(args, settings)
+    live = _live_corpus(settings)
     from bot.discord_app.runner import DiscordUnavailable, run  # the CLI's one discord import
 
     try:
@@ -312,10 +359,10 @@ def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) ->
     return 0
 
 
-def _cmd_invite(args: argparse.Namespace) -> int:
+def _cmd_invite(args: argparse.Namespace, setup: Setup) -> int:
     from bot.discord_app.invite import invite_url
 
-    application_id = _settings().bot_application_id()
+    application_id = setup.settings.bot_application_id()
     if application_id is None:
         raise UsageError(
             "no application id: set DISCORD_TOKEN or DISCORD_APPLICATION_ID (see .env.example)"
@@ -324,14 +371,28 @@ def _cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_chat(args: argparse.Namespace, settings: Settings | None = None) -> int:
+def _cmd_init(args: argparse.Namespace, setup: Setup) -> int:
+    from bot.cli.lab_home import DEFAULT_HOME, create_lab_home
+
+    home = create_lab_home(args.folder or DEFAULT_HOME)
+    print(f"Created {home.corpus}/papers.toml (a sample paper) and {home.env_file}.")
+    print("Next:")
+    for line in home.next_steps():
+        print(f"  {line}")
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace, setup: Setup) -> int:
+    return _console(_retriever(setup.settings), setup.settings)
+
+
+def _console(retriever: Retriever, settings: Settings) -> int:
     from bot.cli.console import run_console
 
-    settings = settings or _settings()
-    return run_console(_retriever(args, settings), top=settings.top_k)
+    return run_console(retriever, top=settings.top_k)
 
 
-def _cmd_ask(args: argparse.Namespace) -> int:
+def _cmd_ask(args: argparse.Namespace, setup: Setup) -> int:
     from bot.render.plain import answer_json, render_answer
     from bot.search.conversation import Turn, answer_in_conversation, turn_of
     from bot.search.questions import answer_question
@@ -343,12 +404,12 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             'the question is empty: paperbot ask "QUESTION", '
             'for example paperbot ask "what is feature decoupling?"'
         )
-    settings = _settings()
+    settings = setup.settings
     top = args.top or settings.top_k
     papers = DEFAULT_PAPERS if args.papers is None else args.papers
     if args.batch is not None:
         questions = list(_read_batch(args.batch))
-        retriever = _retriever(args, settings)
+        retriever = _retriever(settings)
         turns: dict[str, list[Turn]] = {}  # conversation -> its turns so far, in file order
         for query_id, question, conversation in questions:
             earlier = turns.setdefault(conversation, []) if conversation is not None else []
@@ -356,12 +417,13 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             earlier.append(turn_of(answer))
             print(json.dumps(answer_json(answer, query_id), ensure_ascii=False))
         return 0
-    answer = answer_question(_retriever(args, settings), args.question, top=top, papers=papers)
+    answer = answer_question(_retriever(settings), args.question, top=top, papers=papers)
     if args.json:
         print(json.dumps(answer_json(answer, None), ensure_ascii=False))
     else:
         hint = "Run `paperbot papers` to see what the papers cover."
-        print(render_answer(answer, more_hint=hint, papers=args.papers))
+        width = _terminal_width()
+        print(render_answer(answer, more_hint=hint, papers=args.papers, width=width))
     return 0
 
 
@@ -385,12 +447,21 @@ def _read_batch(path: Path) -> Iterator[tuple[str | int, str, str | None]]:
         yield record.get("id", record.get("_id", number)), question, key
 
 
-def _cmd_papers(args: argparse.Namespace) -> int:
+def _terminal_width() -> int | None:
+    """The terminal's width when stdout is one (text is wrapped to it), else None."""
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def _cmd_papers(args: argparse.Namespace, setup: Setup) -> int:
     from bot.render.plain import render_paper_list
     from bot.search.documents import prepare
     from bot.search.facets import Catalogue, choose
 
-    corpus = load_corpus(args.corpus or _settings().corpus_path)
+    corpus = load_corpus(setup.settings.corpus_path)
     papers = [prepare(paper) for paper in corpus.papers]
     if args.author is not None or args.venue is not None or args.year is not None:
         chosen = choose(Catalogue.of(papers), author=args.author, venue=args.venue, year=args.year)
@@ -419,86 +490,80 @@ def _cmd_papers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_cite(args: argparse.Namespace) -> int:
+def _cmd_cite(args: argparse.Namespace, setup: Setup) -> int:
     from bot.render.citation import cite
 
-    paper = _looked_up(args)
+    paper = _looked_up(args, setup.settings)
     if paper is None:
         return EXIT_NOT_FOUND
     print(cite(paper.record, args.style))
     return 0
 
 
-def _cmd_paper(args: argparse.Namespace) -> int:
+def _cmd_paper(args: argparse.Namespace, setup: Setup) -> int:
     from bot.render.plain import render_paper
 
-    paper = _looked_up(args)
+    paper = _looked_up(args, setup.settings)
     if paper is None:
         return EXIT_NOT_FOUND
     print(render_paper(paper))
     return 0
 
 
-def _looked_up(args: argparse.Namespace) -> PaperText | None:
+def _looked_up(args: argparse.Namespace, settings: Settings) -> PaperText | None:
     """The paper `args.paper` names; else None, once the candidates or near matches are shown."""
     from bot.render.plain import render_near
     from bot.search.lookup import find_paper
 
-    found = find_paper(_retriever(args), args.paper)
+    found = find_paper(_retriever(settings), args.paper)
     if found.paper is None:
         print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
     return found.paper
 
 
-def _cmd_eval(args: argparse.Namespace) -> int:
+def _cmd_eval(args: argparse.Namespace, setup: Setup) -> int:
     if importlib.util.find_spec("pytrec_eval") is None:
         raise UsageError("paperbot eval needs its extra: pip install 'paperbot[eval]'")
     from bot.evaluation import scoring as evaluation
-    from bot.search.questions import answer_question
 
     queries = evaluation.read_queries(args.queries)
-    is_dev = isinstance(queries[0], evaluation.DevQuestion | evaluation.FactQuestion)
-    is_conversation = isinstance(queries[0], evaluation.ConversationTurn)
-    if not is_dev and not is_conversation and args.qrels is None:
+    if isinstance(queries, evaluation.BenchmarkSet) and args.qrels is None:
         raise UsageError("BEIR queries need --qrels FILE")
-    qrels = evaluation.read_qrels(args.qrels) if args.qrels and not is_dev else None
-    sentences = evaluation.read_sentence_lists(args.sentences) if args.sentences else None
-    retriever = _retriever(args)
-    # read_queries returns one kind of query, so the first one tells which (casts: mypy cannot
-    # narrow a list by its first item); qrels were read above for every benchmark.
-    report: (
-        evaluation.DevReport
-        | evaluation.FactReport
-        | evaluation.BenchmarkReport
-        | ConversationReport
-    )
-    if is_conversation:
-        turns = cast("list[ConversationTurn]", queries)
-        report = _evaluate_conversations(retriever, turns)
-    elif isinstance(queries[0], evaluation.FactQuestion):
-        from bot.render.plain import render_answer
-
-        report = evaluation.evaluate_facts(
-            lambda q: render_answer(answer_question(retriever, q)), queries
-        )
-    elif is_dev:
-        dev_questions = cast("list[evaluation.DevQuestion]", queries)
-        report = evaluation.evaluate_dev(
-            lambda q: answer_question(retriever, q, top=3), dev_questions
-        )
-    else:
-        report = evaluation.evaluate_benchmark(
-            lambda q: answer_question(retriever, q, top=10, papers=100),
-            cast("list[evaluation.BenchmarkQuery]", queries),
-            cast("dict[str, dict[str, int]]", qrels),
-            sentences,
-            progress=evaluation.progress_bar,
-        )
+    report = _evaluate(args, queries, _retriever(setup.settings))
     if args.json:
         print(json.dumps(report.to_json()))
     else:
         print(evaluation.render_table(report.rows()))
     return 0
+
+
+def _evaluate(
+    args: argparse.Namespace, queries: QuerySet, retriever: Retriever
+) -> DevReport | FactReport | BenchmarkReport | ConversationReport:
+    """The report of the kind of queries read: each kind is answered as it is scored."""
+    from bot.evaluation import scoring as evaluation
+    from bot.render.plain import render_answer
+    from bot.search.questions import answer_question
+
+    match queries:
+        case evaluation.ConversationSet(turns):
+            return _evaluate_conversations(retriever, turns)
+        case evaluation.FactSet(questions):
+            text = lambda q: render_answer(answer_question(retriever, q))  # noqa: E731
+            return evaluation.evaluate_facts(text, questions)
+        case evaluation.DevSet(questions):
+            return evaluation.evaluate_dev(
+                lambda q: answer_question(retriever, q, top=3), questions
+            )
+        case evaluation.BenchmarkSet(benchmark):
+            sentences = evaluation.read_sentence_lists(args.sentences) if args.sentences else None
+            return evaluation.evaluate_benchmark(
+                lambda q: answer_question(retriever, q, top=10, papers=100),
+                benchmark,
+                evaluation.read_qrels(args.qrels),
+                sentences,
+                progress=evaluation.progress_bar,
+            )
 
 
 def _evaluate_conversations(
@@ -515,9 +580,9 @@ def _evaluate_conversations(
     return evaluate_conversations(ask, turns, render_answer)
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    settings = _settings()
-    retriever = _retriever(args, settings)
+def _cmd_check(args: argparse.Namespace, setup: Setup) -> int:
+    settings = setup.settings
+    retriever = _retriever(settings)
     corpus = retriever.corpus
     stats = retriever.stats
     files = ", ".join(str(path) for path in corpus.sources)
@@ -531,11 +596,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )
     print("Settings:")
     print(f"  Discord token: {'set' if settings.discord_token else 'not set (console only)'}")
-    env_file = read_env_file(ENV_FILE)
-    for hint in env_file.hints():
-        print(f"paperbot: warning: {hint}", file=sys.stderr)
     mode = exposed_mode(ENV_FILE)
-    if mode is not None and env_file.holds_token():
+    if mode is not None and setup.env_file.holds_token():
         print(
             f"paperbot: warning: .env can be read by other users (mode {mode:o}), and it holds "
             "the bot token: run `chmod 600 .env`",
@@ -556,16 +618,52 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print("  corpus reload (Discord): when its files change, and by /reload")
     else:
         print("  corpus reload (Discord): by /reload only (PAPERBOT_WATCH_CORPUS=off)")
+    return _check_online(settings) if args.online else 0
+
+
+def _check_online(settings: Settings) -> int:
+    """`check --online`: the bot and application the token belongs to, and whether the
+    application has the privileged intents the settings need."""
+    if settings.discord_token is None:
+        raise UsageError("check --online needs DISCORD_TOKEN: the token is what Discord is asked")
+    from bot.discord_app.identity import DiscordNotReached, ask_discord
+
+    try:
+        found = ask_discord(settings.discord_token, settings.discord_api_base)
+    except DiscordNotReached as exc:
+        print(f"paperbot: error: {exc}", file=sys.stderr)
+        return EXIT_DISCORD_UNAVAILABLE
+    print("Discord (asked with the token):")
+    print(f"  bot user: {found.user_name} (id {found.user_id})")
+    print(f"  application: {found.application_name} (id {found.application_id})")
+    if found.servers is not None:
+        print(f"  in {count(found.servers, 'server')}")
+    print(f"  privileged intents on: {', '.join(found.intents) or 'none'}")
+    configured = settings.application_id
+    if configured is not None and configured != found.application_id:
+        print(
+            f"paperbot: warning: DISCORD_APPLICATION_ID is {configured}, but the token is of "
+            f"application {found.application_id}: `paperbot invite` would add another bot",
+            file=sys.stderr,
+        )
+    if found.servers == 0:
+        print("  (the bot is in no server yet: `paperbot invite` prints the link that adds it)")
+    if settings.answer_threads and not found.has_intent("Message Content"):
+        raise UsageError(
+            "PAPERBOT_ANSWER_THREADS=on needs the Message Content intent, which the application "
+            "does not have: switch it on (Developer Portal, Bot, Privileged Gateway Intents) "
+            "or set PAPERBOT_ANSWER_THREADS=off"
+        )
     return 0
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
+def _cmd_report(args: argparse.Namespace, setup: Setup) -> int:
     from datetime import timedelta
 
     from bot.feedback.store import FeedbackStore
     from bot.render.plain import render_report
 
-    settings = _settings()
+    settings = setup.settings
     store = FeedbackStore.from_settings(settings)
     since = timedelta(days=args.since) if args.since else None
     report = store.report(since=since, limit=args.limit)
@@ -598,11 +696,11 @@ def _report_json(report: FeedbackReport) -> dict[str, object]:
     }
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
+def _cmd_import(args: argparse.Namespace, setup: Setup) -> int:
     from bot.corpus.importing import plan_import, read_entries
     from bot.corpus.writer import append_papers
 
-    served = args.corpus or _settings().corpus_path
+    served = setup.settings.corpus_path
     target = _import_target(args.into or served)
     # An import is checked against the corpus its target belongs to: the served one when the
     # target is part of it, else the target itself (a folder of its own, or one file).

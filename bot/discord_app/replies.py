@@ -266,10 +266,12 @@ def _paper_entry(paper: PaperText) -> str:
     return "\n".join(lines)
 
 
-def _listed_entry(paper: PaperText) -> str:
-    """A list answer's entry: the title, authors, where and when, and the links."""
+def _listed_entry(paper: PaperText, keep: Sequence[str] = ()) -> str:
+    """A list answer's entry: the title, authors (with those in `keep`, the authors asked
+    about), where and when, and the links."""
     record = paper.record
-    facts = " — ".join(part for part in (short_authors(record.authors), published(record)) if part)
+    names = short_authors(record.authors, keep=keep)
+    facts = " — ".join(part for part in (names, published(record)) if part)
     lines = [_paper_heading(paper)]
     if facts:
         lines.append(fit(_one_line(facts), 300))
@@ -278,10 +280,13 @@ def _listed_entry(paper: PaperText) -> str:
     return "\n".join(lines)
 
 
-def links_text(paper: PaperText) -> str:
-    """'[arXiv](…) · [DOI](…) · [Paper](…) · [Code](…)': the paper's links, masked."""
+def links_text(paper: PaperText, leave_out: Sequence[str] = ()) -> str:
+    """'[arXiv](…) · [DOI](…) · [Paper](…) · [Code](…)': the paper's links, masked; without
+    those labelled as in `leave_out` (already shown)."""
     links = paper_links(paper.record)
-    return " · ".join(_link(label, url) for label, url in links if _linkable(url))
+    return " · ".join(
+        _link(label, url) for label, url in links if _linkable(url) and label not in leave_out
+    )
 
 
 def title_line(paper: PaperText) -> str:
@@ -409,7 +414,8 @@ def _topics_embed(title: str, answer: Answer) -> Embed:
 
 def _listing_embed(title: str, answer: Answer) -> Embed:
     head = escape(answer.understood.heading(len(answer.papers)))
-    entries = "\n\n".join(_listed_entry(ranked.paper) for ranked in answer.papers)
+    people = answer.understood.people
+    entries = "\n\n".join(_listed_entry(ranked.paper, people) for ranked in answer.papers)
     footer = "/paper for an abstract · /cite for a citation"
     return Embed(title=title, description=f"{head}\n\n{entries}", footer=footer)
 
@@ -418,7 +424,10 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
     paper = answer.papers[0].paper
     record = paper.record
     fact = answer.understood.fact
-    lines = [_paper_heading(paper)]
+    # A follow-up about one paper names it just above; the answer does not say it again.
+    followed = [paper.id] == [p.id for p in answer.following]
+    lines = [] if followed else [_paper_heading(paper)]
+    shown: list[str] = []  # the links already given
     if fact == "authors":
         lines.append("**Authors:** " + fit(", ".join(record.authors) or "not given", 1500))
     else:
@@ -434,9 +443,10 @@ def _fact_embed(title: str, answer: Answer) -> Embed:
             # Shown without its scheme, so that the label is no address and the link stays masked.
             label = escape(wanted.split("://", 1)[-1])
             lines.append(f"**{name}:** {_link(label, wanted)}")
+            shown.append(name)
         else:
             lines.append(f"No {name} link is given for it.")
-    if links := links_text(paper):
+    if links := links_text(paper, leave_out=shown):
         lines.append(links)
     return Embed(title=title, description="\n".join(lines), footer=fit(f"id: {paper.id}", 200, str))
 

@@ -196,9 +196,39 @@ def _json_lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     return json_objects(read_utf8(path, EvaluationInputError), path, EvaluationInputError)
 
 
-def read_queries(
-    path: Path,
-) -> list[BenchmarkQuery] | list[DevQuestion] | list[FactQuestion] | list[ConversationTurn]:
+@dataclass(frozen=True)
+class DevSet:
+    """Dev questions: the titles expected on top, and a phrase in the answer."""
+
+    questions: tuple[DevQuestion, ...]
+
+
+@dataclass(frozen=True)
+class FactSet:
+    """Questions about the papers' facts: words the answer must show and must not."""
+
+    questions: tuple[FactQuestion, ...]
+
+
+@dataclass(frozen=True)
+class ConversationSet:
+    """Conversations: turns asked in order, some with what their answer must be."""
+
+    turns: tuple[ConversationTurn, ...]
+
+
+@dataclass(frozen=True)
+class BenchmarkSet:
+    """BEIR queries, scored against qrels."""
+
+    queries: tuple[BenchmarkQuery, ...]
+
+
+# What a queries file holds: one kind of query, told by its records.
+QuerySet = DevSet | FactSet | ConversationSet | BenchmarkSet
+
+
+def read_queries(path: Path) -> QuerySet:
     """BEIR queries (`_id`, `text`, optional SciFact `metadata`), dev questions (`titles`), fact
     questions (`must`, `must_not`, `title`) or conversations (`conversation`, and `expect` on the
     turns to score): the format is told by the file's records."""
@@ -206,12 +236,12 @@ def read_queries(
     if not records:
         raise EvaluationInputError(f"{path}: no queries")
     if any("conversation" in record or "expect" in record for _, record in records):
-        return [_conversation_turn(path, number, record) for number, record in records]
+        return ConversationSet(tuple(_conversation_turn(path, n, r) for n, r in records))
     if all("titles" in record for _, record in records):
-        return [_dev_question(path, number, record) for number, record in records]
+        return DevSet(tuple(_dev_question(path, n, r) for n, r in records))
     if all("must" in record for _, record in records):
-        return [_fact_question(path, number, record) for number, record in records]
-    return [_benchmark_query(path, number, record) for number, record in records]
+        return FactSet(tuple(_fact_question(path, n, r) for n, r in records))
+    return BenchmarkSet(tuple(_benchmark_query(path, n, r) for n, r in records))
 
 
 def _fact_question(path: Path, number: int, record: dict[str, Any]) -> FactQuestion:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.feedback.store import FeedbackReport
@@ -13,12 +15,11 @@ from bot.render.presentation import (
     count,
     fact_link,
     mark_spans,
-    paper_facts,
     paper_links,
     published,
     source_numbers,
 )
-from bot.search.answer import Answer
+from bot.search.answer import Answer, Hit
 from bot.search.documents import PaperText
 
 Marker = Callable[[str], str]
@@ -33,49 +34,79 @@ def no_mark(text: str) -> str:
 
 
 def render_answer(
-    answer: Answer, *, mark: Marker = no_mark, more_hint: str = "", papers: int | None = None
+    answer: Answer,
+    *,
+    mark: Marker = no_mark,
+    more_hint: str = "",
+    papers: int | None = None,
+    width: int | None = None,
 ) -> str:
-    """The answer as the console prints it (and as `ask --json` gives it in "text"): passages
-    under their numbered sources, then a few related papers' titles (`papers` asks for a list of
-    that many of the most relevant papers instead); a list of papers; or one paper's fact."""
-    lines: list[str] = []
-    for paper in answer.following:
-        lines.append(f"Following up on: {paper.title} — {' · '.join(paper_facts(paper.record))}")
+    """The answer as the console prints it (and as `ask --json` gives it in "text"): each
+    paper's line once (its numbered source) with its passages under it, then a few related
+    papers' titles (`papers` asks for a list of that many of the most relevant papers instead);
+    a list of papers; or one paper's fact. A follow-up first names the papers it follows.
+    `width`: lines wrapped to it (a terminal's width), their indents kept."""
+    lines = [f"Following up on: {_paper_line(paper)}" for paper in answer.following]
     if answer.following:
         lines.append("")
-    if answer.kind == "papers":
-        return "\n".join([*lines, _render_listing(answer)])
-    if answer.kind == "paper":
-        return "\n".join([*lines, _render_fact(answer)])
-    if answer.kind == "chat":
-        return "\n".join([*lines, answer.message or ""]).strip()
-    if answer.kind == "topics":
-        return _render_topics(answer)
-    if answer.kind in ("summary", "comparison", "recommendation"):
-        return "\n".join([*lines, _render_by_paper(answer, mark)]).strip()
+    render = _BY_KIND.get(answer.kind or "none", _render_passages)
+    lines += render(answer, _Asked(mark, more_hint, papers))
+    text = "\n".join(lines).rstrip()
+    return wrap(text, width) if width else text
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """How an answer is to be shown, beyond the answer itself."""
+
+    mark: Marker
+    more_hint: str
+    papers: int | None
+
+
+def _paper_line(paper: PaperText, keep: Collection[str] = ()) -> str:
+    """'Title — A, B, C et al. (2022) · NeurIPS 2022': a paper told apart in one line."""
+    record = paper.record
+    facts = [byline(record.authors, record.year, keep=keep)]
+    if record.venue:
+        facts.append(record.venue)
+    shown = " · ".join(fact for fact in facts if fact)
+    return f"{paper.title} — {shown}" if shown else paper.title
+
+
+def _render_passages(answer: Answer, asked: _Asked) -> list[str]:
+    """The passages grouped by paper: '[1] Title — byline', its links, its numbered passages."""
+    lines: list[str] = []
     if answer.more_of:
         lines += [f"More for: {answer.more_of}", ""]
     if answer.searched_for:
         lines += [f"Searched for: {answer.searched_for}", ""]
     if not answer.hits:
         if answer.following:
-            lines.append("No sentence of it answers that more closely.")
-            return "\n".join(lines)
+            return [*lines, "No sentence of it answers that more closely."]
         lines.append(answer.message or "Nothing in the papers answers that.")
-        if more_hint:
-            lines.append(more_hint)
-        return "\n".join(lines)
-    sources = source_numbers([hit.paper.id for hit in answer.hits])
+        return [*lines, asked.more_hint] if asked.more_hint else lines
+    groups: dict[str, list[Hit]] = {}
     for hit in answer.hits:
-        quote = mark_spans(hit.sentence, hit.highlights, mark)
-        lines.append(f"{hit.rank}. “{quote}”")
-        source = f"{hit.paper.title} — {byline(hit.paper.record.authors, hit.paper.record.year)}"
-        lines.append(textwrap.indent(f"[{sources[hit.paper.id]}] {source}", "   "))
-        if links := links_line(hit.paper):
-            lines.append(f"   {links}")
+        groups.setdefault(hit.paper.id, []).append(hit)
+    sources = source_numbers(list(groups))
+    followed = {paper.id for paper in answer.following}
+    for paper_id, hits in groups.items():
+        paper = hits[0].paper
+        if paper_id in followed and len(followed) == 1:
+            head = "the paper followed up on"  # its line is just above
+        else:
+            head = _paper_line(paper, answer.understood.people)
+        lines.append(f"[{sources[paper_id]}] {head}")
+        if links := links_line(paper):
+            lines.append(f"    {links}")
+        for hit in hits:
+            lines.append(
+                f"    {hit.rank}. “{mark_spans(hit.sentence, hit.highlights, asked.mark)}”"
+            )
         lines.append("")
-    if papers is not None:
-        ranked = answer.papers[:papers]
+    if asked.papers is not None:
+        ranked = answer.papers[: asked.papers]
         if ranked:
             lines.append("Papers, most relevant first:")
         lines += [
@@ -84,7 +115,7 @@ def render_answer(
         ]
     elif related := answer.related[:3]:
         lines.append("Related papers: " + "; ".join(p.paper.title for p in related))
-    return "\n".join(lines).rstrip()
+    return lines
 
 
 def answer_json(answer: Answer, query_id: str | int | None = None) -> dict[str, Any]:
@@ -92,57 +123,38 @@ def answer_json(answer: Answer, query_id: str | int | None = None) -> dict[str, 
     return answer.to_json(query_id, text=render_answer(answer))
 
 
-def links_line(paper: PaperText) -> str:
-    """'arXiv: https://arxiv.org/abs/… · Code: https://…', or '' for a paper with no links."""
-    return " · ".join(f"{label}: {url}" for label, url in paper_links(paper.record))
+def links_line(paper: PaperText, leave_out: Collection[str] = ()) -> str:
+    """'arXiv: https://arxiv.org/abs/… · Code: https://…', or '' for a paper with no links;
+    without the links labelled as in `leave_out` (already shown)."""
+    links = paper_links(paper.record)
+    return " · ".join(f"{label}: {url}" for label, url in links if label not in leave_out)
 
 
-def _render_listing(answer: Answer) -> str:
+def _render_listing(answer: Answer, asked: _Asked) -> list[str]:
     lines = [answer.understood.heading(len(answer.papers)), ""]
     for ranked in answer.papers:
         paper = ranked.paper
         lines.append(f"{ranked.rank}. {paper.title}")
-        lines += [f"   {line}" for line in _paper_facts(paper)]
-    return "\n".join(lines).rstrip()
+        lines += [f"   {line}" for line in _paper_facts(paper, answer.understood.people)]
+    return lines
 
 
-def _render_topics(answer: Answer) -> str:
-    lines = [answer.message or "", ""]
-    for ranked in answer.papers:
-        lines.append(f"{ranked.rank}. {ranked.paper.title}")
-        if ranked.terms:
-            lines.append(f"   {', '.join(ranked.terms)}")
-    return "\n".join(lines).rstrip()
-
-
-def _render_by_paper(answer: Answer, mark: Marker) -> str:
-    """A summary, a comparison or a recommendation: each paper's line, then its sentences."""
-    lines = [answer.message, ""] if answer.message else []
-    for paper in answer.shown_papers:
-        lines += [paper.title, f"   {byline(paper.record.authors, paper.record.year)}"]
-        for hit in answer.hits:
-            if hit.paper.id == paper.id:
-                lines.append(f"   • “{mark_spans(hit.sentence, hit.highlights, mark)}”")
-        if links := links_line(paper):
-            lines.append(f"   {links}")
-        lines.append("")
-    return "\n".join(lines).rstrip()
-
-
-def _paper_facts(paper: PaperText) -> list[str]:
+def _paper_facts(paper: PaperText, keep: Collection[str]) -> list[str]:
     """The byline with where and when, and the links, for a list entry."""
     record = paper.record
     where = published(record)
-    names = byline(record.authors, None)
+    names = byline(record.authors, None, keep=keep)
     first = " — ".join(part for part in (names, where) if part)
     return [line for line in (first, links_line(paper)) if line]
 
 
-def _render_fact(answer: Answer) -> str:
+def _render_fact(answer: Answer, asked: _Asked) -> list[str]:
     paper = answer.papers[0].paper
     record = paper.record
     fact = answer.understood.fact
-    lines = [paper.title]
+    # A follow-up about one paper names it just above; the answer does not say it again.
+    lines = [] if [paper.id] == [p.id for p in answer.following] else [paper.title]
+    shown: list[str] = []  # the links already given
     if fact == "authors":
         lines.append("Authors: " + (", ".join(record.authors) or "not given in the corpus"))
     elif fact in ("venue", "year"):
@@ -157,11 +169,78 @@ def _render_fact(answer: Answer) -> str:
         lines.append(
             f"{label}: {wanted}" if wanted else f"The corpus gives no {label} link for it."
         )
+        shown.append(label)
     if fact != "authors":
         lines.append(byline(record.authors, record.year, limit=len(record.authors)))
-    if links_text := links_line(paper):
-        lines.append(f"Links: {links_text}")
-    return "\n".join(lines).rstrip()
+    if links_text := links_line(paper, leave_out=shown):
+        lines.append(f"{'Other links' if shown else 'Links'}: {links_text}")
+    return lines
+
+
+# How each kind of answer is shown; a new kind adds its renderer here.
+def _render_chat(answer: Answer, asked: _Asked) -> list[str]:
+    return [answer.message or ""]
+
+
+def _render_topics(answer: Answer, asked: _Asked) -> list[str]:
+    lines = [answer.message or "", ""]
+    for ranked in answer.papers:
+        lines.append(f"{ranked.rank}. {ranked.paper.title}")
+        if ranked.terms:
+            lines.append(f"   {', '.join(ranked.terms)}")
+    return lines
+
+
+def _render_by_paper(answer: Answer, asked: _Asked) -> list[str]:
+    """A summary, a comparison or a recommendation: each paper's line, then its sentences."""
+    lines = [answer.message, ""] if answer.message else []
+    for paper in answer.shown_papers:
+        lines += [paper.title, f"   {byline(paper.record.authors, paper.record.year)}"]
+        for hit in answer.hits:
+            if hit.paper.id == paper.id:
+                lines.append(f"   • “{mark_spans(hit.sentence, hit.highlights, asked.mark)}”")
+        if links := links_line(paper):
+            lines.append(f"   {links}")
+        lines.append("")
+    return lines
+
+
+_BY_KIND: dict[str, Callable[[Answer, _Asked], list[str]]] = {
+    "passages": _render_passages,
+    "none": _render_passages,
+    "papers": _render_listing,
+    "paper": _render_fact,
+    "chat": _render_chat,
+    "topics": _render_topics,
+    "summary": _render_by_paper,
+    "comparison": _render_by_paper,
+    "recommendation": _render_by_paper,
+}
+
+# A line's hanging indent: after its own indent, a list number, a source number or a bullet.
+_HANG = re.compile(r"(\s*)((?:\d+\.|\[\d+\]|[-+=•]) )?")
+
+
+def wrap(text: str, width: int) -> str:
+    """`text` with each line longer than `width` wrapped, its continuation lines indented under
+    its text (after its number or bullet); words longer than a line (addresses) stay whole."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line)
+            continue
+        match = _HANG.match(line)
+        assert match is not None  # the pattern matches the empty string
+        indent, marker = match.group(1), match.group(2) or ""
+        out += textwrap.wrap(
+            line[match.end() :],
+            width=max(width, len(indent) + len(marker) + 20),
+            initial_indent=indent + marker,
+            subsequent_indent=" " * (len(indent) + len(marker)),
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [line]
+    return "\n".join(out)
 
 
 def render_paper_list(papers: Sequence[PaperText]) -> str:

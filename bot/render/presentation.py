@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.corpus.papers import Paper
+from collections.abc import Callable, Collection, Sequence
 
 from bot.corpus.papers import Paper
 
 ELLIPSIS = "…"
 
 
-def short_authors(authors: Sequence[str], limit: int = 3) -> str:
-    """'A, B, C' or 'A, B, C et al.' when there are more than `limit` names."""
+def short_authors(authors: Sequence[str], limit: int = 3, keep: Collection[str] = ()) -> str:
+    """'A, B, C' or 'A, B, C et al.' when there are more than `limit` names. A name in `keep`
+    (the author a question asked about) is shown even beyond `limit`: 'A, B, C, …, Li et al.'."""
     if len(authors) <= limit:
         return ", ".join(authors)
-    return ", ".join(authors[:limit]) + " et al."
+    shown = list(authors[:limit])
+    kept = [i for i, name in enumerate(authors) if i >= limit and name in keep]
+    for previous, index in zip([limit - 1, *kept], kept, strict=False):
+        shown += [ELLIPSIS, authors[index]] if index > previous + 1 else [authors[index]]
+    last = kept[-1] if kept else limit - 1
+    return ", ".join(shown) + (" et al." if last < len(authors) - 1 else "")
 
 
-def byline(authors: Sequence[str], year: int | None, limit: int = 3) -> str:
-    """'A, B et al. (2024)', or whichever part is known."""
-    names = short_authors(authors, limit)
+def byline(
+    authors: Sequence[str], year: int | None, limit: int = 3, keep: Collection[str] = ()
+) -> str:
+    """'A, B et al. (2024)', or whichever part is known; names in `keep` always shown."""
+    names = short_authors(authors, limit, keep)
     if year is None:
         return names
     return f"{names} ({year})" if names else str(year)
@@ -39,12 +43,11 @@ def owners_list(owner: str) -> str:
 
 
 def paper_facts(paper: Paper) -> list[str]:
-    """A paper's facts worth a line: every author with the year, the venue, its arXiv id."""
-    parts = [byline(paper.authors, paper.year, limit=len(paper.authors))]
+    """A paper's facts worth a line after its title: the first authors with the year, and the
+    venue (a followed paper is told apart by them; the answer shows the rest)."""
+    parts = [byline(paper.authors, paper.year)]
     if paper.venue:
         parts.append(paper.venue)
-    if paper.arxiv:
-        parts.append(f"arXiv {paper.arxiv}")
     return [part for part in parts if part]
 
 
@@ -86,17 +89,27 @@ def mark_spans(
 
 
 def paper_links(paper: Paper) -> list[tuple[str, str]]:
-    """(label, address) of every link a paper has: arXiv, DOI, its page, its code."""
+    """(label, address) of every link a paper has: arXiv, DOI, its page, its code; each address
+    once (a `url` that is the DOI's or the arXiv page is not shown again as its page)."""
     links = []
     if paper.arxiv:
         links.append(("arXiv", f"https://arxiv.org/abs/{paper.arxiv}"))
     if paper.doi:
         links.append(("DOI", f"https://doi.org/{paper.doi}"))
-    if paper.url:
+    if paper.url and _address(paper.url) not in {_address(url) for _, url in links}:
         links.append(("Paper", paper.url))
     if paper.code_url:
         links.append(("Code", paper.code_url))
     return links
+
+
+def _address(url: str) -> str:
+    """`url` as compared for sameness: no scheme, no "www." or "dx.", no trailing slash, and
+    without case (DOIs and hosts are case-insensitive)."""
+    rest = url.split("://", 1)[-1].casefold().rstrip("/")
+    for prefix in ("www.", "dx."):
+        rest = rest.removeprefix(prefix)
+    return rest.replace("arxiv.org/pdf/", "arxiv.org/abs/").removesuffix(".pdf")
 
 
 # The facts a question asks for that are links, each by the label `paper_links` gives it.

@@ -56,6 +56,8 @@ class Understood:
     """What a question was understood to ask about the papers themselves, to say back to it."""
 
     authors: tuple[str, ...] = ()  # each person named: "Yuanzhi Li", "Lena Okafor or Priya Okafor"
+    # Every author name of the corpus that a person named may be: shown in each paper's byline.
+    people: tuple[str, ...] = ()
     venues: tuple[str, ...] = ()  # venue names as the corpus writes them ("NeurIPS")
     years: str | None = None  # "2022", "2024 or later", "before 2023"
     order: Literal["latest", "oldest"] | None = None

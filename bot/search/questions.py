@@ -157,6 +157,7 @@ def _none(question: str, facets: Facets, message: str) -> Answer:
 def _understood(facets: Facets, *, topic: bool = True) -> Understood:
     return Understood(
         authors=tuple(" or ".join(group) for group in facets.author_groups),
+        people=tuple(name for group in facets.author_groups for name in group),
         venues=facets.venues,
         years=facets.years.describe() if facets.years else None,
         order=facets.order,

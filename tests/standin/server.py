@@ -825,6 +825,7 @@ class StandIn:
         return [
             ("GET", "/users/@me", lambda r: json_response({**self.bot_user, "flags": 0})),
             ("GET", "/oauth2/applications/@me", lambda r: json_response(self._application())),
+            ("GET", "/applications/@me", lambda r: json_response(self._current_application())),
             ("GET", "/gateway", lambda r: json_response({"url": f"ws://{HOST}:{self.port}"})),
             ("PUT", rf"/applications/{app}(?:/guilds/(\d+))?/commands", self._put_commands),
             (
@@ -962,6 +963,14 @@ class StandIn:
             "flags": rules.application_flags(self.privileged_intents),
             "team": None,
             "summary": "",
+        }
+
+    def _current_application(self) -> Json:
+        """Get Current Application: the application with the bot's rough server count."""
+        return {
+            **self._application(),
+            "bot": self.bot_user,
+            "approximate_guild_count": len(self.guilds),
         }
 
     def _registered(self, command: Json, scope: str | None) -> Json:
