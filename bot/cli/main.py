@@ -315,12 +315,13 @@ def _serve(args: argparse.Namespace, settings: Settings, *, force_sync: bool) ->
 def _cmd_invite(args: argparse.Namespace) -> int:
     from bot.discord_app.invite import invite_url
 
-    application_id = _settings().bot_application_id()
+    settings = _settings()
+    application_id = settings.bot_application_id()
     if application_id is None:
         raise UsageError(
             "no application id: set DISCORD_TOKEN or DISCORD_APPLICATION_ID (see .env.example)"
         )
-    print(invite_url(application_id))
+    print(invite_url(application_id, answer_threads=settings.answer_threads))
     return 0
 
 

@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -17,7 +17,7 @@ from bot.discord_app import replies
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Ballot, Ballots
 from bot.discord_app.commands import COMMANDS
-from bot.discord_app.cooldown import Cooldown, OnCooldown
+from bot.discord_app.cooldown import Cooldown, OnCooldown, Posting, PostingLimit
 from bot.discord_app.messages import (
     UNKNOWN_INTERACTION,
     error_code,
@@ -27,17 +27,20 @@ from bot.discord_app.messages import (
 from bot.discord_app.more import MoreButton, answer_more_id, more_button
 from bot.discord_app.services import services
 from bot.discord_app.sync import sync_commands
-from bot.discord_app.views import TrackedView
+from bot.discord_app.views import PapersView, TrackedView
 from bot.discord_app.votes import VoteButton
 from bot.feedback.store import FeedbackStore
 from bot.render.presentation import truncate
 from bot.search.answer import Answer
 from bot.search.conversation import Turn, answer_in_conversation, more_passages, turn_of
 from bot.search.conversation_memory import Conversations
+from bot.search.facets import Catalogue
 from bot.search.live_corpus import CorpusStatus, LiveCorpus
+from bot.search.retriever import Retriever
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Mentions and DMs carry their text without the privileged Message Content intent.
 INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
@@ -55,6 +58,7 @@ _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
 # How long closing waits for the corpus watcher to stop: it looks every 0.3 s, unless a reload is
 # running (that one finishes in its thread). Short, for SIGTERM's 5 s.
 WATCHER_STOP_SECONDS = 1.0
+PAGE_BUTTONS_SECONDS = 1.0  # how long closing waits for the /papers buttons to be greyed out
 _ADMITTED = "paperbot.admitted"  # key in Interaction.extras: what `admit` decided for it
 
 
@@ -68,6 +72,8 @@ class PaperTree(app_commands.CommandTree["PaperClient"]):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
+        if isinstance(original, app_commands.CommandOnCooldown):
+            original = OnCooldown(original.retry_after)  # an owner command's cooldown
         command = interaction.command.name if interaction.command else "?"
         if isinstance(original, _DISCORD_FAILURES):
             # Discord refused or lost a request after discord.py's own retries: one line is
@@ -116,6 +122,10 @@ class PaperClient(discord.Client):
         self.force_sync = force_sync
         self.view_timeout = view_timeout
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        # What the bot posts in channels: per person (with their questions) and per channel.
+        self.posting = PostingLimit(
+            self.cooldown, Cooldown(settings.channel_posts, settings.cooldown_seconds)
+        )
         self.tree = PaperTree(
             self,
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
@@ -143,6 +153,9 @@ class PaperClient(discord.Client):
         self._stop_watching = asyncio.Event()
         self.watching = asyncio.Event()  # set once the corpus watcher watches (sees edits)
         self._watcher: asyncio.Task[None] | None = None
+        self._catalogue: tuple[Retriever, Catalogue] | None = None  # see prepared_catalogue
+        self.page_views: set[PapersView] = set()  # /papers lists whose buttons still work
+        self._preparing: asyncio.Task[None] | None = None
 
     def take_reply(self) -> bool:
         """False while shutting down (no new work is taken); else the running task counts as a
@@ -165,11 +178,13 @@ class PaperClient(discord.Client):
         the same interaction (a view's check and its button's), it answers as the first time."""
         if _ADMITTED in interaction.extras:
             return bool(interaction.extras[_ADMITTED])
-        admitted = self.take_reply()
+        blocked = self.blocked(interaction.user.id, interaction.guild_id)
+        admitted = not blocked and self.take_reply()
         interaction.extras[_ADMITTED] = admitted
         if not admitted and interaction.type is not discord.InteractionType.autocomplete:
             self._track_current_task()
-            await respond_quietly(interaction, replies.Reply(replies.RESTARTING, ephemeral=True))
+            said = replies.BLOCKED if blocked else replies.RESTARTING
+            await respond_quietly(interaction, replies.Reply(said, ephemeral=True))
         return admitted
 
     async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:
@@ -202,6 +217,7 @@ class PaperClient(discord.Client):
             )
             # Discord refuses a connection that asks for an intent it has not granted.
             self._connection._intents.message_content = False
+        self.prepared_catalogue()  # ready before the first autocomplete, off the event loop
         if self.settings.watch_corpus and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
 
@@ -229,24 +245,49 @@ class PaperClient(discord.Client):
     @property
     def reads_messages(self) -> bool:
         """Whether Discord delivers the text of messages that do not mention the bot."""
-        return self._connection._intents.message_content
+        return self.intents.message_content
+
+    async def search(self, work: Callable[[Retriever], T]) -> T:
+        """`work` done on the corpus served now, in the one search thread (off the event loop)."""
+        retriever = self.live.retriever
+        return await asyncio.get_running_loop().run_in_executor(
+            self._searches, functools.partial(work, retriever)
+        )
 
     async def converse(
         self, question: str, turns: Sequence[Turn], top: int | None = None
     ) -> Answer:
         """`question` answered with its conversation's `turns`, off the event loop."""
-        retriever = self.live.retriever
-        search = functools.partial(
-            answer_in_conversation, retriever, question, turns, top=top or self.settings.top_k
+        top = top or self.settings.top_k
+        return await self.search(
+            lambda retriever: answer_in_conversation(retriever, question, turns, top=top)
         )
-        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
     async def more(self, question: str, about: Sequence[str], shown: int, top: int) -> Answer:
         """The passages of `question` after the first `shown`, off the event loop."""
-        search = functools.partial(
-            more_passages, self.live.retriever, question, about=about, shown=shown, top=top
+        return await self.search(
+            lambda retriever: more_passages(retriever, question, about=about, shown=shown, top=top)
         )
-        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
+
+    def prepared_catalogue(self) -> Catalogue | None:
+        """The served corpus's authors and venues, if already prepared (autocomplete answers from
+        it at once, never waiting on the search thread); else None, and it is being prepared."""
+        retriever = self.live.retriever
+        prepared = self._catalogue
+        if prepared is not None and prepared[0] is retriever:
+            return prepared[1]
+        if self._preparing is None or self._preparing.done():
+            self._preparing = asyncio.create_task(self._prepare(), name="paperbot-prepare")
+        return None
+
+    async def _prepare(self) -> None:
+        def build(retriever: Retriever) -> tuple[Retriever, Catalogue]:
+            return retriever, retriever.catalogue()
+
+        try:
+            self._catalogue = await self.search(build)
+        except Exception:
+            log.exception("Could not prepare the corpus's authors and venues")
 
     def remember(self, key: Hashable, answer: Answer, message: discord.Message | None) -> Turn:
         """`answer` as the latest turn of conversation `key` and, once sent, of its message."""
@@ -277,7 +318,9 @@ class PaperClient(discord.Client):
 
     async def reload_corpus(self) -> CorpusStatus:
         """Read and index the corpus again in a worker thread; the old index serves meanwhile."""
-        return await asyncio.to_thread(self.live.reload)
+        status = await asyncio.to_thread(self.live.reload)
+        self.prepared_catalogue()  # the new corpus's, for the autocompletes
+        return status
 
     def answer_view(self, answer: Answer, top: int | None = None) -> discord.ui.View | None:
         """The buttons under `answer`: "More" when more passages may follow, and the vote
@@ -312,10 +355,20 @@ class PaperClient(discord.Client):
 
     async def close(self) -> None:
         await self._stop_watcher()
+        await self._disable_page_buttons()
         await super().close()
         # Searches still queued are dropped; the one running ends on its own (it is short).
         self._searches.shutdown(wait=False, cancel_futures=True)
         self._closed.set()
+
+    async def _disable_page_buttons(self) -> None:
+        """Grey out the page buttons of every /papers list still open: their pages live only in
+        this process, so after a restart a click could only fail."""
+        views, self.page_views = self.page_views, set()
+        if not views or self.is_closed():
+            return
+        closing = [asyncio.create_task(view.close()) for view in views]
+        await asyncio.wait(closing, timeout=PAGE_BUTTONS_SECONDS)
 
     async def _stop_watcher(self) -> None:
         self._stop_watching.set()
@@ -329,9 +382,24 @@ class PaperClient(discord.Client):
     async def wait_until_closed(self) -> None:
         await self._closed.wait()
 
+    def blocked(self, user_id: int, guild_id: int | None) -> bool:
+        """Whether the owner blocked this person, or this server (PAPERBOT_BLOCKED_*)."""
+        settings = self.settings
+        return user_id in settings.blocked_users or (
+            guild_id is not None and guild_id in settings.blocked_guilds
+        )
+
     async def on_message(self, message: discord.Message) -> None:
         question = self._question_in(message)
-        if question is None or not self.take_reply():
+        if question is None or self.blocked(
+            message.author.id, message.guild.id if message.guild else None
+        ):
+            return
+        posting, over = self.posting.admit(message.author.id, message.channel.id)
+        if posting is Posting.SILENT or not self.take_reply():
+            return
+        if over is not None:
+            await self._tell_over_limit(message, over)
             return
         answer = view = None
         name = self.user.display_name if self.user else "paperbot"
@@ -344,22 +412,20 @@ class PaperClient(discord.Client):
         )
         try:
             if not question:
-                # A reply whose text Discord did not pass on arrives empty (a reply to a
-                # slash command's answer); a bare mention gets the usual hint.
-                unread = not message.content.strip() and message.reference is not None
+                # A bare mention keeps the mention in its text; an empty text was withheld by
+                # Discord (the Message Content intent; a mention of the bot's role).
+                unread = not message.content.strip()
                 reply = (
                     replies.unread_reply_hint(name)
                     if unread
                     else replies.mention_hint(name, commands=self.command_ids)
                 )
             else:
-                self.cooldown.check(message.author.id)
                 answer = await self.converse(question, turns)
                 reply = replies.answer_reply(answer, commands=self.command_ids)
                 view = self.answer_view(answer)
         except Exception as exc:
-            if not isinstance(exc, OnCooldown):
-                log.exception("Error answering message %s", message.id)
+            log.exception("Error answering message %s", message.id)
             reply = replies.error_reply(exc)
         fields = message_fields(reply)
         sent = await self._reply(message, fields if view is None else {**fields, "view": view})
@@ -368,6 +434,20 @@ class PaperClient(discord.Client):
             if sent is not None and self._opens_thread(message):
                 await self._open_thread(sent, question, turn)
             await self.record_answer(answer, message.author.id)
+
+    async def _tell_over_limit(self, message: discord.Message, over: OnCooldown) -> None:
+        """Say once that the person asks too quickly: in a DM, where only they read it (their
+        DMs closed: in the channel, as a reply)."""
+        fields = message_fields(replies.cooldown_reply(over))
+        if message.guild is not None:
+            try:
+                await message.author.send(**fields)
+                return
+            except _DISCORD_FAILURES as exc:
+                log.info(
+                    "Could not tell user %s privately to slow down: %s", message.author.id, exc
+                )
+        await self._reply(message, fields)
 
     def _opens_thread(self, message: discord.Message) -> bool:
         """An answer to a mention in a server's text channel opens a thread, if set so."""
@@ -378,7 +458,17 @@ class PaperClient(discord.Client):
         )
 
     async def _open_thread(self, answer: discord.Message, question: str, turn: Turn) -> None:
-        """A thread on `answer`, where every message follows up on it."""
+        """A thread on `answer`, where every message follows up on it; not tried (a warning
+        names what is missing) without Create Public Threads and Send Messages in Threads."""
+        missing = _missing_thread_permissions(answer)
+        if missing:
+            log.warning(
+                "Not opening an answer thread in channel %s: the bot lacks %s there (server "
+                "settings, or invite it again with `paperbot invite`)",
+                answer.channel.id,
+                " and ".join(missing),
+            )
+            return
         try:
             thread = await answer.create_thread(
                 name=truncate(question, THREAD_NAME_LIMIT) or "Follow-ups"
@@ -394,9 +484,15 @@ class PaperClient(discord.Client):
         """Reply once, retrying what Discord failed with a 5xx; a failure past that is logged.
         The reply sent, or None."""
         nonce = secrets.randbits(63)
+        # A question deleted while the bot searched: Discord sends the answer without the
+        # reference instead of refusing it (its default refuses a reply to a gone message).
+        reference = message.to_reference(fail_if_not_exists=False)
         for pause in (*REPLY_RETRY_DELAYS, None):
             try:
-                return await message.reply(**fields, nonce=nonce)
+                sent = await message.channel.send(**fields, reference=reference, nonce=nonce)
+                if sent.reference is None:
+                    log.info("Message %s was deleted; answered without quoting it", message.id)
+                return sent
             except discord.DiscordServerError as exc:
                 if pause is None or exc.status in _RETRIED_BY_DISCORD_PY:
                     log.error("Could not reply to message %s: %s", message.id, exc)
@@ -427,4 +523,22 @@ class PaperClient(discord.Client):
         """The bot's own role (managed by Discord, tagged with the bot's id) when `message`
         mentions it: picking it in the mention list is mentioning the bot."""
         own = message.guild.self_role if message.guild is not None else None
-        return [own.id] if own is not None and own.id in message.raw_role_mentions else []
+        # From the message's `mention_roles`, not its text, which Discord may withhold.
+        mentioned = {role.id for role in message.role_mentions}
+        return [own.id] if own is not None and own.id in mentioned else []
+
+
+_THREAD_PERMISSIONS = {
+    "create_public_threads": "Create Public Threads",
+    "send_messages_in_threads": "Send Messages in Threads",
+}
+
+
+def _missing_thread_permissions(answer: discord.Message) -> list[str]:
+    """The permissions an answer thread needs that the bot lacks in `answer`'s channel."""
+    guild = answer.guild
+    channel = answer.channel
+    if guild is None or not isinstance(channel, discord.TextChannel):
+        return []
+    granted = channel.permissions_for(guild.me)
+    return [name for flag, name in _THREAD_PERMISSIONS.items() if not getattr(granted, flag)]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 
 from bot.discord_app import replies
-from bot.discord_app.checks import admin_only
+from bot.discord_app.checks import owner_only
 from bot.discord_app.messages import defer, respond
 from bot.discord_app.services import services
 from bot.discord_app.views import PapersView
@@ -73,7 +72,11 @@ async def papers_command(
     if author is None and venue is None and year is None:
         pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
     else:
-        chosen = choose(retriever.catalogue(), author=author, venue=venue, year=year)
+        # The catalogue may still be in the making: deferred, and looked up in the search thread.
+        await defer(interaction)
+        chosen = await client.search(
+            lambda served: choose(served.catalogue(), author=author, venue=venue, year=year)
+        )
         pages = replies.filtered_list_pages(chosen.papers, retriever.corpus.owner, chosen.described)
     if len(pages) == 1:
         await respond(interaction, pages[0])
@@ -81,13 +84,15 @@ async def papers_command(
     view = PapersView(pages, owner_id=interaction.user.id, timeout=client.view_timeout)
     await respond(interaction, pages[0], view=view)
     view.interaction = interaction
+    client.page_views.add(view)
 
 
 @papers_command.autocomplete("author")
 async def _author_names(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    names = author_choices(services(interaction).live.retriever.catalogue(), current)
+    catalogue = services(interaction).prepared_catalogue()
+    names = author_choices(catalogue, current) if catalogue is not None else []
     return [_choice(name) for name in names]
 
 
@@ -95,7 +100,8 @@ async def _author_names(
 async def _venue_names(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    venues = venue_choices(services(interaction).live.retriever.catalogue(), current)
+    catalogue = services(interaction).prepared_catalogue()
+    venues = venue_choices(catalogue, current) if catalogue is not None else []
     return [_choice(venue) for venue in venues]
 
 
@@ -110,11 +116,13 @@ async def paper_command(
     interaction: discord.Interaction, title: app_commands.Range[str, 1, CHOICE_LIMIT]
 ) -> None:
     """Show one paper: its abstract, authors and links."""
-    # Off the event loop: a title not found is looked for in the abstracts too.
-    found = await asyncio.to_thread(find_paper, services(interaction).live.retriever, title)
+    client = services(interaction)
+    # A title not found is looked for in the abstracts too: a search, so deferred first.
+    await defer(interaction)
+    found = await client.search(lambda served: find_paper(served, title))
     if found.paper is None:
         reply = replies.not_found_reply(
-            title, found.near, found.matched, commands=services(interaction).command_ids
+            title, found.near, found.matched, commands=client.command_ids
         )
         await respond(interaction, reply)
     else:
@@ -147,7 +155,8 @@ async def cite_command(
 ) -> None:
     """Cite a paper: BibTeX or APA, from the paper's own fields."""
     client = services(interaction)
-    found = await asyncio.to_thread(find_paper, client.live.retriever, paper)
+    await defer(interaction)  # a title not found is searched for
+    found = await client.search(lambda served: find_paper(served, paper))
     if found.paper is None:
         reply = replies.not_found_reply(
             paper, found.near, found.matched, commands=client.command_ids
@@ -175,9 +184,9 @@ async def about_command(interaction: discord.Interaction) -> None:
 
 
 @app_commands.command(name="reload")
-@admin_only()
+@owner_only()
 async def reload_command(interaction: discord.Interaction) -> None:
-    """Read the corpus files again and answer from them (admins only)."""
+    """Read the corpus files again and answer from them (the bot's owners only)."""
     client = services(interaction)
     await defer(interaction, ephemeral=True)
     # Built in a worker thread; questions meanwhile, and those already running, use the old index.

@@ -7,8 +7,8 @@ back, and the dependency runs one way: client -> commands, views, votes -> servi
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from typing import Protocol, cast
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 import discord
 
@@ -17,8 +17,12 @@ from bot.discord_app.cooldown import Cooldown
 from bot.feedback.store import FeedbackStore
 from bot.search.answer import Answer
 from bot.search.conversation import Turn
+from bot.search.facets import Catalogue
 from bot.search.live_corpus import CorpusStatus, LiveCorpus
+from bot.search.retriever import Retriever
 from bot.settings import Settings
+
+T = TypeVar("T")
 
 
 class PaperServices(Protocol):
@@ -31,6 +35,7 @@ class PaperServices(Protocol):
     cooldown: Cooldown
     view_timeout: float
     command_ids: dict[str, int]  # slash command name -> id, for clickable mentions
+    page_views: set[Any]  # the open /papers lists (PapersView), greyed out on close
 
     @property
     def user(self) -> discord.ClientUser | None: ...
@@ -44,6 +49,12 @@ class PaperServices(Protocol):
     ) -> Answer: ...
 
     async def more(self, question: str, about: Sequence[str], shown: int, top: int) -> Answer: ...
+
+    async def search(self, work: Callable[[Retriever], T]) -> T:
+        """`work` on the served corpus, in the one search thread."""
+        ...
+
+    def prepared_catalogue(self) -> Catalogue | None: ...
 
     def context(
         self, user_id: int, place_id: int, *, in_dm: bool, replied_to: int | None = None

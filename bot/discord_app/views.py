@@ -65,6 +65,13 @@ class PapersView(TrackedView):
         return False
 
     async def on_timeout(self) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Grey the buttons out (on timeout, and when the bot stops)."""
+        self.stop()
+        if self.interaction is not None:
+            services(self.interaction).page_views.discard(self)
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True

@@ -184,6 +184,10 @@ async def interaction_reply(standin: StandIn, interaction: dict, since: int = 0)
     if callback.json["type"] == CHANNEL_MESSAGE:
         return callback
     assert callback.json["type"] == DEFERRED_CHANNEL_MESSAGE, callback.json
+    # The answer edits the "thinking" message, or, private after a public deferral, follows it.
     return await standin.wait_for_request(
-        "PATCH", ORIGINAL, since=since, where=lambda r: token in r.path
+        "*",
+        f"(?:{ORIGINAL})|(?:{FOLLOWUP})",
+        since=since,
+        where=lambda r: token in r.path and r.method in ("PATCH", "POST"),
     )
