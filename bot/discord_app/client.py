@@ -155,7 +155,7 @@ class PaperClient(discord.Client):
         self._watcher: asyncio.Task[None] | None = None
         self._catalogue: tuple[Retriever, Catalogue] | None = None  # see prepared_catalogue
         self.page_views: set[PapersView] = set()  # /papers lists whose buttons still work
-        self._preparing: asyncio.Task[None] | None = None
+        self.preparing: asyncio.Task[None] | None = None  # the catalogue being prepared
 
     def take_reply(self) -> bool:
         """False while shutting down (no new work is taken); else the running task counts as a
@@ -276,8 +276,8 @@ class PaperClient(discord.Client):
         prepared = self._catalogue
         if prepared is not None and prepared[0] is retriever:
             return prepared[1]
-        if self._preparing is None or self._preparing.done():
-            self._preparing = asyncio.create_task(self._prepare(), name="paperbot-prepare")
+        if self.preparing is None or self.preparing.done():
+            self.preparing = asyncio.create_task(self._prepare(), name="paperbot-prepare")
         return None
 
     async def _prepare(self) -> None:

@@ -355,6 +355,7 @@ class StandIn:
         self.bot_permissions = int(EVERYONE_PERMISSIONS)  # the bot's in every server
         self.overwrites: dict[str, list[dict[str, Any]]] = {}  # channel id -> its overwrites
         self.user_messages: dict[str, dict[str, Any]] = {}  # what people wrote, by id
+        self.dm_channels: dict[str, dict[str, Any]] = {}  # user id -> the bot's DM with them
         self.deleted_messages: set[str] = set()  # ids of people's messages deleted since
         # scope -> when each command created there was created (200 a day per scope).
         self.command_creates: dict[str | None, list[float]] = {}
@@ -870,6 +871,7 @@ class StandIn:
             ("GET", "/oauth2/applications/@me", lambda r: json_response(self._application())),
             ("GET", "/gateway", lambda r: json_response({"url": f"ws://{HOST}:{self.port}"})),
             ("GET", "/gateway/bot", lambda r: json_response(self._bot_gateway())),
+            ("POST", "/users/@me/channels", self._open_dm),
             ("PUT", rf"/applications/{app}(?:/guilds/(\d+))?/commands", self._put_commands),
             (
                 "GET",
@@ -920,6 +922,13 @@ class StandIn:
             registered.append(fresh)
         self.commands[scope] = registered
         return json_response(self.commands[scope])
+
+    def _open_dm(self, record: Recorded) -> web.Response:
+        """The DM channel with a person (the same one each time)."""
+        recipient = str((record.json or {}).get("recipient_id"))
+        channel = self.dm_channels.setdefault(recipient, {"id": snowflake(), "type": 1})
+        user = user_payload(recipient, f"user{recipient[-4:]}")
+        return json_response({**channel, "recipients": [user], "last_message_id": None})
 
     def _bot_gateway(self) -> dict[str, Any]:
         return {
