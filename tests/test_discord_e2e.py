@@ -213,8 +213,10 @@ async def test_the_sixth_question_in_the_window_gets_an_ephemeral_try_again(tmp_
     seconds = int(content.split("try again in ")[1].split(" s")[0])
     assert 1 <= seconds <= 30
     assert message_of(bob_reply)["embeds"], "the cooldown is per user"
+    # Over the limit, a mention is told so privately, in a DM, not in the channel.
     assert "try again in" in mention_reply.json["content"]
-    assert str(mention_reply.json["message_reference"]["message_id"]) == mention["id"]
+    assert mention_reply.path == f"/channels/{standin.dm_channels[ALICE['id']]['id']}/messages"
+    assert standin.replies_to(mention) == []
 
 
 async def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
