@@ -232,6 +232,8 @@ class GatewaySession:
         frame = {"op": 0, "d": data, "s": state.sequence, "t": event}
         state.backlog.append(frame)
         live = state.connection
+        if self.standin.latency:
+            await asyncio.sleep(self.standin.latency)
         if live is not None and not live.ws.closed:
             # A connection that is going: the frame waits in the backlog for a RESUME.
             with contextlib.suppress(ConnectionResetError):
@@ -346,8 +348,12 @@ class StandIn:
         privileged_intents: int = 0,
         requests_per_second: int | None = GLOBAL_REQUESTS_PER_SECOND,
         shards_required: int = 1,
+        latency: float = 0.0,
     ) -> None:
         self.token = token
+        # A network between the bot and Discord: each REST request reaches the stand-in, and
+        # each gateway event reaches the bot, this many seconds after it was sent.
+        self.latency = latency
         # Discord's global limit on a bot's REST requests (interaction routes are exempt).
         self.requests_per_second = requests_per_second
         # Shards Discord requires (more than one past 2,500 servers): fewer is closed with 4011.
@@ -819,6 +825,8 @@ class StandIn:
     # -- REST --
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         record = Recorded(
             method=request.method,
             path="/" + request.match_info["tail"],
