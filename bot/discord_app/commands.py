@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 
 from bot.discord_app import replies
+from bot.discord_app.buttons import answer_view
 from bot.discord_app.checks import owner_only
+from bot.discord_app.client import PaperClient
 from bot.discord_app.messages import defer, respond
-from bot.discord_app.services import services
 from bot.discord_app.views import PapersView
 from bot.search.facets import author_choices, choose, venue_choices
 from bot.search.lookup import find_paper, title_choices
@@ -27,29 +28,33 @@ CHOICE_LIMIT = 100  # Discord's limit for a choice's name and value
     private="Show the answer only to you",
 )
 async def ask_command(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[PaperClient],
     question: app_commands.Range[str, 1, QUESTION_LIMIT],
     top: app_commands.Range[int, 1, 5] | None = None,
     private: bool = False,
 ) -> None:
     """Ask a question; get the sentences from the papers that answer it best."""
-    services(interaction).cooldown.check(interaction.user.id)
+    interaction.client.cooldown.check(interaction.user.id)
     await defer(interaction, ephemeral=private)
     await _answer(interaction, question, top, private=private)
 
 
 async def _answer(
-    interaction: discord.Interaction, question: str, top: int | None, *, private: bool = False
+    interaction: discord.Interaction[PaperClient],
+    question: str,
+    top: int | None,
+    *,
+    private: bool = False,
 ) -> None:
     """Search (the interaction is deferred), reply with the answer and its vote buttons, then
     record the question if nothing answered it."""
-    client = services(interaction)
+    client = interaction.client
     key, turns = client.context(
         interaction.user.id, interaction.channel_id or 0, in_dm=interaction.guild_id is None
     )
     answer = await client.converse(question, turns, top)
     reply = replies.answer_reply(answer, ephemeral=private, commands=client.command_ids)
-    sent = await respond(interaction, reply, view=client.answer_view(answer, top))
+    sent = await respond(interaction, reply, view=answer_view(client, answer, top))
     client.remember(key, answer, None if private else sent)
     await client.record_answer(answer, interaction.user.id)
 
@@ -61,13 +66,13 @@ async def _answer(
     year="Only the papers of this year",
 )
 async def papers_command(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[PaperClient],
     author: app_commands.Range[str, 1, CHOICE_LIMIT] | None = None,
     venue: app_commands.Range[str, 1, CHOICE_LIMIT] | None = None,
     year: app_commands.Range[int, 1000, 9999] | None = None,
 ) -> None:
     """List the papers, or only those by an author, at a venue or of a year."""
-    client = services(interaction)
+    client = interaction.client
     retriever = client.live.retriever
     if author is None and venue is None and year is None:
         pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
@@ -89,18 +94,18 @@ async def papers_command(
 
 @papers_command.autocomplete("author")
 async def _author_names(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    catalogue = services(interaction).prepared_catalogue()
+    catalogue = interaction.client.prepared_catalogue()
     names = author_choices(catalogue, current) if catalogue is not None else []
     return [_choice(name) for name in names]
 
 
 @papers_command.autocomplete("venue")
 async def _venue_names(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    catalogue = services(interaction).prepared_catalogue()
+    catalogue = interaction.client.prepared_catalogue()
     venues = venue_choices(catalogue, current) if catalogue is not None else []
     return [_choice(venue) for venue in venues]
 
@@ -113,10 +118,10 @@ def _choice(text: str) -> app_commands.Choice[str]:
 @app_commands.command(name="paper")
 @app_commands.describe(title="The paper's title (pick one from the list, or type part of it)")
 async def paper_command(
-    interaction: discord.Interaction, title: app_commands.Range[str, 1, CHOICE_LIMIT]
+    interaction: discord.Interaction[PaperClient], title: app_commands.Range[str, 1, CHOICE_LIMIT]
 ) -> None:
     """Show one paper: its abstract, authors and links."""
-    client = services(interaction)
+    client = interaction.client
     # A title not found is looked for in the abstracts too: a search, so deferred first.
     await defer(interaction)
     found = await client.search(lambda served: find_paper(served, title))
@@ -131,9 +136,9 @@ async def paper_command(
 
 @paper_command.autocomplete("title")
 async def _paper_titles(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    papers = title_choices(services(interaction).live.retriever.papers, current, limit=25)
+    papers = title_choices(interaction.client.live.retriever.papers, current, limit=25)
     return [
         app_commands.Choice(
             name=replies.fit(replies.title_line(p), CHOICE_LIMIT, str),
@@ -149,12 +154,12 @@ async def _paper_titles(
     style="BibTeX (the default) or APA",
 )
 async def cite_command(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[PaperClient],
     paper: app_commands.Range[str, 1, CHOICE_LIMIT],
     style: Literal["bibtex", "apa"] = "bibtex",
 ) -> None:
     """Cite a paper: BibTeX or APA, from the paper's own fields."""
-    client = services(interaction)
+    client = interaction.client
     await defer(interaction)  # a title not found is searched for
     found = await client.search(lambda served: find_paper(served, paper))
     if found.paper is None:
@@ -170,9 +175,9 @@ cite_command.autocomplete("paper")(_paper_titles)
 
 
 @app_commands.command(name="about")
-async def about_command(interaction: discord.Interaction) -> None:
+async def about_command(interaction: discord.Interaction[PaperClient]) -> None:
     """What this bot does, whose papers it knows and how to ask."""
-    client = services(interaction)
+    client = interaction.client
     reply = replies.about_reply(
         client.live.retriever.corpus.owner,
         client.live.status,
@@ -185,9 +190,9 @@ async def about_command(interaction: discord.Interaction) -> None:
 
 @app_commands.command(name="reload")
 @owner_only()
-async def reload_command(interaction: discord.Interaction) -> None:
+async def reload_command(interaction: discord.Interaction[PaperClient]) -> None:
     """Read the corpus files again and answer from them (the bot's owners only)."""
-    client = services(interaction)
+    client = interaction.client
     await defer(interaction, ephemeral=True)
     # Built in a worker thread; questions meanwhile, and those already running, use the old index.
     status = await client.reload_corpus()
@@ -195,8 +200,10 @@ async def reload_command(interaction: discord.Interaction) -> None:
 
 
 @app_commands.context_menu(name="Search papers")
-async def search_papers_menu(interaction: discord.Interaction, message: discord.Message) -> None:
-    client = services(interaction)
+async def search_papers_menu(
+    interaction: discord.Interaction[PaperClient], message: discord.Message
+) -> None:
+    client = interaction.client
     question = message.content
     if client.user is not None:
         question = replies.strip_mentions(question, client.user.id)

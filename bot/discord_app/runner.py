@@ -20,6 +20,7 @@ import discord
 import yarl
 
 from bot.discord_app.backoff import RetryPolicy, retry_delays
+from bot.discord_app.bot import PaperBot
 from bot.discord_app.client import PaperClient
 from bot.errors import PaperbotError
 from bot.search.live_corpus import LiveCorpus
@@ -65,7 +66,7 @@ def create_client(
     settings: Settings, live: LiveCorpus, *, force_sync: bool = False, **options: Any
 ) -> PaperClient:
     """The client `paperbot serve` runs; `options` go to `PaperClient` and `discord.Client`."""
-    return PaperClient(live, settings, force_sync=force_sync, **options)
+    return PaperBot(live, settings, force_sync=force_sync, **options)
 
 
 async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> None:
