@@ -13,7 +13,6 @@ from collections.abc import Set
 from dataclasses import dataclass
 
 MANAGE_GUILD = 1 << 5  # Discord's permission bit: who sees an owner command by default
-OWNER_COMMAND_COOLDOWN = 30.0  # seconds between two owner commands, without settings
 OWNER_ROLES = frozenset({"admin", "developer"})  # team roles that count as owners
 
 

@@ -11,12 +11,12 @@ from discord import app_commands
 
 from bot.discord_app.admin import (
     MANAGE_GUILD,
-    OWNER_COMMAND_COOLDOWN,
     OWNER_ROLES,
     Invoker,
     NotAllowed,
     check_may_administer,
 )
+from bot.discord_app.client import client_of
 
 T = TypeVar("T")
 
@@ -42,8 +42,7 @@ def invoker_of(interaction: discord.Interaction) -> Invoker:
 
 def _owner_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
     """Once per cooldown window (PAPERBOT_COOLDOWN_SECONDS, 0: no limit) per person."""
-    settings = getattr(interaction.client, "settings", None)
-    seconds = settings.cooldown_seconds if settings is not None else OWNER_COMMAND_COOLDOWN
+    seconds = client_of(interaction).settings.cooldown_seconds
     return app_commands.Cooldown(1, seconds) if seconds > 0 else None
 
 
