@@ -210,7 +210,7 @@ def _optional_snowflake(raw: str) -> int | None:
     return _snowflake(raw)
 
 
-def _guild_ids(raw: str) -> tuple[int, ...]:
+def _ids(raw: str) -> tuple[int, ...]:
     return tuple(_snowflake(part.strip()) for part in raw.split(",") if part.strip())
 
 
@@ -270,7 +270,7 @@ class Settings:
     guild_ids: tuple[int, ...] = setting(
         "DISCORD_GUILD_IDS",
         (),
-        _guild_ids,
+        _ids,
         "Comma-separated server ids: slash commands sync there at once (for development)",
     )
     corpus_path: Path = setting(
@@ -292,6 +292,24 @@ class Settings:
         30.0,
         _seconds(0, 86400),
         "Length of the cooldown window in seconds, 0 to 86400; fractions such as 2.5 work",
+    )
+    channel_posts: int = setting(
+        "PAPERBOT_CHANNEL_POSTS",
+        20,
+        _whole_number(1, 1000),
+        "Replies to mentions the bot posts per channel in a cooldown window, 1 to 1000",
+    )
+    blocked_users: tuple[int, ...] = setting(
+        "PAPERBOT_BLOCKED_USERS",
+        (),
+        _ids,
+        "Comma-separated user ids the bot ignores (their commands get a short private refusal)",
+    )
+    blocked_guilds: tuple[int, ...] = setting(
+        "PAPERBOT_BLOCKED_GUILDS",
+        (),
+        _ids,
+        "Comma-separated server ids where the bot answers nothing",
     )
     log_level: str = setting(
         "PAPERBOT_LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR"

@@ -16,7 +16,7 @@ import discord
 import discord.webhook.async_
 import pytest
 
-from bot.discord_app import client as client_module
+from bot.discord_app import bot as bot_module
 from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
@@ -192,7 +192,7 @@ def quick_backoff(monkeypatch):
     quick = QuickAsyncio("asyncio")
     monkeypatch.setattr(discord.http, "asyncio", quick)
     monkeypatch.setattr(discord.webhook.async_, "asyncio", quick)
-    monkeypatch.setattr(client_module, "REPLY_RETRY_DELAYS", (0.01, 0.02))
+    monkeypatch.setattr(bot_module, "REPLY_RETRY_DELAYS", (0.01, 0.02))
 
 
 @pytest.mark.parametrize("kind", REST_FAULTS)
@@ -309,7 +309,7 @@ async def test_a_mention_reply_failing_past_the_retries_is_logged_and_the_next_i
     """Fault: the reply to a mention gets a 503 on every try (paperbot tries 3 times), then one
     with a 429 asking to wait two minutes (more than paperbot waits). Expected: an error line
     each, no traceback, and the next mention is answered once."""
-    monkeypatch.setattr(client_module, "REPLY_RETRY_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr(bot_module, "REPLY_RETRY_DELAYS", (0.01, 0.01))
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         standin.override("POST", CHANNEL_MESSAGES, reply_with(503, {"message": "down"}), times=3)
         unavailable = await mention(standin, ALICE)

@@ -39,19 +39,33 @@ async def test_a_mention_of_the_bots_own_role_is_answered_like_a_mention(tmp_pat
     assert standin.replies_to(other_role) == [], "another role is no mention of the bot"
 
 
-async def test_a_reply_to_a_slash_command_answer_says_how_to_ask(tmp_path, retriever):
+async def test_a_reply_to_a_slash_command_answer_is_answered_only_with_its_ping_on(
+    tmp_path, retriever
+):
     async with bot_and_standin(tmp_path, retriever) as (standin, bot):
         guild = standin.guilds[0]
         interaction = await standin.slash(ALICE, "about", guild=guild)
         await interaction_reply(standin, interaction)
         answer = standin.originals[interaction["token"]]
-        reply = await standin.reply_to(ALICE, answer, "and what is BYOL?")
-        await _reply_to(standin, reply)
+        silent = await standin.reply_to(ALICE, answer, "and what is BYOL?", ping=False)
+        pinged = await standin.reply_to(ALICE, answer, "and what is BYOL?")
+        await _reply_to(standin, pinged)
         await settle(bot)
-    # The stand-in delivers the reply without its text, as Discord does; the bot says how to ask.
-    (hint,) = standin.replies_to(reply)
+    (answered,) = standin.replies_to(pinged)
+    assert "BYOL" in answered["embeds"][0]["title"]
+    assert standin.replies_to(silent) == [], "a reply without its ping mentions nobody"
+
+
+async def test_a_role_mention_whose_text_discord_withholds_says_how_to_ask(tmp_path, retriever):
+    """The bot's role is read from the message's `mention_roles`, not from its text."""
+    async with bot_and_standin(tmp_path, retriever) as (standin, bot):
+        standin.role_mentions_deliver_content = False
+        asked = await standin.mention_bot_role(ALICE, "what is BYOL?")
+        await _reply_to(standin, asked)
+        await settle(bot)
+    (hint,) = standin.replies_to(asked)
+    assert "did not pass your message's text" in hint["content"]
     assert "mention me in your message" in hint["content"] and "/ask" in hint["content"]
-    assert "after the mention" not in hint["content"]
 
 
 async def test_a_reply_to_a_mention_answer_is_answered(tmp_path, retriever):

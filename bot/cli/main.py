@@ -362,12 +362,13 @@ def _serve(settings: Settings, *, force_sync: bool) -> int:
 def _cmd_invite(args: argparse.Namespace, setup: Setup) -> int:
     from bot.discord_app.invite import invite_url
 
-    application_id = setup.settings.bot_application_id()
+    settings = setup.settings
+    application_id = settings.bot_application_id()
     if application_id is None:
         raise UsageError(
             "no application id: set DISCORD_TOKEN or DISCORD_APPLICATION_ID (see .env.example)"
         )
-    print(invite_url(application_id))
+    print(invite_url(application_id, answer_threads=settings.answer_threads))
     return 0
 
 

@@ -1,11 +1,10 @@
-"""Who may run the bot's admin commands (such as /reload), decided on the bot's side.
+"""Who may run the bot's owner commands (such as /reload), decided on the bot's side.
 
 Discord hides a command whose `default_member_permissions` a member lacks, but a server's admins
 can change that per server, and a user-installed app reaches servers whose admins never chose
-anyone. So an admin command checks again in code: the application's owners (or team members) may
-run it anywhere; in a server where the bot is installed, so may the server's owner and members
-who can manage the server. Nobody else, and nobody in DMs or servers where the bot is not
-installed unless they own the application.
+anyone. A reload affects every server the bot is in, so only the bot's owners may run it: the
+application's owner, or, for an application owned by a team, the team's admins and developers
+(as discord.py's own `Bot.is_owner` counts them; read-only members are not owners).
 """
 
 from __future__ import annotations
@@ -13,34 +12,24 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import dataclass
 
-ADMINISTRATOR = 1 << 3  # Discord's permission bits
-MANAGE_GUILD = 1 << 5
-ADMIN_PERMISSIONS = ADMINISTRATOR | MANAGE_GUILD
+MANAGE_GUILD = 1 << 5  # Discord's permission bit: who sees an owner command by default
+OWNER_ROLES = frozenset({"admin", "developer"})  # team roles that count as owners
 
 
 class NotAllowed(Exception):
-    """The user may not run an admin command; they are told so in one sentence."""
+    """The user may not run an owner command; they are told so in one sentence."""
 
 
 @dataclass(frozen=True)
 class Invoker:
-    """What the bot knows of who ran a command, where."""
+    """What the bot knows of who ran a command."""
 
     user_id: int
-    owner_ids: Set[int]  # the application's owner, or its team's members
-    in_installed_guild: bool = False  # in a server where the bot itself is installed
-    guild_owner_id: int | None = None
-    permissions: int = 0  # the member's permissions in that channel (0 outside a server)
+    owner_ids: Set[int]  # the application's owner, or its team's admins and developers
 
 
 def may_administer(invoker: Invoker) -> bool:
-    if invoker.user_id in invoker.owner_ids:
-        return True
-    if not invoker.in_installed_guild:
-        return False
-    if invoker.guild_owner_id is not None and invoker.user_id == invoker.guild_owner_id:
-        return True
-    return bool(invoker.permissions & ADMIN_PERMISSIONS)
+    return invoker.user_id in invoker.owner_ids
 
 
 def check_may_administer(invoker: Invoker, command: str) -> None:

@@ -1,14 +1,17 @@
-"""The Discord client: slash commands, the context menu, and answers to mentions and DMs."""
+"""The running bot as its commands, buttons and mention answers use it: the corpus it serves,
+the one search thread, conversations, limits, the replies in flight, and the command tree.
+
+Handlers are typed `discord.Interaction[PaperClient]`; this module imports none of them (they
+import it), and bot.discord_app.bot puts the commands, buttons and mention answers together."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-import secrets
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import discord
 from discord import app_commands
@@ -16,58 +19,51 @@ from discord import app_commands
 from bot.discord_app import replies
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Ballot, Ballots
-from bot.discord_app.commands import COMMANDS
-from bot.discord_app.cooldown import Cooldown, OnCooldown
-from bot.discord_app.messages import (
-    UNKNOWN_INTERACTION,
-    error_code,
-    message_fields,
-    respond_quietly,
-)
-from bot.discord_app.more import MoreButton, answer_more_id, more_button
-from bot.discord_app.services import services
+from bot.discord_app.cooldown import Cooldown, OnCooldown, PostingLimit
+from bot.discord_app.messages import UNKNOWN_INTERACTION, error_code, respond_quietly
 from bot.discord_app.sync import sync_commands
-from bot.discord_app.views import TrackedView
-from bot.discord_app.votes import VoteButton
 from bot.feedback.store import FeedbackStore
-from bot.render.presentation import truncate
 from bot.search.answer import Answer
 from bot.search.conversation import Turn, answer_in_conversation, more_passages, turn_of
 from bot.search.conversation_memory import Conversations
+from bot.search.facets import Catalogue
 from bot.search.live_corpus import CorpusStatus, LiveCorpus
+from bot.search.retriever import Retriever
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Mentions and DMs carry their text without the privileged Message Content intent.
 INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
-THREAD_NAME_LIMIT = 100  # Discord's limit for a thread's name
 ANSWER_THREAD_DAYS = 7.0  # an answer thread is followed this long after its last message
-_ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-# A mention's reply that Discord refused with a 5xx that discord.py does not retry itself (503) is
-# sent again after these pauses (seconds). The same nonce goes with every try (discord.py asks
-# Discord to enforce it), so Discord creates the message at most once.
-REPLY_RETRY_DELAYS = (1.0, 2.0)
-_RETRIED_BY_DISCORD_PY = frozenset({500, 502, 504, 524})
 # A 429 asking to wait longer than this fails the request instead of holding every reply back.
 MAX_RATE_LIMIT_WAIT = 60.0
 _DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
 # How long closing waits for the corpus watcher to stop: it looks every 0.3 s, unless a reload is
 # running (that one finishes in its thread). Short, for SIGTERM's 5 s.
 WATCHER_STOP_SECONDS = 1.0
-_ADMITTED = "paperbot.admitted"  # key in Interaction.extras: what `admit` decided for it
+PAGE_BUTTONS_SECONDS = 1.0  # how long closing waits for the /papers buttons to be greyed out
+
+
+class PageButtons(Protocol):
+    """An open /papers list (views.PapersView): greyed out when the bot closes."""
+
+    async def close(self) -> None: ...
 
 
 class PaperTree(app_commands.CommandTree["PaperClient"]):
     """The command tree, with one error handler for every command."""
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        return await services(interaction).admit(interaction)
+    async def interaction_check(self, interaction: discord.Interaction[PaperClient], /) -> bool:
+        return await interaction.client.admit(interaction)
 
     async def on_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[PaperClient], error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
+        if isinstance(original, app_commands.CommandOnCooldown):
+            original = OnCooldown(original.retry_after)  # an owner command's cooldown
         command = interaction.command.name if interaction.command else "?"
         if isinstance(original, _DISCORD_FAILURES):
             # Discord refused or lost a request after discord.py's own retries: one line is
@@ -116,6 +112,10 @@ class PaperClient(discord.Client):
         self.force_sync = force_sync
         self.view_timeout = view_timeout
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        # What the bot posts in channels: per person (with their questions) and per channel.
+        self.posting = PostingLimit(
+            self.cooldown, Cooldown(settings.channel_posts, settings.cooldown_seconds)
+        )
         self.tree = PaperTree(
             self,
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
@@ -123,9 +123,6 @@ class PaperClient(discord.Client):
                 guild=True, dm_channel=True, private_channel=True
             ),
         )
-        for command in COMMANDS:
-            self.tree.add_command(command)
-        self.add_dynamic_items(VoteButton, MoreButton)
         # Conversations, in memory only: each person's turns per place (a DM, an answer thread),
         # the turn of each answer sent (a reply to it follows up on it), and the answer threads.
         self.conversations = Conversations()
@@ -143,6 +140,9 @@ class PaperClient(discord.Client):
         self._stop_watching = asyncio.Event()
         self.watching = asyncio.Event()  # set once the corpus watcher watches (sees edits)
         self._watcher: asyncio.Task[None] | None = None
+        self._catalogue: tuple[Retriever, Catalogue] | None = None  # see prepared_catalogue
+        self.page_views: set[PageButtons] = set()  # /papers lists whose buttons still work
+        self.preparing: asyncio.Task[None] | None = None  # the catalogue being prepared
 
     def take_reply(self) -> bool:
         """False while shutting down (no new work is taken); else the running task counts as a
@@ -159,18 +159,20 @@ class PaperClient(discord.Client):
             task.add_done_callback(self._in_flight.discard)
 
     async def admit(self, interaction: discord.Interaction) -> bool:
-        """`take_reply` for a command or a click. While shutting down, the person is told
-        privately to ask again in a moment (Discord would otherwise say "the application did not
-        respond"); that short answer is tracked too, so the drain lets it out. Asked again for
-        the same interaction (a view's check and its button's), it answers as the first time."""
-        if _ADMITTED in interaction.extras:
-            return bool(interaction.extras[_ADMITTED])
-        admitted = self.take_reply()
-        interaction.extras[_ADMITTED] = admitted
-        if not admitted and interaction.type is not discord.InteractionType.autocomplete:
+        """Whether to handle `interaction` now: the one check every command and click passes
+        (the tree's `interaction_check`, or the view's or the button's: exactly one runs per
+        interaction), and where the work it starts is counted as a reply in progress (the
+        shutdown drain waits for it). Refused while shutting down, with a private "restarting"
+        (Discord would otherwise say "the application did not respond"), itself tracked so that
+        the drain lets it out; and for a person or server the owner blocked."""
+        blocked = self.blocked(interaction.user.id, interaction.guild_id)
+        if not blocked and self.take_reply():
+            return True
+        if interaction.type is not discord.InteractionType.autocomplete:
             self._track_current_task()
-            await respond_quietly(interaction, replies.Reply(replies.RESTARTING, ephemeral=True))
-        return admitted
+            said = replies.BLOCKED if blocked else replies.RESTARTING
+            await respond_quietly(interaction, replies.Reply(said, ephemeral=True))
+        return False
 
     async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:
         """Wait up to `timeout` seconds for the replies in progress, also those that start
@@ -202,6 +204,7 @@ class PaperClient(discord.Client):
             )
             # Discord refuses a connection that asks for an intent it has not granted.
             self._connection._intents.message_content = False
+        self.prepared_catalogue()  # ready before the first autocomplete, off the event loop
         if self.settings.watch_corpus and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
 
@@ -229,24 +232,49 @@ class PaperClient(discord.Client):
     @property
     def reads_messages(self) -> bool:
         """Whether Discord delivers the text of messages that do not mention the bot."""
-        return self._connection._intents.message_content
+        return self.intents.message_content
+
+    async def search(self, work: Callable[[Retriever], T]) -> T:
+        """`work` done on the corpus served now, in the one search thread (off the event loop)."""
+        retriever = self.live.retriever
+        return await asyncio.get_running_loop().run_in_executor(
+            self._searches, functools.partial(work, retriever)
+        )
 
     async def converse(
         self, question: str, turns: Sequence[Turn], top: int | None = None
     ) -> Answer:
         """`question` answered with its conversation's `turns`, off the event loop."""
-        retriever = self.live.retriever
-        search = functools.partial(
-            answer_in_conversation, retriever, question, turns, top=top or self.settings.top_k
+        top = top or self.settings.top_k
+        return await self.search(
+            lambda retriever: answer_in_conversation(retriever, question, turns, top=top)
         )
-        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
 
     async def more(self, question: str, about: Sequence[str], shown: int, top: int) -> Answer:
         """The passages of `question` after the first `shown`, off the event loop."""
-        search = functools.partial(
-            more_passages, self.live.retriever, question, about=about, shown=shown, top=top
+        return await self.search(
+            lambda retriever: more_passages(retriever, question, about=about, shown=shown, top=top)
         )
-        return await asyncio.get_running_loop().run_in_executor(self._searches, search)
+
+    def prepared_catalogue(self) -> Catalogue | None:
+        """The served corpus's authors and venues, if already prepared (autocomplete answers from
+        it at once, never waiting on the search thread); else None, and it is being prepared."""
+        retriever = self.live.retriever
+        prepared = self._catalogue
+        if prepared is not None and prepared[0] is retriever:
+            return prepared[1]
+        if self.preparing is None or self.preparing.done():
+            self.preparing = asyncio.create_task(self._prepare(), name="paperbot-prepare")
+        return None
+
+    async def _prepare(self) -> None:
+        def build(retriever: Retriever) -> tuple[Retriever, Catalogue]:
+            return retriever, retriever.catalogue()
+
+        try:
+            self._catalogue = await self.search(build)
+        except Exception:
+            log.exception("Could not prepare the corpus's authors and venues")
 
     def remember(self, key: Hashable, answer: Answer, message: discord.Message | None) -> Turn:
         """`answer` as the latest turn of conversation `key` and, once sent, of its message."""
@@ -277,20 +305,9 @@ class PaperClient(discord.Client):
 
     async def reload_corpus(self) -> CorpusStatus:
         """Read and index the corpus again in a worker thread; the old index serves meanwhile."""
-        return await asyncio.to_thread(self.live.reload)
-
-    def answer_view(self, answer: Answer, top: int | None = None) -> discord.ui.View | None:
-        """The buttons under `answer`: "More" when more passages may follow, and the vote
-        buttons when it found something and votes are recorded; None without any."""
-        view = TrackedView(timeout=None)
-        if answer.found and answer.kind != "chat" and self.feedback.enabled:
-            key = self.ballots.open(answer)
-            view.add_item(VoteButton(key, helpful=True))
-            view.add_item(VoteButton(key, helpful=False))
-        more_id = answer_more_id(answer, top or self.settings.top_k)
-        if more_id is not None:
-            view.add_item(more_button(more_id))
-        return view if view.children else None
+        status = await asyncio.to_thread(self.live.reload)
+        self.prepared_catalogue()  # the new corpus's, for the autocompletes
+        return status
 
     async def record_answer(self, answer: Answer, user_id: int) -> None:
         """Record `answer`'s question if nothing answered it (after the answer was sent); a
@@ -312,10 +329,20 @@ class PaperClient(discord.Client):
 
     async def close(self) -> None:
         await self._stop_watcher()
+        await self._disable_page_buttons()
         await super().close()
         # Searches still queued are dropped; the one running ends on its own (it is short).
         self._searches.shutdown(wait=False, cancel_futures=True)
         self._closed.set()
+
+    async def _disable_page_buttons(self) -> None:
+        """Grey out the page buttons of every /papers list still open: their pages live only in
+        this process, so after a restart a click could only fail."""
+        views, self.page_views = self.page_views, set()
+        if not views or self.is_closed():
+            return
+        closing = [asyncio.create_task(view.close()) for view in views]
+        await asyncio.wait(closing, timeout=PAGE_BUTTONS_SECONDS)
 
     async def _stop_watcher(self) -> None:
         self._stop_watching.set()
@@ -329,102 +356,17 @@ class PaperClient(discord.Client):
     async def wait_until_closed(self) -> None:
         await self._closed.wait()
 
-    async def on_message(self, message: discord.Message) -> None:
-        question = self._question_in(message)
-        if question is None or not self.take_reply():
-            return
-        answer = view = None
-        name = self.user.display_name if self.user else "paperbot"
-        reference = message.reference
-        key, turns = self.context(
-            message.author.id,
-            message.channel.id,
-            in_dm=message.guild is None,
-            replied_to=reference.message_id if reference else None,
-        )
-        try:
-            if not question:
-                # A reply whose text Discord did not pass on arrives empty (a reply to a
-                # slash command's answer); a bare mention gets the usual hint.
-                unread = not message.content.strip() and message.reference is not None
-                reply = (
-                    replies.unread_reply_hint(name)
-                    if unread
-                    else replies.mention_hint(name, commands=self.command_ids)
-                )
-            else:
-                self.cooldown.check(message.author.id)
-                answer = await self.converse(question, turns)
-                reply = replies.answer_reply(answer, commands=self.command_ids)
-                view = self.answer_view(answer)
-        except Exception as exc:
-            if not isinstance(exc, OnCooldown):
-                log.exception("Error answering message %s", message.id)
-            reply = replies.error_reply(exc)
-        fields = message_fields(reply)
-        sent = await self._reply(message, fields if view is None else {**fields, "view": view})
-        if answer is not None:
-            turn = self.remember(key, answer, sent)
-            if sent is not None and self._opens_thread(message):
-                await self._open_thread(sent, question, turn)
-            await self.record_answer(answer, message.author.id)
-
-    def _opens_thread(self, message: discord.Message) -> bool:
-        """An answer to a mention in a server's text channel opens a thread, if set so."""
-        return (
-            self.settings.answer_threads
-            and isinstance(message.channel, discord.TextChannel)
-            and message.type is discord.MessageType.default
+    def blocked(self, user_id: int, guild_id: int | None) -> bool:
+        """Whether the owner blocked this person, or this server (PAPERBOT_BLOCKED_*)."""
+        settings = self.settings
+        return user_id in settings.blocked_users or (
+            guild_id is not None and guild_id in settings.blocked_guilds
         )
 
-    async def _open_thread(self, answer: discord.Message, question: str, turn: Turn) -> None:
-        """A thread on `answer`, where every message follows up on it."""
-        try:
-            thread = await answer.create_thread(
-                name=truncate(question, THREAD_NAME_LIMIT) or "Follow-ups"
-            )
-        except _DISCORD_FAILURES as exc:
-            log.warning("Could not open a thread on answer %s: %s", answer.id, exc)
-            return
-        self.answer_threads.add(thread.id, turn)
 
-    async def _reply(
-        self, message: discord.Message, fields: dict[str, Any]
-    ) -> discord.Message | None:
-        """Reply once, retrying what Discord failed with a 5xx; a failure past that is logged.
-        The reply sent, or None."""
-        nonce = secrets.randbits(63)
-        for pause in (*REPLY_RETRY_DELAYS, None):
-            try:
-                return await message.reply(**fields, nonce=nonce)
-            except discord.DiscordServerError as exc:
-                if pause is None or exc.status in _RETRIED_BY_DISCORD_PY:
-                    log.error("Could not reply to message %s: %s", message.id, exc)
-                    return None
-                log.warning("Discord failed a reply (%s); trying again in %g s", exc, pause)
-                await asyncio.sleep(pause)
-            except _DISCORD_FAILURES as exc:
-                log.error("Could not reply to message %s: %s", message.id, exc)
-                return None
-        return None
-
-    def _question_in(self, message: discord.Message) -> str | None:
-        """The question a message asks the bot ("" for a bare mention), or None to ignore it."""
-        me = self.user
-        if me is None or message.author.bot or message.author.id == me.id:
-            return None
-        if message.type not in _ANSWERED_TYPES:
-            return None
-        own_roles = self._own_roles_in(message)
-        mentioned = any(user.id == me.id for user in message.mentions) or bool(own_roles)
-        # In an answer thread every message is a follow-up, when Discord lets the bot read it.
-        in_answer_thread = self.reads_messages and self.answer_threads.turns(message.channel.id)
-        if message.guild is not None and not mentioned and not in_answer_thread:
-            return None
-        return replies.strip_mentions(message.content, me.id, own_roles)
-
-    def _own_roles_in(self, message: discord.Message) -> list[int]:
-        """The bot's own role (managed by Discord, tagged with the bot's id) when `message`
-        mentions it: picking it in the mention list is mentioning the bot."""
-        own = message.guild.self_role if message.guild is not None else None
-        return [own.id] if own is not None and own.id in message.raw_role_mentions else []
+def client_of(interaction: discord.Interaction) -> PaperClient:
+    """The bot that received `interaction`, for discord.py's view and item methods (their
+    signatures cannot name the client's type, as a command's `Interaction[PaperClient]` does)."""
+    client = interaction.client
+    assert isinstance(client, PaperClient), type(client)
+    return client

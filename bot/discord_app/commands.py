@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.discord_app import replies
-from bot.discord_app.checks import admin_only
+from bot.discord_app.buttons import answer_view
+from bot.discord_app.checks import owner_only
+from bot.discord_app.client import PaperClient
 from bot.discord_app.messages import defer, respond
-from bot.discord_app.services import services
 from bot.discord_app.views import PapersView
 from bot.search.answer import CitationStyle
 from bot.search.facets import author_choices, choose, venue_choices
@@ -29,29 +29,33 @@ CHOICE_LIMIT = 100  # Discord's limit for a choice's name and value
     private="Show the answer only to you",
 )
 async def ask_command(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[PaperClient],
     question: app_commands.Range[str, 1, QUESTION_LIMIT],
     top: app_commands.Range[int, 1, 5] | None = None,
     private: bool = False,
 ) -> None:
     """Ask a question; get the sentences from the papers that answer it best."""
-    services(interaction).cooldown.check(interaction.user.id)
+    interaction.client.cooldown.check(interaction.user.id)
     await defer(interaction, ephemeral=private)
     await _answer(interaction, question, top, private=private)
 
 
 async def _answer(
-    interaction: discord.Interaction, question: str, top: int | None, *, private: bool = False
+    interaction: discord.Interaction[PaperClient],
+    question: str,
+    top: int | None,
+    *,
+    private: bool = False,
 ) -> None:
     """Search (the interaction is deferred), reply with the answer and its vote buttons, then
     record the question if nothing answered it."""
-    client = services(interaction)
+    client = interaction.client
     key, turns = client.context(
         interaction.user.id, interaction.channel_id or 0, in_dm=interaction.guild_id is None
     )
     answer = await client.converse(question, turns, top)
     reply = replies.answer_reply(answer, ephemeral=private, commands=client.command_ids)
-    sent = await respond(interaction, reply, view=client.answer_view(answer, top))
+    sent = await respond(interaction, reply, view=answer_view(client, answer, top))
     client.remember(key, answer, None if private else sent)
     await client.record_answer(answer, interaction.user.id)
 
@@ -63,18 +67,22 @@ async def _answer(
     year="Only the papers of this year",
 )
 async def papers_command(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[PaperClient],
     author: app_commands.Range[str, 1, CHOICE_LIMIT] | None = None,
     venue: app_commands.Range[str, 1, CHOICE_LIMIT] | None = None,
     year: app_commands.Range[int, 1000, 9999] | None = None,
 ) -> None:
     """List the papers, or only those by an author, at a venue or of a year."""
-    client = services(interaction)
+    client = interaction.client
     retriever = client.live.retriever
     if author is None and venue is None and year is None:
         pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
     else:
-        chosen = choose(retriever.catalogue(), author=author, venue=venue, year=year)
+        # The catalogue may still be in the making: deferred, and looked up in the search thread.
+        await defer(interaction)
+        chosen = await client.search(
+            lambda served: choose(served.catalogue(), author=author, venue=venue, year=year)
+        )
         pages = replies.filtered_list_pages(chosen.papers, retriever.corpus.owner, chosen.described)
     if len(pages) == 1:
         await respond(interaction, pages[0])
@@ -82,21 +90,24 @@ async def papers_command(
     view = PapersView(pages, owner_id=interaction.user.id, timeout=client.view_timeout)
     await respond(interaction, pages[0], view=view)
     view.interaction = interaction
+    client.page_views.add(view)
 
 
 @papers_command.autocomplete("author")
 async def _author_names(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    names = author_choices(services(interaction).live.retriever.catalogue(), current)
+    catalogue = interaction.client.prepared_catalogue()
+    names = author_choices(catalogue, current) if catalogue is not None else []
     return [_choice(name) for name in names]
 
 
 @papers_command.autocomplete("venue")
 async def _venue_names(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    venues = venue_choices(services(interaction).live.retriever.catalogue(), current)
+    catalogue = interaction.client.prepared_catalogue()
+    venues = venue_choices(catalogue, current) if catalogue is not None else []
     return [_choice(venue) for venue in venues]
 
 
@@ -108,14 +119,16 @@ def _choice(text: str) -> app_commands.Choice[str]:
 @app_commands.command(name="paper")
 @app_commands.describe(title="The paper's title (pick one from the list, or type part of it)")
 async def paper_command(
-    interaction: discord.Interaction, title: app_commands.Range[str, 1, CHOICE_LIMIT]
+    interaction: discord.Interaction[PaperClient], title: app_commands.Range[str, 1, CHOICE_LIMIT]
 ) -> None:
     """Show one paper: its abstract, authors and links."""
-    # Off the event loop: a title not found is looked for in the abstracts too.
-    found = await asyncio.to_thread(find_paper, services(interaction).live.retriever, title)
+    client = interaction.client
+    # A title not found is looked for in the abstracts too: a search, so deferred first.
+    await defer(interaction)
+    found = await client.search(lambda served: find_paper(served, title))
     if found.paper is None:
         reply = replies.not_found_reply(
-            title, found.near, found.matched, commands=services(interaction).command_ids
+            title, found.near, found.matched, commands=client.command_ids
         )
         await respond(interaction, reply)
     else:
@@ -124,9 +137,9 @@ async def paper_command(
 
 @paper_command.autocomplete("title")
 async def _paper_titles(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    papers = title_choices(services(interaction).live.retriever.papers, current, limit=25)
+    papers = title_choices(interaction.client.live.retriever.papers, current, limit=25)
     return [
         app_commands.Choice(
             name=replies.fit(replies.title_line(p), CHOICE_LIMIT, str),
@@ -142,13 +155,14 @@ async def _paper_titles(
     style="BibTeX (the default) or APA",
 )
 async def cite_command(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[PaperClient],
     paper: app_commands.Range[str, 1, CHOICE_LIMIT],
     style: CitationStyle = "bibtex",
 ) -> None:
     """Cite a paper: BibTeX or APA, from the paper's own fields."""
-    client = services(interaction)
-    found = await asyncio.to_thread(find_paper, client.live.retriever, paper)
+    client = interaction.client
+    await defer(interaction)  # a title not found is searched for
+    found = await client.search(lambda served: find_paper(served, paper))
     if found.paper is None:
         reply = replies.not_found_reply(
             paper, found.near, found.matched, commands=client.command_ids
@@ -162,9 +176,9 @@ cite_command.autocomplete("paper")(_paper_titles)
 
 
 @app_commands.command(name="about")
-async def about_command(interaction: discord.Interaction) -> None:
+async def about_command(interaction: discord.Interaction[PaperClient]) -> None:
     """What this bot does, whose papers it knows and how to ask."""
-    client = services(interaction)
+    client = interaction.client
     reply = replies.about_reply(
         client.live.retriever.corpus.owner,
         client.live.status,
@@ -176,10 +190,10 @@ async def about_command(interaction: discord.Interaction) -> None:
 
 
 @app_commands.command(name="reload")
-@admin_only()
-async def reload_command(interaction: discord.Interaction) -> None:
-    """Read the corpus files again and answer from them (admins only)."""
-    client = services(interaction)
+@owner_only()
+async def reload_command(interaction: discord.Interaction[PaperClient]) -> None:
+    """Read the corpus files again and answer from them (the bot's owners only)."""
+    client = interaction.client
     await defer(interaction, ephemeral=True)
     # Built in a worker thread; questions meanwhile, and those already running, use the old index.
     status = await client.reload_corpus()
@@ -187,8 +201,10 @@ async def reload_command(interaction: discord.Interaction) -> None:
 
 
 @app_commands.context_menu(name="Search papers")
-async def search_papers_menu(interaction: discord.Interaction, message: discord.Message) -> None:
-    client = services(interaction)
+async def search_papers_menu(
+    interaction: discord.Interaction[PaperClient], message: discord.Message
+) -> None:
+    client = interaction.client
     question = message.content
     if client.user is not None:
         question = replies.strip_mentions(question, client.user.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import time
 from collections import deque
@@ -53,3 +54,36 @@ class Cooldown:
             idle = [k for k, v in self._asked.items() if not v or now - v[-1] >= self.seconds]
             for key in idle:
                 del self._asked[key]
+
+
+class Posting(enum.Enum):
+    """What the bot does with one more message it would post."""
+
+    POST = "post"
+    WARN = "warn"  # over a limit for the first time in a while: say so once
+    SILENT = "silent"  # over a limit and already told
+
+
+class PostingLimit:
+    """What the bot posts in reply to mentions, limited per person (the shared `per_person`
+    cooldown, also counting bare mentions) and per channel. Over a limit a person is told once;
+    after that the bot stays silent until their window frees up."""
+
+    def __init__(self, per_person: Cooldown, per_channel: Cooldown) -> None:
+        self.per_person = per_person
+        self.per_channel = per_channel
+        self._told: set[Hashable] = set()  # people told they are over a limit, not since let in
+
+    def admit(self, person: Hashable, channel: Hashable) -> tuple[Posting, OnCooldown | None]:
+        try:
+            self.per_person.check(person)
+            self.per_channel.check(channel)
+        except OnCooldown as exc:
+            if person in self._told:
+                return Posting.SILENT, exc
+            self._told.add(person)
+            if len(self._told) > 4096:  # bounded memory; forgetting one only repeats a notice
+                self._told.clear()
+            return Posting.WARN, exc
+        self._told.discard(person)
+        return Posting.POST, None

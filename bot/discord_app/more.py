@@ -16,9 +16,9 @@ from typing import Any
 import discord
 
 from bot.discord_app import replies
+from bot.discord_app.client import client_of
 from bot.discord_app.cooldown import OnCooldown
 from bot.discord_app.messages import defer, respond, respond_quietly
-from bot.discord_app.services import services
 from bot.discord_app.views import TrackedView
 from bot.search.answer import Answer
 
@@ -78,10 +78,10 @@ class MoreButton(
         return cls(match.group(0), match["question"], about, int(match["shown"]), int(match["top"]))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await services(interaction).admit(interaction)
+        return await client_of(interaction).admit(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        client = services(interaction)
+        client = client_of(interaction)
         try:
             client.cooldown.check(interaction.user.id)
         except OnCooldown as exc:

@@ -64,10 +64,11 @@ NO_MORE = "No more passages for that question."
 CommandIds = Mapping[str, int]
 _NO_IDS: CommandIds = {}
 RESTARTING = "paperbot is restarting: ask again in a moment."
+BLOCKED = "The bot's owner has turned it off for you here."
 APOLOGY = "Sorry, something went wrong while answering. It has been logged; please try again."
 NOT_YOUR_PAGES = "Only the person who ran /papers can turn its pages: run /papers to get your own."
 NO_TEXT = "That message has no text to search the papers for."
-NOT_ALLOWED = "Only the bot's owner or someone who can manage this server can do that."
+NOT_ALLOWED = "Only the bot's owner can do that."
 HELPFUL, NOT_HELPFUL = "Helpful", "Not helpful"  # the labels of an answer's vote buttons
 VOTE_REPLIES = {
     Outcome.COUNTED: "Thanks for your vote: it shows the bot's owner where the papers fall short.",
@@ -631,11 +632,11 @@ def mention_hint(bot_name: str, *, commands: CommandIds = _NO_IDS) -> Reply:
 
 
 def unread_reply_hint(bot_name: str) -> Reply:
-    """For a reply whose text Discord did not pass on (a reply to an answer of a slash command
-    arrives empty): how to ask so that the question arrives."""
+    """For a message that reached the bot without its text (a reply with its @ ping turned off,
+    or a mention of the bot's role, without the Message Content intent): how to be read."""
     mention = _mention(bot_name)
     return Reply(
-        "Discord does not pass the text of replies to my slash-command answers on to me: "
+        "Discord did not pass your message's text on to me: reply with the @ ping on, or "
         f"mention me in your message (“{mention} what is …?”), or use /ask."
     )
 

@@ -2,7 +2,9 @@
 
 Discord out of reach at start (no network yet at boot, DNS, 5xx, timeouts) is tried again with
 backoff (bot.discord_app.backoff), one log line per try; a rejected token or a bad setting ends
-at once (StartupError); giving up after the policy's time ends with DiscordUnavailable.
+at once (StartupError, exit 2); giving up after the policy's time, or a connection Discord closed
+for good (a gateway close code that is not resumable, such as 4014 after an intent was switched
+off), ends with DiscordUnavailable (exit 75: the service manager starts it again).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import discord
 import yarl
 
 from bot.discord_app.backoff import RetryPolicy, retry_delays
+from bot.discord_app.bot import PaperBot
 from bot.discord_app.client import PaperClient
 from bot.errors import PaperbotError
 from bot.search.live_corpus import LiveCorpus
@@ -63,7 +66,7 @@ def create_client(
     settings: Settings, live: LiveCorpus, *, force_sync: bool = False, **options: Any
 ) -> PaperClient:
     """The client `paperbot serve` runs; `options` go to `PaperClient` and `discord.Client`."""
-    return PaperClient(live, settings, force_sync=force_sync, **options)
+    return PaperBot(live, settings, force_sync=force_sync, **options)
 
 
 async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> None:
@@ -83,14 +86,17 @@ async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> Non
             "from the Developer Portal (Bot, Reset Token) into .env"
         ) from None
     except discord.PrivilegedIntentsRequired:
-        raise StartupError(
-            "Discord refused an intent the application does not have switched on "
-            "(Developer Portal, Bot, Privileged Gateway Intents)"
+        # The Message Content intent was switched off since the login: a new start asks only
+        # for what the application has (setup_hook drops it), so this is no bad setting.
+        raise DiscordUnavailable(
+            "Discord refused an intent the application no longer has switched on (Developer "
+            "Portal, Bot, Privileged Gateway Intents); starting again without it"
         ) from None
     except discord.ConnectionClosed as exc:
         if exc.code == _AUTHENTICATION_FAILED:
             raise StartupError("Discord rejected DISCORD_TOKEN at the gateway") from None
-        raise StartupError(f"Discord closed the connection (code {exc.code})") from None
+        # Not resumable (discord.py resumes what is): a fresh start may well succeed.
+        raise DiscordUnavailable(f"Discord closed the connection (code {exc.code})") from None
     finally:
         for signum in handled:
             loop.remove_signal_handler(signum)

@@ -18,6 +18,7 @@ from bot.discord_app.sync_state import (
 )
 
 log = logging.getLogger(__name__)
+_DISCORD_FAILURES = (discord.HTTPException, discord.RateLimited)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ async def sync_commands(
                 synced = await tree.sync(guild=guild)
                 log.info("Synced %d commands to server %s", len(synced), guild_id)
             ids = ids or _ids_of(synced)
-        except discord.HTTPException as exc:
+        except Exception as exc:  # any failure: the bot still comes online
+            # discord.py's RateLimited (a 429 longer than the client waits) is no HTTPException;
+            # a sync is never worth staying offline for: the commands registered before stay.
             failed = True
             log.error("%s", _sync_failure(guild_id, exc))
     if not failed and last is not None and application_id is not None:
@@ -84,7 +87,7 @@ async def _registered_ids(
     guild = discord.Object(guild_ids[0]) if guild_ids else None
     try:
         return _ids_of(await tree.fetch_commands(guild=guild))
-    except discord.HTTPException as exc:
+    except _DISCORD_FAILURES as exc:
         log.info("Could not read the commands' ids (%s); replies name them as plain text", exc)
         return {}
 
@@ -108,7 +111,7 @@ async def _clear(tree: app_commands.CommandTree, application_id: int, guild_id: 
         else:
             await http.bulk_upsert_guild_commands(application_id, guild_id, [])
             log.info("Cleared the commands of server %s (no longer in DISCORD_GUILD_IDS)", guild_id)
-    except discord.HTTPException as exc:
+    except _DISCORD_FAILURES as exc:
         where = "globally" if guild_id is None else f"in server {guild_id}"
         if guild_id is not None and isinstance(exc, discord.Forbidden | discord.NotFound):
             # The bot left that server (or it is gone): trying again at every start won't help.
@@ -119,10 +122,15 @@ async def _clear(tree: app_commands.CommandTree, application_id: int, guild_id: 
     return True
 
 
-def _sync_failure(guild_id: int | None, error: discord.HTTPException) -> str:
+def _sync_failure(guild_id: int | None, error: Exception) -> str:
     """One line that says what went wrong and what to check."""
     where = "globally" if guild_id is None else f"to server {guild_id}"
-    said = f"Discord answered {error.status} ({error.text or 'no reason given'})"
+    if isinstance(error, discord.HTTPException):
+        said = f"Discord answered {error.status} ({error.text or 'no reason given'})"
+    elif isinstance(error, discord.RateLimited):
+        said = f"Discord asked to wait {error.retry_after:.0f} s (rate limited)"
+    else:
+        said = f"{type(error).__name__}: {' '.join(str(error).split()) or 'no details'}"
     if guild_id is not None and isinstance(error, discord.Forbidden):
         hint = (
             "is the bot in that server, invited with the applications.commands scope "

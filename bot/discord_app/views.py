@@ -10,8 +10,8 @@ from typing import Any
 import discord
 
 from bot.discord_app import replies
+from bot.discord_app.client import PaperClient, client_of
 from bot.discord_app.messages import message_fields, respond_quietly
-from bot.discord_app.services import services
 from bot.render.pagination import clamp_page
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ class TrackedView(discord.ui.View):
     sends derives from it (a test checks)."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await services(interaction).admit(interaction)
+        return await client_of(interaction).admit(interaction)
 
 
 class PapersView(TrackedView):
@@ -32,27 +32,29 @@ class PapersView(TrackedView):
         self.pages = list(pages)
         self.owner_id = owner_id
         self.page = 0
-        self.interaction: discord.Interaction | None = None  # the /papers call, to edit later
+        self.interaction: discord.Interaction[PaperClient] | None = (
+            None  # the /papers call, to edit later
+        )
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.previous_page.disabled = self.page == 0
         self.next_page.disabled = self.page == len(self.pages) - 1
 
-    async def _show(self, interaction: discord.Interaction, page: int) -> None:
+    async def _show(self, interaction: discord.Interaction[PaperClient], page: int) -> None:
         self.page = clamp_page(page, len(self.pages))
         self._update_buttons()
         await interaction.response.edit_message(**message_fields(self.pages[self.page]), view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous_page(
-        self, interaction: discord.Interaction, _: discord.ui.Button[PapersView]
+        self, interaction: discord.Interaction[PaperClient], _: discord.ui.Button[PapersView]
     ) -> None:
         await self._show(interaction, self.page - 1)
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
     async def next_page(
-        self, interaction: discord.Interaction, _: discord.ui.Button[PapersView]
+        self, interaction: discord.Interaction[PaperClient], _: discord.ui.Button[PapersView]
     ) -> None:
         await self._show(interaction, self.page + 1)
 
@@ -65,6 +67,13 @@ class PapersView(TrackedView):
         return False
 
     async def on_timeout(self) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Grey the buttons out (on timeout, and when the bot stops)."""
+        self.stop()
+        if self.interaction is not None:
+            self.interaction.client.page_views.discard(self)
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
@@ -76,7 +85,10 @@ class PapersView(TrackedView):
             log.info("Could not disable the /papers buttons: %s", exc)
 
     async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[Any],
     ) -> None:
         log.error("Error in the /papers buttons", exc_info=error)
         await respond_quietly(interaction, replies.error_reply(error))

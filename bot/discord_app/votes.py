@@ -16,8 +16,8 @@ import discord
 
 from bot.discord_app import replies
 from bot.discord_app.ballots import KEY_PATTERN
+from bot.discord_app.client import client_of
 from bot.discord_app.messages import respond_quietly
-from bot.discord_app.services import services
 
 _PREFIX = "paperbot:vote"
 
@@ -49,10 +49,10 @@ class VoteButton(
         return cls(match["key"], match["helpful"] == "1")
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await services(interaction).admit(interaction)
+        return await client_of(interaction).admit(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        client = services(interaction)
+        client = client_of(interaction)
         cast = client.ballots.cast(self.key, interaction.user.id)
         # The click is acknowledged first (Discord's 3 s window); recording may wait on the disk.
         await respond_quietly(interaction, replies.vote_reply(cast.outcome))

@@ -207,15 +207,22 @@ def assert_safe_message(record: Recorded) -> None:
     assert rules.form_errors(message) is None, (record.path, rules.form_errors(message))
 
 
-async def interaction_reply(standin: StandIn, interaction: Json, since: int = 0) -> Recorded:
+async def interaction_reply(
+    standin: StandIn, interaction: Json, since: int = 0, timeout: float = 10.0
+) -> Recorded:
     """The message an interaction ended up with: its direct reply, or the deferred one's edit."""
     token = interaction["token"]
     callback = await standin.wait_for_request(
-        "POST", CALLBACK, since=since, where=lambda r: token in r.path
+        "POST", CALLBACK, since=since, where=lambda r: token in r.path, timeout=timeout
     )
     if callback.json["type"] == CHANNEL_MESSAGE:
         return callback
     assert callback.json["type"] == DEFERRED_CHANNEL_MESSAGE, callback.json
+    # The answer edits the "thinking" message, or, private after a public deferral, follows it.
     return await standin.wait_for_request(
-        "PATCH", ORIGINAL, since=since, where=lambda r: token in r.path
+        "*",
+        f"(?:{ORIGINAL})|(?:{FOLLOWUP})",
+        since=since,
+        where=lambda r: token in r.path and r.method in ("PATCH", "POST"),
+        timeout=timeout,
     )

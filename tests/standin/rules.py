@@ -8,6 +8,7 @@ Gateway close codes).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,3 +230,211 @@ def expired_token() -> Refusal:
 
 def unknown_message() -> Refusal:
     return Refusal(404, UNKNOWN_MESSAGE, "Unknown Message")
+
+
+# --- Application commands (Application Commands reference: naming, limits, daily creates) -------
+
+MISSING_PERMISSIONS = 50013
+MESSAGE_REFERENCE_UNKNOWN = "MESSAGE_REFERENCE_UNKNOWN_MESSAGE"
+DAILY_COMMAND_CREATES = 200  # new commands per day and scope (global, or one server)
+DAILY_CREATES_REACHED = 30034
+CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
+COMMAND_NAME_LIMIT = 32
+DESCRIPTION_LIMIT = 100
+OPTIONS_LIMIT = 25
+CHOICES_LIMIT = 25  # also what an autocomplete may answer with
+CHOICE_NAME_LIMIT = 100
+GLOBAL_CHAT_INPUT_LIMIT = 100
+# A slash command's or option's name: lower case letters (any script), digits, - and _.
+_CHAT_INPUT_NAME = re.compile(r"[-_\w]{1,32}")
+
+
+def _invalid_name(name: Any, chat_input: bool) -> bool:
+    if not isinstance(name, str) or not 1 <= len(name) <= COMMAND_NAME_LIMIT:
+        return True
+    return chat_input and (not _CHAT_INPUT_NAME.fullmatch(name) or name != name.lower())
+
+
+def _option_errors(options: list[Any]) -> dict[str, Any] | None:
+    if len(options) > OPTIONS_LIMIT:
+        return _too_long(OPTIONS_LIMIT)
+    seen_optional = False
+    for number, option in enumerate(options):
+        where = str(number)
+        if _invalid_name(option.get("name"), chat_input=True):
+            return {where: {"name": _error("APPLICATION_COMMAND_INVALID_NAME", "Invalid name")}}
+        description = _text(option.get("description"))
+        if not 1 <= len(description) <= DESCRIPTION_LIMIT:
+            return {where: {"description": _too_long(DESCRIPTION_LIMIT)}}
+        if len(option.get("choices") or []) > CHOICES_LIMIT:
+            return {where: {"choices": _too_long(CHOICES_LIMIT)}}
+        if option.get("required"):
+            if seen_optional:
+                return {
+                    where: {
+                        "required": _error(
+                            "APPLICATION_COMMAND_OPTIONS_ORDER_INVALID",
+                            "Required options must be placed before non-required options",
+                        )
+                    }
+                }
+        else:
+            seen_optional = True
+        if inner := _option_errors(option.get("options") or []):
+            return {where: {"options": inner}}
+    return None
+
+
+def command_errors(commands: list[Any], *, scope_is_global: bool) -> dict[str, Any] | None:
+    """The `errors` of Discord's 50035 for a bulk overwrite of application commands, or None."""
+    chat_inputs = [c for c in commands if c.get("type", CHAT_INPUT) == CHAT_INPUT]
+    if scope_is_global and len(chat_inputs) > GLOBAL_CHAT_INPUT_LIMIT:
+        return _too_long(GLOBAL_CHAT_INPUT_LIMIT)
+    names: set[tuple[int, str]] = set()
+    for number, command in enumerate(commands):
+        where = str(number)
+        kind = command.get("type", CHAT_INPUT)
+        name = command.get("name")
+        if _invalid_name(name, chat_input=kind == CHAT_INPUT):
+            return {where: {"name": _error("APPLICATION_COMMAND_INVALID_NAME", "Invalid name")}}
+        if (kind, name) in names:
+            return {
+                where: {
+                    "name": _error(
+                        "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                        "Application command names must be unique",
+                    )
+                }
+            }
+        names.add((kind, name))
+        description = _text(command.get("description"))
+        if kind == CHAT_INPUT and not 1 <= len(description) <= DESCRIPTION_LIMIT:
+            return {where: {"description": _too_long(DESCRIPTION_LIMIT)}}
+        if kind != CHAT_INPUT and description:
+            return {
+                where: {
+                    "description": _error(
+                        "APPLICATION_COMMAND_INVALID_DESCRIPTION",
+                        "Context menu commands have no description",
+                    )
+                }
+            }
+        if inner := _option_errors(command.get("options") or []):
+            return {where: {"options": inner}}
+    return None
+
+
+def refuse_commands(commands: Any, *, scope_is_global: bool) -> Refusal | None:
+    if not isinstance(commands, list):
+        return Refusal(
+            400,
+            INVALID_FORM_BODY,
+            "Invalid Form Body",
+            _error("LIST_TYPE_CONVERT", "Must be an array"),
+        )
+    if errors := command_errors(commands, scope_is_global=scope_is_global):
+        return Refusal(400, INVALID_FORM_BODY, "Invalid Form Body", errors)
+    return None
+
+
+def autocomplete_errors(data: dict[str, Any]) -> dict[str, Any] | None:
+    """An autocomplete result's errors (inside the callback's `data`): at most 25 choices, each
+    name 1 to 100 characters."""
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        return {"choices": _required()}
+    if len(choices) > CHOICES_LIMIT:
+        return {"choices": _too_long(CHOICES_LIMIT)}
+    for number, choice in enumerate(choices):
+        name = _text(choice.get("name"))
+        if not 1 <= len(name) <= CHOICE_NAME_LIMIT:
+            return {"choices": {str(number): {"name": _too_long(CHOICE_NAME_LIMIT)}}}
+        value = choice.get("value")
+        if isinstance(value, str) and len(value) > CHOICE_NAME_LIMIT:
+            return {"choices": {str(number): {"value": _too_long(CHOICE_NAME_LIMIT)}}}
+    return None
+
+
+# --- Threads (Start Thread from Message) -------------------------------------------------------
+
+THREAD_NAME_LIMIT = 100
+ARCHIVE_DURATIONS = frozenset({60, 1440, 4320, 10080})  # minutes
+
+
+def thread_errors(body: dict[str, Any]) -> dict[str, Any] | None:
+    name = _text(body.get("name"))
+    if not name.strip():
+        return {"name": _required()}
+    if len(name) > THREAD_NAME_LIMIT:
+        return {"name": _too_long(THREAD_NAME_LIMIT)}
+    duration = body.get("auto_archive_duration")
+    if duration is not None and duration not in ARCHIVE_DURATIONS:
+        return {
+            "auto_archive_duration": _error(
+                "BASE_TYPE_CHOICES", f"Value must be one of {sorted(ARCHIVE_DURATIONS)}."
+            )
+        }
+    return None
+
+
+# --- Permissions (Permissions: overwrites, and what each request needs) ------------------------
+
+ADMINISTRATOR = 1 << 3
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+READ_MESSAGE_HISTORY = 1 << 16
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+
+
+def apply_overwrites(
+    base: int,
+    overwrites: list[dict[str, Any]],
+    *,
+    guild_id: str,
+    role_ids: set[str],
+    member_id: str,
+) -> int:
+    """A member's permissions in a channel: the server's `base`, then the channel's overwrites
+    for @everyone, for the member's roles together, then for the member (Discord's order)."""
+    if base & ADMINISTRATOR:
+        return base
+    permissions = base
+
+    def layer(chosen: list[dict[str, Any]]) -> None:
+        nonlocal permissions
+        allow = deny = 0
+        for overwrite in chosen:
+            allow |= int(overwrite.get("allow", 0))
+            deny |= int(overwrite.get("deny", 0))
+        permissions = (permissions & ~deny) | allow
+
+    roles = [o for o in overwrites if o.get("type") == 0]
+    layer([o for o in roles if o["id"] == guild_id])
+    layer([o for o in roles if o["id"] in role_ids and o["id"] != guild_id])
+    layer([o for o in overwrites if o.get("type") == 1 and o["id"] == member_id])
+    return permissions
+
+
+def missing_permissions() -> Refusal:
+    return Refusal(403, MISSING_PERMISSIONS, "Missing Permissions")
+
+
+def unknown_reference() -> Refusal:
+    """A reply to a message that is gone (and `fail_if_not_exists` left on)."""
+    return Refusal(
+        400,
+        INVALID_FORM_BODY,
+        "Invalid Form Body",
+        {"message_reference": _error(MESSAGE_REFERENCE_UNKNOWN, "Unknown message")},
+    )
+
+
+def daily_creates_reached(retry_after: float) -> dict[str, Any]:
+    return {
+        "message": "Max number of daily application command creates has been reached (200)",
+        "code": DAILY_CREATES_REACHED,
+        "retry_after": retry_after,
+        "global": False,
+    }

@@ -64,6 +64,10 @@ LOADING = 1 << 7
 HEARTBEAT_INTERVAL_MS = 41250
 INTERACTION_WINDOW = 3.0  # seconds Discord waits for an interaction's first response
 _BACKLOG = 1000  # dispatched events a session keeps for replay on RESUME
+GLOBAL_REQUESTS_PER_SECOND = 50  # Discord's global REST limit for a bot
+GATEWAY_EVENTS_PER_MINUTE = 120  # what a client may send over the gateway
+GATEWAY_RATE_LIMITED, SHARDING_REQUIRED = 4008, 4011
+DAY = 86400.0
 
 # Discord's JSON error codes that a client has to handle.
 UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED = 10062, 40060
@@ -204,6 +208,8 @@ class GatewaySession:
         self.resumed = False
         self.closed = asyncio.Event()
         self.closed_with: int | None = None  # the close code the stand-in sent, if it closed
+        self.sent_at: deque[float] = deque()  # when each frame of the last minute came
+        self.shard = [0, 1]  # [shard id, shard count] from IDENTIFY
 
     @property
     def session_id(self) -> str | None:
@@ -229,6 +235,8 @@ class GatewaySession:
         frame = {"op": 0, "d": data, "s": state.sequence, "t": event}
         state.backlog.append(frame)
         live = state.connection
+        if self.standin.latency:
+            await asyncio.sleep(self.standin.latency)
         if live is not None and not live.ws.closed:
             # A connection that is going: the frame waits in the backlog for a RESUME.
             with contextlib.suppress(ConnectionResetError):
@@ -273,14 +281,21 @@ class GatewaySession:
                 "private_channels": [],
                 "relationships": [],
                 "presences": [],
-                "shard": [0, 1],
+                "shard": self.shard,
             },
         )
         for guild in standin.guilds:
-            await self.dispatch("GUILD_CREATE", guild.payload(standin.bot_user))
+            await self.dispatch("GUILD_CREATE", standin.guild_payload(guild))
 
     async def _handle(self, frame: Json) -> None:
         op = frame.get("op")
+        now = asyncio.get_running_loop().time()
+        self.sent_at.append(now)
+        while self.sent_at and now - self.sent_at[0] >= 60.0:
+            self.sent_at.popleft()
+        if len(self.sent_at) > GATEWAY_EVENTS_PER_MINUTE:
+            await self.close(GATEWAY_RATE_LIMITED)
+            return
         if op == 1:  # heartbeat
             self.heartbeats.append(asyncio.get_running_loop().time())
             await self.send(11)
@@ -289,6 +304,11 @@ class GatewaySession:
                 await self.close(4004)
                 return
             self.intents = int(frame["d"].get("intents") or 0)
+            shard = frame["d"].get("shard") or [0, 1]
+            if shard[1] < self.standin.shards_required:
+                await self.close(SHARDING_REQUIRED)
+                return
+            self.shard = list(shard)
             if rules.refused_intents(self.intents, self.standin.privileged_intents):
                 await self.close(rules.DISALLOWED_INTENTS)
                 return
@@ -329,8 +349,29 @@ class StandIn:
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         interaction_window: float = INTERACTION_WINDOW,
         privileged_intents: int = 0,
+        requests_per_second: int | None = GLOBAL_REQUESTS_PER_SECOND,
+        shards_required: int = 1,
+        latency: float = 0.0,
     ) -> None:
         self.token = token
+        # A network between the bot and Discord: each REST request reaches the stand-in, and
+        # each gateway event reaches the bot, this many seconds after it was sent.
+        self.latency = latency
+        # Discord's global limit on a bot's REST requests (interaction routes are exempt).
+        self.requests_per_second = requests_per_second
+        # Shards Discord requires (more than one past 2,500 servers): fewer is closed with 4011.
+        self.shards_required = shards_required
+        self.bot_permissions = int(EVERYONE_PERMISSIONS)  # the bot's in every server
+        self.overwrites: dict[str, list[dict[str, Any]]] = {}  # channel id -> its overwrites
+        self.user_messages: dict[str, dict[str, Any]] = {}  # what people wrote, by id
+        self.dm_channels: dict[str, dict[str, Any]] = {}  # user id -> the bot's DM with them
+        self.deleted_messages: set[str] = set()  # ids of people's messages deleted since
+        # scope -> when each command created there was created (200 a day per scope).
+        self.command_creates: dict[str | None, list[float]] = {}
+        self._recent_requests: deque[float] = deque()
+        # Whether a mention of the bot's managed role carries the message's text to a bot
+        # without the Message Content intent, as a mention of the bot does.
+        self.role_mentions_deliver_content = True
         # The privileged intents switched on in the Developer Portal (rules.GUILD_MEMBERS, ...).
         self.privileged_intents = privileged_intents
         self.clock_offset = 0.0  # seconds `advance` moved the stand-in's clock forward
@@ -548,12 +589,18 @@ class StandIn:
         )
 
     async def reply_to(
-        self, author: Json, replied: Json, text: str, *, guild: Guild | None = None
+        self,
+        author: Json,
+        replied: Json,
+        text: str,
+        *,
+        guild: Guild | None = None,
+        ping: bool = True,
     ) -> Json:
         """`author` replies to the bot's message `replied` in `guild` (default: the first),
-        pinging the bot (the default); the text arrives as Discord delivers it (send_message)."""
+        pinging the bot unless `ping` is off; the text arrives as Discord delivers it."""
         return await self.send_message(
-            author, text, guild=guild or self.guilds[0], reply_to=replied
+            author, text, guild=guild or self.guilds[0], reply_to=replied, ping=ping
         )
 
     async def send_message(
@@ -567,19 +614,22 @@ class StandIn:
         mention_roles: list[str] = (),  # type: ignore[assignment]
         via: GatewaySession | None = None,
         reply_to: Json | None = None,
+        ping: bool = True,
         thread_id: str | None = None,
     ) -> Json:
         """A MESSAGE_CREATE in `guild`'s channel (or its thread `thread_id`), or in a DM channel
         when `guild` is None.
 
-        `reply_to`: the message this one replies to, pinging its author (Discord's default).
+        `reply_to`: the message this one replies to, pinging its author unless `ping` is off.
         The text is delivered as Discord delivers it: without the Message Content intent, a
         server message arrives with empty content unless it mentions the bot in its text or
-        replies to one of the bot's messages (a reply to an interaction's response does not
-        count). `via` sends it in that connection's session
+        replies to one of the bot's messages with the ping on (an interaction's response too,
+        since discord-api-docs#5395 was fixed in January 2023). A mention of the bot's role
+        counts when `role_mentions_deliver_content` is on. `via` sends it in that connection's
+        session
         (default: the latest connection). Returns the message as written."""
         mentions = list(mentions)
-        if reply_to is not None and reply_to["author"] not in mentions:
+        if reply_to is not None and ping and reply_to["author"] not in mentions:
             mentions.append(reply_to["author"])
         if guild is not None:
             message = message_payload(
@@ -605,17 +655,15 @@ class StandIn:
         session = via or self.session
         delivered = message
         if guild is not None and not session.intents & rules.MESSAGE_CONTENT:
-            # A reply's ping of an interaction's response is no mention of the bot; a mention
-            # written in the text is.
+            # A mention written in the text counts, and so does a reply's ping of any of the
+            # bot's messages (its interactions' responses included).
             bot_id = self.bot_user["id"]
-            pinged = reply_to is not None and reply_to.get("webhook_id") is None
+            pinged = reply_to is not None and ping and reply_to["author"]["id"] == bot_id
             named = f"<@{bot_id}>" in content or f"<@!{bot_id}>" in content
-            # The bot's own role, picked in the mention list, mentions the bot too.
-            named = named or guild.bot_role_id in mention_roles
-            if not (
-                named or (pinged and reply_to is not None and reply_to["author"]["id"] == bot_id)
-            ):
+            by_role = self.role_mentions_deliver_content and guild.bot_role_id in mention_roles
+            if not (named or pinged or by_role):
                 delivered = {**message, "content": ""}
+        self.user_messages[message["id"]] = message
         await session.dispatch("MESSAGE_CREATE", delivered)
         return message
 
@@ -658,7 +706,9 @@ class StandIn:
             "data": data,
             "token": token,
             "version": 1,
-            "app_permissions": EVERYONE_PERMISSIONS,
+            "app_permissions": str(
+                self.app_permissions(guild.channel_id) if guild else self.bot_permissions
+            ),
             "locale": "en-US",
             "entitlements": [],
             "attachment_size_limit": 8 * 1024 * 1024,
@@ -668,7 +718,10 @@ class StandIn:
                 guild_id=guild.id,
                 guild_locale="en-US",
                 channel_id=guild.channel_id,
-                channel=guild.channel_payload(),
+                channel={
+                    **guild.channel_payload(),
+                    "permission_overwrites": self.overwrites.get(guild.channel_id, []),
+                },
                 member={
                     **member_payload(user),
                     "permissions": permissions,
@@ -777,6 +830,8 @@ class StandIn:
     # -- REST --
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         record = Recorded(
             method=request.method,
             path="/" + request.match_info["tail"],
@@ -812,6 +867,8 @@ class StandIn:
         authorization = record.headers.get("Authorization", "")
         if authorization.startswith("Bot ") and authorization != f"Bot {self.token}":
             return error_response(401, "401: Unauthorized")
+        if limited := self._over_global_limit(record):
+            return limited
         for method, pattern, handler in self._routes():
             if method in ("*", record.method) and (match := re.fullmatch(pattern, record.path)):
                 response = handler(record, *match.groups())
@@ -827,6 +884,8 @@ class StandIn:
             ("GET", "/oauth2/applications/@me", lambda r: json_response(self._application())),
             ("GET", "/applications/@me", lambda r: json_response(self._current_application())),
             ("GET", "/gateway", lambda r: json_response({"url": f"ws://{HOST}:{self.port}"})),
+            ("GET", "/gateway/bot", lambda r: json_response(self._bot_gateway())),
+            ("POST", "/users/@me/channels", self._open_dm),
             ("PUT", rf"/applications/{app}(?:/guilds/(\d+))?/commands", self._put_commands),
             (
                 "GET",
@@ -851,8 +910,118 @@ class StandIn:
         ]
 
     def _put_commands(self, record: Recorded, scope: str | None) -> web.Response:
-        self.commands[scope] = [self._registered(c, scope) for c in record.json]
+        if refusal := rules.refuse_commands(record.json, scope_is_global=scope is None):
+            return refusal_response(refusal)
+        before = {(c["type"], c["name"]): c for c in self.commands.get(scope, [])}
+        created = [c for c in record.json if (c.get("type", 1), c["name"]) not in before]
+        now = self.now()
+        recent = [t for t in self.command_creates.get(scope, []) if now - t < DAY]
+        if len(recent) + len(created) > rules.DAILY_COMMAND_CREATES:
+            retry_after = DAY - (now - min(recent)) if recent else DAY
+            headers = {
+                "Via": "1.1 google",
+                "Retry-After": str(math.ceil(retry_after)),
+                "X-RateLimit-Scope": "shared",
+            }
+            return json_response(
+                rules.daily_creates_reached(retry_after), status=429, headers=headers
+            )
+        self.command_creates[scope] = recent + [now] * len(created)
+        registered = []
+        for command in record.json:
+            kept = before.get((command.get("type", 1), command["name"]))
+            fresh = self._registered(command, scope)
+            if kept is not None:  # an overwrite keeps a command's id
+                fresh["id"] = kept["id"]
+            registered.append(fresh)
+        self.commands[scope] = registered
         return json_response(self.commands[scope])
+
+    def _open_dm(self, record: Recorded) -> web.Response:
+        """The DM channel with a person (the same one each time)."""
+        recipient = str((record.json or {}).get("recipient_id"))
+        channel = self.dm_channels.setdefault(recipient, {"id": snowflake(), "type": 1})
+        user = user_payload(recipient, f"user{recipient[-4:]}")
+        return json_response({**channel, "recipients": [user], "last_message_id": None})
+
+    def _bot_gateway(self) -> dict[str, Any]:
+        return {
+            "url": self.gateway_url,
+            "shards": self.shards_required,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 14400000,
+                "max_concurrency": 1,
+            },
+        }
+
+    # -- permissions and the server's state --
+
+    def guild_payload(self, guild: Guild) -> dict[str, Any]:
+        """GUILD_CREATE for `guild`, with the bot's permissions and the channels' overwrites."""
+        payload = guild.payload(self.bot_user)
+        payload["roles"][0]["permissions"] = str(self.bot_permissions)
+        for channel in payload["channels"]:
+            channel["permission_overwrites"] = self.overwrites.get(channel["id"], [])
+        return payload
+
+    def app_permissions(self, channel_id: str) -> int:
+        """The bot's permissions in a channel (a thread: its parent's), as Discord computes them."""
+        thread = self.threads.get(channel_id)
+        channel_id = thread["parent_id"] if thread else channel_id
+        guild = next((g for g in self.guilds if g.channel_id == channel_id), None)
+        if guild is None:
+            return self.bot_permissions
+        return rules.apply_overwrites(
+            self.bot_permissions,
+            self.overwrites.get(channel_id, []),
+            guild_id=guild.id,
+            role_ids={guild.bot_role_id},
+            member_id=self.bot_user["id"],
+        )
+
+    async def set_overwrites(self, channel_id: str, overwrites: list[dict[str, Any]]) -> None:
+        """Set a channel's permission overwrites, as a server's admin does (CHANNEL_UPDATE)."""
+        self.overwrites[channel_id] = overwrites
+        guild = next((g for g in self.guilds if g.channel_id == channel_id), None)
+        if guild is not None and self.sessions and self.session.state is not None:
+            channel = {**guild.channel_payload(), "permission_overwrites": overwrites}
+            await self.session.dispatch("CHANNEL_UPDATE", channel)
+
+    async def delete_message(self, message: dict[str, Any]) -> None:
+        """Its author deletes `message` (MESSAGE_DELETE): a reply to it is refused from now on."""
+        self.deleted_messages.add(message["id"])
+        data = {"id": message["id"], "channel_id": message["channel_id"]}
+        if message.get("guild_id"):
+            data["guild_id"] = message["guild_id"]
+        await self.session.dispatch("MESSAGE_DELETE", data)
+
+    def _over_global_limit(self, record: Recorded) -> web.Response | None:
+        """Discord's global limit: a 429 past `requests_per_second` (interactions exempt)."""
+        limit = self.requests_per_second
+        if limit is None or record.path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        now = record.received_at
+        recent = self._recent_requests
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) >= limit:
+            retry_after = max(0.001, 1.0 - (now - recent[0]))
+            headers = {
+                "Via": "1.1 google",
+                "Retry-After": "1",
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+            }
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": retry_after,
+                "global": True,
+            }
+            return json_response(body, status=429, headers=headers)
+        recent.append(now)
+        return None
 
     def _expired(self, record: Recorded, token: str) -> web.Response | None:
         """Refuses every webhook request with an interaction token older than 15 minutes."""
@@ -903,8 +1072,20 @@ class StandIn:
 
     def _channel_message(self, record: Recorded, channel_id: str) -> web.Response:
         body = record.json or {}
+        reference = body.get("message_reference")
+        needed = rules.VIEW_CHANNEL | (
+            rules.SEND_MESSAGES_IN_THREADS if channel_id in self.threads else rules.SEND_MESSAGES
+        )
+        if reference:
+            needed |= rules.READ_MESSAGE_HISTORY
+        if self.app_permissions(channel_id) & needed != needed:
+            return refusal_response(rules.missing_permissions())
         if refusal := rules.refuse_message(body, _message_fields(body)):
             return refusal_response(refusal)
+        if reference and str(reference.get("message_id")) in self.deleted_messages:
+            if reference.get("fail_if_not_exists", True):
+                return refusal_response(rules.unknown_reference())
+            body = {**body, "message_reference": None}  # sent as a plain message
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
             return json_response(self._nonces[(channel_id, nonce)])
@@ -928,7 +1109,14 @@ class StandIn:
         guild = next((g for g in self.guilds if g.channel_id == channel_id), None)
         if guild is None or message_id not in self.messages or message_id in self.threads:
             return error_response(400, "400: cannot start a thread here", 160004)
+        needed = rules.VIEW_CHANNEL | rules.CREATE_PUBLIC_THREADS
+        if self.app_permissions(channel_id) & needed != needed:
+            return refusal_response(rules.missing_permissions())
         body = record.json or {}
+        if errors := rules.thread_errors(body):
+            return refusal_response(
+                rules.Refusal(400, rules.INVALID_FORM_BODY, "Invalid Form Body", errors)
+            )
         self.threads[message_id] = thread = {
             "id": message_id,
             "type": 11,
@@ -1005,6 +1193,10 @@ class StandIn:
             refusal := rules.refuse_message(data, _message_fields(data), inside="data")
         ):
             return refusal_response(refusal)
+        if kind == AUTOCOMPLETE_RESULT and (errors := rules.autocomplete_errors(data)):
+            return refusal_response(
+                rules.Refusal(400, rules.INVALID_FORM_BODY, "Invalid Form Body", {"data": errors})
+            )
         if kind == UPDATE_MESSAGE and "message" in interaction:
             shown = self.messages.get(interaction["message"]["id"], interaction["message"])
             updated = {**_message_fields(shown), **_message_fields(data)}
