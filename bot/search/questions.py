@@ -149,7 +149,7 @@ def _none(question: str, facets: Facets, message: str) -> Answer:
 
 def _understood(facets: Facets, *, topic: bool = True) -> Understood:
     return Understood(
-        authors=tuple(" or ".join(group) for group in facets.author_groups),
+        authors=facets.people,
         venues=facets.venues,
         years=facets.years.describe() if facets.years else None,
         order=facets.order,
