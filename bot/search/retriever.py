@@ -390,9 +390,11 @@ class Retriever:
 
     def is_answerable(self, terms: Sequence[str]) -> bool:
         """Whether enough of a question's terms occur in the corpus for any answer to fit."""
-        if not terms:
+        # A number (a year, a count) says nothing of what a question is about: "who won the 2022
+        # World Cup?" shares only its year with papers of 2022.
+        distinct = {term for term in terms if not term.isdigit()}
+        if not distinct:
             return False
-        distinct = set(terms)
         known = sum(term in self._paper_index for term in distinct)
         return known > 0 and known >= self.params.min_known_share * len(distinct)
 
