@@ -393,7 +393,8 @@ def _cmd_papers(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.corpus or _settings().corpus_path)
     papers = [prepare(paper) for paper in corpus.papers]
     if args.author is not None or args.venue is not None or args.year is not None:
-        chosen = choose(Catalogue.of(papers), author=args.author, venue=args.venue, year=args.year)
+        catalogue = Catalogue.of(papers, corpus.venues)
+        chosen = choose(catalogue, author=args.author, venue=args.venue, year=args.year)
         papers = list(chosen.papers)
         if not papers and not args.json:
             print(f"No papers {chosen.described} here.", file=sys.stderr)

@@ -58,7 +58,16 @@ _FACTS: tuple[tuple[Fact, re.Pattern[str]], ...] = (
     ("cite", re.compile(r"\b(cite|citing|citation|bibtex|bib entry|apa)\b")),
     ("arxiv", re.compile(r"\barxiv\b")),
     ("doi", re.compile(r"\bdoi\b")),
-    ("code", re.compile(r"\b(source code|code|github|repository|repo|implementation)\b")),
+    ("code", re.compile(r"\b(source code|code|github|gitlab|implementation)\b")),
+    # A repository is a code link unless the question is about data ("which repository
+    # shares statistical maps?", "a data repository").
+    (
+        "code",
+        re.compile(
+            r"^(?!.*\b(data|datasets?|database|maps?|images?|scans?|archive|samples?)\b)"
+            r".*\b(repository|repo)\b"
+        ),
+    ),
     (
         "authors",
         re.compile(
@@ -703,17 +712,33 @@ def choose(
         described.append(f"by {shown}")
         matches = [p for p in matches if any(a in p.paper.authors for a in authors)]
     if venue and venue.strip():
-        wanted = fold(" ".join(venue.split()))
-        described.append(f"at {' '.join(venue.split())}")
-        matches = [
-            p
-            for p in matches
-            if p.paper.venue and wanted in (fold(p.paper.venue), fold(venue_series(p.paper.venue)))
-        ]
+        typed = " ".join(venue.split())
+        described.append(f"at {typed}")
+        accepted = venues_called(catalogue, typed)
+        exact = {v for v in accepted if fold(v) == fold(typed)}  # "NeurIPS 2022" as written
+        if exact:
+            accepted = frozenset(exact)
+        elif year is None and (in_name := re.search(rf"\b{_YEAR}\b", typed)):
+            year = int(in_name.group(1))  # "NeurIPS 2022": NeurIPS, in 2022
+        matches = [p for p in matches if p.paper.venue in accepted]
     if year is not None:
         described.append(f"from {year}")
         matches = [p for p in matches if paper_year(p.paper) == year]
     return Chosen(tuple(matches), ", ".join(described))
+
+
+def venues_called(catalogue: Catalogue, typed: str) -> frozenset[str]:
+    """The venues as the papers write them that `typed` names ('NeurIPS', 'Advances in Neural
+    Information Processing Systems', 'NeurIPS 2022', a venue exactly as written)."""
+    name = catalogue.venue_names.get(venue_words(typed))
+    found = set(catalogue.venue_papers.get(name, ())) if name else set()
+    wanted = fold(typed)
+    found.update(
+        p.paper.venue
+        for p in catalogue.papers
+        if p.paper.venue and wanted in (fold(p.paper.venue), fold(venue_series(p.paper.venue)))
+    )
+    return frozenset(found)
 
 
 def find_author(catalogue: Catalogue, typed: str) -> tuple[str, ...]:

@@ -385,7 +385,7 @@ class Retriever:
         """The corpus's authors, venues and years, arranged to be found in questions."""
         with self._corrector_lock:
             if self._catalogue is None:
-                self._catalogue = Catalogue.of(self.papers)
+                self._catalogue = Catalogue.of(self.papers, self.corpus.venues)
             return self._catalogue
 
     def is_answerable(self, terms: Sequence[str]) -> bool:
