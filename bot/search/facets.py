@@ -26,6 +26,7 @@ from bot.search.names import (
     group_spellings,
     last_name_key,
     name_parts,
+    without_spelled_umlauts,
 )
 from bot.text.spelling import english_words, words_of
 from bot.text.stopwords import ENGLISH_STOPWORDS
@@ -215,6 +216,7 @@ class Catalogue:
             split = name_parts(name)
             parts[name] = (split.given, split.last)
             surnames = {split.last, split.last.split()[-1]} if split.last else set()
+            surnames |= {without_spelled_umlauts(surname) for surname in surnames}
             for surname in surnames | {key.split()[-1]}:
                 last.setdefault(surname, []).append(name)
             if len(key.split()) > 1:
@@ -516,7 +518,7 @@ def _people(
         for i, token in enumerate(words):
             if i in used or not _names_a_person(words, i):
                 continue
-            names = _everyone(catalogue, catalogue.last_names.get(last_name_key(token.word), ()))
+            names = _everyone(catalogue, _by_last_name(catalogue, token.word))
             names = names or _close_last_name(token, catalogue)
             if not names and _after_cue(words, i) and len(token.word) >= 3:
                 names = catalogue.first_names.get(token.word, ())  # "papers by Yuanzhi"
@@ -551,7 +553,7 @@ def person_named(catalogue: Catalogue, words: Sequence[str]) -> tuple[str, ...]:
         if any(g in ENGLISH_STOPWORDS or g in FRAME_WORDS for g in given):
             continue
         last = last_name_key(" ".join(words[split:]))
-        names = catalogue.last_names.get(last, ())
+        names = _by_last_name(catalogue, last)
         if not names and given and len(last) >= 5 and " " not in last:
             names = _one_letter_off(catalogue, last, given)
         fitting = [
@@ -564,6 +566,13 @@ def person_named(catalogue: Catalogue, words: Sequence[str]) -> tuple[str, ...]:
             return _everyone(catalogue, fitting)
     name = _full_name(key, catalogue) if len(words) > 1 else None
     return catalogue.people.get(name, (name,)) if name else ()
+
+
+def _by_last_name(catalogue: Catalogue, typed: str) -> tuple[str, ...]:
+    """The names with the last name `typed` ("Oligschlaeger" also finds "Oligschläger")."""
+    key = last_name_key(typed)
+    found = catalogue.last_names.get(key, ())
+    return found or catalogue.last_names.get(without_spelled_umlauts(key), ())
 
 
 def _one_letter_off(catalogue: Catalogue, last: str, given: Sequence[str]) -> tuple[str, ...]:
@@ -751,7 +760,7 @@ def find_author(catalogue: Catalogue, typed: str) -> tuple[str, ...]:
     if found:
         return found
     if len(words) == 1:
-        return _everyone(catalogue, catalogue.last_names.get(last_name_key(words[0]), ()))
+        return _everyone(catalogue, _by_last_name(catalogue, words[0]))
     return ()
 
 

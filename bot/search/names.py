@@ -21,8 +21,10 @@ from nameparser import HumanName
 
 _GIVEN_SPLIT = re.compile(r"[\s.\-‐]+")
 _LETTERS = re.compile(r"[^a-z' ]+")
-# German umlauts written out ("ae" for "ä"): the same last name as the one with the umlaut.
-_UMLAUT_SPELLED = re.compile(r"(?<=[a-z])([aou])e")
+# German umlauts written out ("ae" for "ä") inside a name: the same last name as the one with
+# the umlaut, written without its dots ("Oligschlaeger", "Oligschlager"); never at a name's end
+# ("Doe" is not "Do").
+_UMLAUT_SPELLED = re.compile(r"(?<=[a-z])([aou])e(?=[a-z])")
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,13 @@ def ascii_fold(text: str) -> str:
 
 
 def last_name_key(last: str) -> str:
-    """The key by which last names are one: 'Oligschläger', 'Oligschlaeger' -> 'oligschlager'."""
-    folded = " ".join(_LETTERS.sub(" ", ascii_fold(last).replace("-", " ")).split())
-    return _UMLAUT_SPELLED.sub(r"\1", folded)
+    """A last name in lower-case ASCII words: 'Oligschläger' -> 'oligschlager'."""
+    return " ".join(_LETTERS.sub(" ", ascii_fold(last).replace("-", " ")).split())
+
+
+def without_spelled_umlauts(key: str) -> str:
+    """'oligschlaeger' -> 'oligschlager': the key under which spellings of umlauts meet."""
+    return _UMLAUT_SPELLED.sub(r"\1", key)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -82,7 +88,9 @@ def given_compatible(shorter: Sequence[str], longer: Sequence[str]) -> bool:
 
 
 def same_person(one: NameParts, other: NameParts) -> bool:
-    return one.last == other.last and given_compatible(one.given, other.given)
+    return without_spelled_umlauts(one.last) == without_spelled_umlauts(
+        other.last
+    ) and given_compatible(one.given, other.given)
 
 
 def _fullness(parts: NameParts, seen: int) -> tuple[int, int, int]:
@@ -97,7 +105,7 @@ def group_spellings(names: Iterable[str]) -> list[tuple[str, ...]]:
         counts[name] = counts.get(name, 0) + 1
     by_last: dict[str, list[str]] = {}
     for name in counts:
-        by_last.setdefault(name_parts(name).last, []).append(name)
+        by_last.setdefault(without_spelled_umlauts(name_parts(name).last), []).append(name)
     groups: list[tuple[str, ...]] = []
     for spellings in by_last.values():
         ordered = sorted(spellings, key=lambda n: _fullness(name_parts(n), counts[n]), reverse=True)
