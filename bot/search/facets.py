@@ -564,7 +564,7 @@ def person_named(catalogue: Catalogue, words: Sequence[str]) -> tuple[str, ...]:
         ]
         if fitting and (given or split == 0):
             return _everyone(catalogue, fitting)
-    name = _full_name(key, catalogue) if len(words) > 1 else None
+    name = _full_name(key, catalogue) if 1 < len(words) <= 3 else None
     return catalogue.people.get(name, (name,)) if name else ()
 
 
