@@ -221,3 +221,11 @@ abstract = "Tides carry sentences."
     assert [p.title for p in choose(retriever.catalogue(), venue="OTS 2021").papers] == [
         "Tidal Sentences"
     ]
+
+
+def test_autocomplete_offers_the_name_people_say_for_a_long_venue(lab):
+    from bot.search.facets import venue_choices
+
+    offered = venue_choices(lab.catalogue(), "neur")
+    assert "NeurIPS" in offered
+    assert "Advances in Neural Information Processing Systems (NeurIPS)" in offered

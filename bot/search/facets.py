@@ -777,8 +777,9 @@ def author_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[st
 
 
 def venue_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[str]:
-    """Autocomplete: venue names ('NeurIPS') and venues with their year ('NeurIPS 2022')."""
+    """Autocomplete: venue names ('NeurIPS', also for 'Advances in Neural Information Processing
+    Systems') and venues as written, with their year ('NeurIPS 2022')."""
     full = sorted({p.paper.venue for p in catalogue.papers if p.paper.venue})
-    names = sorted(set(catalogue.venues.values()) - set(full))
+    names = sorted((set(catalogue.venues.values()) | set(catalogue.venue_papers)) - set(full))
     key = fold(typed.strip())
     return [v for v in names + full if key in fold(v)][:limit]
