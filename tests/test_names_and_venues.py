@@ -229,3 +229,13 @@ def test_autocomplete_offers_the_name_people_say_for_a_long_venue(lab):
     offered = venue_choices(lab.catalogue(), "neur")
     assert "NeurIPS" in offered
     assert "Advances in Neural Information Processing Systems (NeurIPS)" in offered
+
+
+def test_papers_without_venues_read_no_venue_in_a_question(tmp_path):
+    (tmp_path / "papers.toml").write_text(
+        '[[papers]]\nid = "a"\ntitle = "Cell Growth"\nabstract = "Cells grow."\n',
+        encoding="utf-8",
+    )
+    retriever = Retriever(load_corpus(tmp_path))
+    assert parse("Cell papers", retriever.catalogue()).venues == ()
+    assert parse("NeurIPS papers", retriever.catalogue()).venues == ()

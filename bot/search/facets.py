@@ -417,6 +417,8 @@ def _venues(
     first ("Cerebral Cortex" before "Cortex"), an ordinary word only when written as a name."""
     known: list[str] = []
     unknown: list[str] = []
+    if not catalogue.venues:
+        return known, unknown  # papers without venues: "Cell" or "ACL" in a question is a word
     for size in range(min(_LONGEST_VENUE, len(words)), 0, -1):
         for i in range(len(words) - size + 1):
             span = range(i, i + size)
