@@ -239,3 +239,30 @@ def test_papers_without_venues_read_no_venue_in_a_question(tmp_path):
     retriever = Retriever(load_corpus(tmp_path))
     assert parse("Cell papers", retriever.catalogue()).venues == ()
     assert parse("NeurIPS papers", retriever.catalogue()).venues == ()
+
+
+def test_a_name_that_looks_like_a_venue_is_a_name(tmp_path):
+    (tmp_path / "papers.toml").write_text(
+        """
+[[papers]]
+id = "a"
+title = "Tidal Sentences"
+authors = ["Colm McDonald", "Amy Krain Roy", "Tirso Rene Del Jesus Gonzalez Alam"]
+venue = "Brain"
+abstract = "Tides carry sentences."
+
+[[papers]]
+id = "b"
+title = "Kelp Sentences"
+authors = ["B Bernhardt"]
+venue = "COLM"
+abstract = "Kelp holds sentences."
+""",
+        encoding="utf-8",
+    )
+    retriever = Retriever(load_corpus(tmp_path))
+    for name in ("Colm McDonald", "Amy Krain Roy", "Tirso Rene Del Jesus Gonzalez Alam"):
+        assert listed(retriever, f"papers by {name}") == {"Tidal Sentences"}, name
+    assert listed(retriever, "COLM papers") == {"Kelp Sentences"}
+    # "by Bernhard" is not one letter off "B Bernhardt": there is no such person here.
+    assert answer_question(retriever, "papers by Bernhard Sehm").kind == "none"

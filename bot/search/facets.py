@@ -193,6 +193,7 @@ class Catalogue:
     # One-word venue names that are ordinary words ("brain", "nature"): filters only when
     # written as a name.
     ordinary_venue_words: frozenset[str] = field(default=frozenset(), repr=False)
+    name_words: frozenset[str] = field(default=frozenset(), repr=False)  # "krain", "colm"
 
     @classmethod
     def of(cls, papers: Sequence[PaperText], own_venues: Sequence[Venue] = ()) -> Catalogue:
@@ -251,6 +252,7 @@ class Catalogue:
             venue_names=venue_names,
             venue_papers={k: tuple(v) for k, v in venue_papers.items()},
             ordinary_venue_words=ordinary,
+            name_words=frozenset(word for key in authors for word in key.split()),
         )
 
     def papers_by(self, name: str) -> list[PaperText]:
@@ -425,6 +427,8 @@ def _venues(
             if any(j in used for j in span):
                 continue
             window = words[i : i + size]
+            if any(_part_of_a_name(t, catalogue) for t in window):
+                continue
             key = venue_words(" ".join(t.text for t in window))
             name = catalogue.venue_names.get(key) if key else None
             if name is None or not _said_as_venue(words, i, size, key, catalogue):
@@ -436,7 +440,7 @@ def _venues(
         if i in used:
             continue
         name = None
-        if len(token.word) >= 5 and token.capitalised:
+        if len(token.word) >= 5 and token.capitalised and not _part_of_a_name(token, catalogue):
             close = [
                 v for k, v in catalogue.venues.items() if Levenshtein.distance(k, token.word) <= 1
             ]
@@ -448,6 +452,11 @@ def _venues(
         elif _looks_like_venue(words, i, catalogue):
             unknown.append(token.text)
     return known, unknown
+
+
+def _part_of_a_name(token: Token, catalogue: Catalogue) -> bool:
+    """A word of a person's name ("Colm", "Krain"), unless written as an acronym ("COLM")."""
+    return token.word in catalogue.name_words and sum(ch.isupper() for ch in token.text) < 2
 
 
 def _said_as_venue(
@@ -504,7 +513,8 @@ def _people(
     known: list[tuple[str, ...]] = []
     cue = False
     if catalogue.authors:
-        for size in range(min(_LONGEST_NAME, len(words)), 1, -1):
+        longest = min(_LONGEST_NAME, max(len(key.split()) for key in catalogue.authors))
+        for size in range(min(longest, len(words)), 1, -1):
             for i in range(len(words) - size + 1):
                 span = range(i, i + size)
                 if any(j in used for j in span):
@@ -540,7 +550,7 @@ def _people(
     return list(dict.fromkeys(known)), unknown, cue or bool(known)
 
 
-_LONGEST_NAME = 5  # words: "Jane Q. R. Van Doe"
+_LONGEST_NAME = 8  # words: "Tirso Rene Del Jesus Gonzalez Alam"
 
 
 def person_named(catalogue: Catalogue, words: Sequence[str]) -> tuple[str, ...]:
@@ -550,6 +560,8 @@ def person_named(catalogue: Catalogue, words: Sequence[str]) -> tuple[str, ...]:
     exact = catalogue.authors.get(key) or catalogue.authors.get(ascii_fold(key))
     if exact is not None:
         return catalogue.people.get(exact, (exact,))
+    if any(w in ENGLISH_STOPWORDS or w in FRAME_WORDS for w in (words[0], words[-1])):
+        return ()  # "by Bernhard" is no name, even one letter off "B Bernhardt"
     for split in range(len(words)):
         given = tuple(words[:split])
         if any(g in ENGLISH_STOPWORDS or g in FRAME_WORDS for g in given):
