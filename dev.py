@@ -47,6 +47,15 @@ LOCK_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # What the wheel check asks, and the paper whose answer it must show (from the bundled corpus).
 WHEEL_QUESTION = "What is feature decoupling?"
 WHEEL_EXPECTED_PAPER = "prediction-head-non-contrastive"
+# What the wheel check imports without --into.
+WHEEL_BIBTEX = """@inproceedings{doe2024,
+  title = {Tidal Sentences in Shallow Estuaries},
+  author = {Doe, Jane* and Roe, John},
+  booktitle = {Advances in Neural Information Processing Systems},
+  year = {2024},
+  abstract = {Estuaries carry tides. Shallow ones carry them further.}
+}
+"""
 
 
 def _bin(environment: Path, name: str) -> Path:
@@ -220,7 +229,13 @@ def _use_installed(environment: Path, folder: Path) -> list[str]:
         ],
         "paperbot eval without its extra": [paperbot, "eval", "--queries", "questions.jsonl"],
     }
-    failures: list[str] = []
+    (folder / "refs.bib").write_text(WHEEL_BIBTEX, encoding="utf-8")
+    runs["the venue table"] = [
+        python,
+        "-c",
+        "from bot.corpus.venues import bundled_venues\nassert len(bundled_venues()) > 50\n",
+    ]
+    failures = _import_installed(paperbot, folder, env)
     for name, command in runs.items():
         done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
         if name == "paperbot eval without its extra":
@@ -232,6 +247,33 @@ def _use_installed(environment: Path, folder: Path) -> list[str]:
         elif name == "paperbot ask" and f'"paper_id": "{WHEEL_EXPECTED_PAPER}"' not in done.stdout:
             failures.append(f"{name}: the answer does not show {WHEEL_EXPECTED_PAPER}")
     return failures
+
+
+def _import_installed(paperbot: str, folder: Path, env: dict[str, str]) -> list[str]:
+    """What goes wrong when the installed `paperbot import`s: without --into and without
+    PAPERBOT_CORPUS it refuses (never writing inside the package); with PAPERBOT_CORPUS naming a
+    folder yet to be made, it makes it and writes a file others may read."""
+    failures = []
+    command = [paperbot, "import", "refs.bib"]
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+    hint = done.stderr.strip()
+    if done.returncode != 2 or "PAPERBOT_CORPUS" not in hint or len(hint.splitlines()) != 1:
+        failures.append(f"import into the package: exit {done.returncode}, {hint!r}")
+    corpus = folder / "my-corpus"
+    mine = env | {"PAPERBOT_CORPUS": str(corpus)}
+    done = subprocess.run(command, cwd=folder, env=mine, capture_output=True, text=True)
+    written = corpus / "papers.toml"
+    if done.returncode != 0 or not written.is_file():
+        failures.append(f"import into PAPERBOT_CORPUS: exit {done.returncode}: {done.stderr!r}")
+    elif written.stat().st_mode & 0o044 != 0o044 & ~_umask():
+        failures.append(f"import into PAPERBOT_CORPUS: {written} is not readable as the umask says")
+    return failures
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _lock() -> int:

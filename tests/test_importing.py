@@ -179,10 +179,7 @@ def test_a_paper_of_the_bundled_corpus_is_new_to_a_separate_corpus(run_cli, tmp_
     source = tmp_path / "one.jsonl"
     source.write_text(json.dumps(row) + "\n", encoding="utf-8")
     result = run_cli("import", str(source), "--into", str(tmp_path / "mine"))
-    assert result.returncode == 2  # no such folder yet: a folder must exist, or name a file
-    (tmp_path / "mine").mkdir()
-    result = run_cli("import", str(source), "--into", str(tmp_path / "mine"))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr  # the folder is created
     assert "Added 1 paper to" in result.stdout and "duplicate" not in result.stdout
     (paper,) = load_corpus(tmp_path / "mine").papers
     assert paper.title == row["title"]

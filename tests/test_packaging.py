@@ -47,6 +47,11 @@ def test_the_wheel_lists_every_sub_package_and_the_bundled_corpus():
     assert PYPROJECT["tool"]["setuptools"]["package-dir"]["bot.bundled_corpus"] == "corpus"
 
 
+def test_the_wheel_carries_the_venue_table():
+    data = PYPROJECT["tool"]["setuptools"]["package-data"]["bot.corpus"]
+    assert "venues.toml" in data and (REPO / "bot" / "corpus" / "venues.toml").is_file()
+
+
 def test_every_module_starts_with_a_docstring_saying_what_it_is_for():
     missing = [name for name in ["bot", *_modules()] if not ast.get_docstring(_tree(name))]
     assert missing == []

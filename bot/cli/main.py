@@ -465,7 +465,8 @@ def _cmd_papers(args: argparse.Namespace, setup: Setup) -> int:
     corpus = load_corpus(setup.settings.corpus_path)
     papers = [prepare(paper) for paper in corpus.papers]
     if args.author is not None or args.venue is not None or args.year is not None:
-        chosen = choose(Catalogue.of(papers), author=args.author, venue=args.venue, year=args.year)
+        catalogue = Catalogue.of(papers, corpus.venues)
+        chosen = choose(catalogue, author=args.author, venue=args.venue, year=args.year)
         papers = list(chosen.papers)
         if not papers and not args.json:
             print(f"No papers {chosen.described} here.", file=sys.stderr)
@@ -703,10 +704,15 @@ def _cmd_import(args: argparse.Namespace, setup: Setup) -> int:
 
     served = setup.settings.corpus_path
     target = _import_target(args.into or served)
+    if _inside_package(target):
+        raise UsageError(
+            f"{target} is inside the installed package (an upgrade would lose the papers): set "
+            "PAPERBOT_CORPUS to a folder of your own, or pass --into DIR"
+        )
     # An import is checked against the corpus its target belongs to: the served one when the
     # target is part of it, else the target itself (a folder of its own, or one file).
     inside = _serves(target, served)
-    corpus_path = served if inside else (args.into if args.into.is_dir() else target)
+    corpus_path = served if inside else (target.parent if _is_folder(args.into) else target)
     files = _existing_corpus_files(corpus_path)
     others = [
         paper
@@ -744,14 +750,29 @@ def _print_plan(plan: ImportPlan, target: Path, dry_run: bool) -> None:
         print(f"Skipped {count(len(plan.skipped), 'entry', 'entries')}:")
         for skipped in plan.skipped:
             print(f"  - {skipped.label}: {skipped.reason}")
+    if plan.notes:
+        print(f"Read with {count(len(plan.notes), 'warning')}:")
+        for noted in plan.notes:
+            print(f"  ! {noted.label}: {noted.note}")
 
 
 def _import_target(path: Path) -> Path:
-    if path.is_dir():
-        return path / "papers.toml"
-    if path.suffix in (".toml", ".jsonl"):
+    if path.suffix in (".toml", ".jsonl") and not path.is_dir():
         return path
+    if _is_folder(path):
+        return path / "papers.toml"  # a folder that does not exist yet is created
     raise UsageError(f"{path}: --into takes a .toml or .jsonl corpus file, or a folder")
+
+
+def _is_folder(path: Path) -> bool:
+    """A folder, or a path that names nothing yet and has no file suffix ("mine", not "a.txt")."""
+    return path.is_dir() or (not path.exists() and not path.suffix)
+
+
+def _inside_package(path: Path) -> bool:
+    """Whether `path` is inside the installed `bot` package (the bundled papers of a wheel)."""
+    package = Path(__file__).resolve().parent.parent
+    return path.resolve().is_relative_to(package)
 
 
 def _existing_corpus_files(corpus_path: Path) -> list[Path]:

@@ -5,6 +5,10 @@ bibtexparser splits the file and resolves @string macros; its LaTeX decoding mid
 math stays as written (`$N$`, which the corpus keeps as LaTeX source), a bare `%` is a percent
 sign (BibTeX has no comments inside a field), and URL, DOI and eprint fields are verbatim (a `~`
 in a URL is a tilde, not a space).
+
+Real lists are kept as BibTeX tools keep them: a field given twice keeps its first value (with a
+note), author names lose their equal-contribution and affiliation marks (an asterisk, a dagger,
+a superscript number), and an empty name between two `and`s is dropped.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from bibtexparser.library import Library
 from bibtexparser.model import (
     Block,
     DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
     Entry,
+    Field,
     MiddlewareErrorBlock,
     ParsingFailedBlock,
 )
@@ -35,6 +41,15 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 _VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file", "urldate"})
 _SPACES = re.compile(r"\s+")
 _ENTRY_KEY = re.compile(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,")
+_NOTES = "paperbot_notes"  # where an entry's notes ride through the parse stack
+_NAME_FIELDS = frozenset({"author", "editor"})
+# Marks after a name that are no part of it: equal contribution, affiliation, corresponding author.
+_NAME_MARKS = re.compile(
+    r"\$[^$]*\$|\\textsuperscript\s*\{[^{}]*\}"
+    r"|\\(?:dagger|ddagger|ddag|textdagger|textdaggerdbl|textasteriskcentered)(?![a-zA-Z])"
+    r"\s*(?:\{\})?|[*†‡§¶#✉]+|(?<=[^\W\d_])\d+\b"
+)
+_EMPTY_NAMES = re.compile(r"(?:^|\s)and(?=\s+and(?:\s|$))|^\s*and\s|\sand\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class BibtexEntry:
     entry_type: str
     fields: dict[str, str]  # lower-case field name -> decoded text, whitespace folded
     authors: tuple[str, ...] = ()  # "First von Last, Jr" each, decoded; "and others" dropped
+    notes: tuple[str, ...] = ()  # what was read with a warning ("'year' given twice")
 
 
 @dataclass(frozen=True)
@@ -97,18 +113,76 @@ class _DecodeLatex(middlewares.LatexDecodingMiddleware):
             return name
 
 
+class _KeepFirstValue(middlewares.BlockMiddleware):
+    """An entry with a field given twice, read as BibTeX itself reads it: the first value kept,
+    with a note saying which field was repeated and whether its values differ."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_inplace_modification=True)
+
+    def transform_failed_block(self, failed_block: ParsingFailedBlock, library: Library) -> Block:
+        entry = failed_block.ignore_error_block
+        if not isinstance(failed_block, DuplicateFieldKeyBlock) or not isinstance(entry, Entry):
+            return failed_block
+        first: dict[str, Field] = {}
+        notes: list[str] = []
+        for item in entry.fields:
+            key = item.key.lower()
+            if key not in first:
+                first[key] = item
+                continue
+            same = _SPACES.sub(" ", str(item.value)) == _SPACES.sub(" ", str(first[key].value))
+            how = "the same value" if same else "different values; the first is kept"
+            notes.append(f"field {key!r} given twice, with {how}")
+        kept = Entry(entry.entry_type, entry.key, list(first.values()), entry.start_line, entry.raw)
+        kept.parser_metadata[_NOTES] = tuple(notes)
+        return kept
+
+
+class _CleanNames(middlewares.BlockMiddleware):
+    """Author lists without marks after names and without empty names ("A and  and B")."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_inplace_modification=True)
+
+    def transform_entry(self, entry: Entry, library: Library) -> Block:
+        for item in entry.fields:
+            if item.key in _NAME_FIELDS and isinstance(item.value, str):
+                item.value = clean_name_list(item.value)
+        return entry
+
+
+def clean_name_list(value: str) -> str:
+    """An author field without marks after the names and without empty names between 'and's."""
+    text = _NAME_MARKS.sub("", value)
+    previous = None
+    while previous != text:
+        previous, text = text, _EMPTY_NAMES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _parse(text: str, split_names: bool) -> Library:
+    stack = [_KeepFirstValue(), *middlewares.default_parse_stack(), *_stack(split_names)]
+    return bibtexparser.parse_string(text, parse_stack=stack)
+
+
 def _stack(split_names: bool) -> list[middlewares.BlockMiddleware]:
     names = [
         middlewares.SeparateCoAuthors(),
         middlewares.SplitNameParts(),
         middlewares.MergeNameParts(style="first"),
     ]
-    return [middlewares.NormalizeFieldKeys(), *(names if split_names else []), _DecodeLatex()]
+    return [
+        middlewares.NormalizeFieldKeys(),
+        _CleanNames(),
+        *(names if split_names else []),
+        _DecodeLatex(),
+    ]
 
 
 def parse_bibtex(text: str) -> BibtexFile:
     """Every entry of `text` with decoded fields, and the blocks that could not be read."""
-    library = bibtexparser.parse_string(text, append_middleware=_stack(split_names=True))
+    library = _parse(text, split_names=True)
     entries = [_entry(entry) for entry in library.entries]
     problems = []
     for block in library.failed_blocks:
@@ -128,17 +202,22 @@ def _recover(block: ParsingFailedBlock) -> BibtexEntry | None:
     """The entry of a block the parse stack gave up on, when it is still an entry."""
     if isinstance(block, DuplicateBlockKeyBlock) and block.raw:
         # A repeated key is normal in merged exports; the importer finds real duplicates itself.
-        again = bibtexparser.parse_string(block.raw, append_middleware=_stack(split_names=True))
+        again = _parse(block.raw, split_names=True)
     elif isinstance(block, MiddlewareErrorBlock) and block.raw:
         # Usually a name that BibTeX's name rules cannot split; read the entry without splitting.
-        again = bibtexparser.parse_string(block.raw, append_middleware=_stack(split_names=False))
+        again = _parse(block.raw, split_names=False)
     else:
         return None
     if len(again.entries) != 1:
         return None
     entry = _entry(again.entries[0])
     return BibtexEntry(
-        entry.key, _line(block.start_line), entry.entry_type, entry.fields, entry.authors
+        entry.key,
+        _line(block.start_line),
+        entry.entry_type,
+        entry.fields,
+        entry.authors,
+        entry.notes,
     )
 
 
@@ -150,8 +229,9 @@ def _entry(entry: Entry) -> BibtexEntry:
             authors = _authors(item.value)
         elif isinstance(item.value, str):
             fields[item.key] = _SPACES.sub(" ", item.value).strip()
+    notes = tuple(entry.parser_metadata.get(_NOTES, ()))
     return BibtexEntry(
-        entry.key, _line(entry.start_line), entry.entry_type.lower(), fields, authors
+        entry.key, _line(entry.start_line), entry.entry_type.lower(), fields, authors, notes
     )
 
 

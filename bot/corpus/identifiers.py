@@ -13,6 +13,14 @@ from bot.text.normalise import LETTERS_AND_DIGITS, normalise
 
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+# A DOI inside a publisher's link: doi.org/..., dl.acm.org/doi/pdf/..., pnas.org/doi/...,
+# biorxiv.org/content/10.1101/...v2.full.pdf.
+_DOI_IN_URL = re.compile(
+    r"^(?:https?://)?(?:[\w-]+\.)*[\w-]+\.\w+/(?:.*?/)?(?:doi(?:/(?:abs|full|pdf|epdf|book))?|content)"
+    r"/(10\.\d{4,9}/[^\s?#]+)|^(?:https?://)?(?:dx\.)?doi\.org/(10\.\d{4,9}/[^\s?#]+)",
+    re.IGNORECASE,
+)
+_PREPRINT_SUFFIX = re.compile(r"(?:v\d+)?(?:\.full(?:\.pdf)?|\.abstract|\.pdf)?/?$", re.IGNORECASE)
 # New-style ids (2007 on) and old-style ones such as hep-th/9901001 or math.GT/0309136.
 _ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})"
 _ARXIV_EXACT = re.compile(rf"(?:arxiv:\s*)?({_ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
@@ -37,10 +45,19 @@ def normalize_arxiv(text: str) -> str | None:
 
 
 def doi_in(text: str | None) -> str | None:
-    """The DOI of a doi.org link, if `text` is one."""
-    if not text or not _DOI_PREFIX.match(text.strip()):
+    """The DOI of a doi.org link or of a publisher's link that holds one, if `text` is one."""
+    if not text:
         return None
-    return normalize_doi(text)
+    text = text.strip()
+    if _DOI_PREFIX.match(text):
+        return normalize_doi(text)
+    match = _DOI_IN_URL.match(text)
+    if match is None:
+        return None
+    doi = match.group(1) or match.group(2)
+    if doi.startswith("10.1101/"):  # bioRxiv and medRxiv: the version and format are no part
+        doi = _PREPRINT_SUFFIX.sub("", doi)
+    return normalize_doi(doi)
 
 
 def arxiv_in(text: str | None) -> str | None:

@@ -32,7 +32,17 @@ BIBTEX_SUFFIXES = (".bib", ".bibtex")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 # What to call each kind of shared key in messages, in the order they are trusted.
 _KEY_REASONS = {"doi": "same DOI", "arxiv": "same arXiv id", "title": "same title"}
-_ARXIV_VENUES = re.compile(r"^(?:arxiv(?: e-prints| preprint)?|corr)\b", re.IGNORECASE)
+# Where a paper is hosted, not where it appeared: "arXiv preprint arXiv:...", "bioRxiv", "CoRR".
+_HOSTS = re.compile(
+    r"^(?:arxiv|corr|biorxiv|medrxiv|psyarxiv|chemrxiv|ssrn|openreview|preprint)\b"
+    r"|\b(?:preprint|e-prints)\b",
+    re.IGNORECASE,
+)
+# Where files keep the venue: the long name, then the short one people say (al-folio's `abbr`).
+_LONG_VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "eventtitle")
+_SHORT_VENUE_FIELDS = ("venue", "_venue", "abbr", "series")
+_CODE_FIELDS = ("code_url", "codeurl", "code", "github", "repository")
+_LINK_FIELDS = ("url", "link", "pdf", "doi", "eprint", "journal", "note", "howpublished", "volume")
 
 
 class SourceError(PaperbotError):
@@ -54,6 +64,10 @@ class Entry:
     doi: str | None = None
     arxiv: str | None = None
     id: str | None = None  # asked for by a JSON Lines record; BibTeX keys are not ids
+    notes: tuple[str, ...] = ()  # what was read with a warning ("'year' given twice")
+    # The kinds of identifier ("doi", "arxiv") read only from a link (`pdf`, `url`): a link
+    # copied from another entry makes no duplicate of a paper with another title.
+    from_links: frozenset[str] = frozenset()
 
     def identity(self) -> list[tuple[str, str]]:
         """The (kind, value) pairs that identify the paper, most trusted first."""
@@ -87,10 +101,17 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Noted:
+    label: str
+    note: str
+
+
+@dataclass(frozen=True)
 class ImportPlan:
     added: tuple[Added, ...] = ()
     merged: tuple[Merged, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    notes: tuple[Noted, ...] = ()  # entries read with a warning (a field given twice)
 
 
 # Reading --------------------------------------------------------------------------------------
@@ -123,6 +144,7 @@ def _bibtex_entries(path: Path, text: str) -> tuple[list[Entry], list[Skipped]]:
             f"{entry.key} (line {entry.line})" if repeated[entry.key] > 1 else entry.key,
             entry.fields,
             entry.authors,
+            entry.notes,
         )
         for entry in parsed.entries
     ]
@@ -135,34 +157,68 @@ def _problem_label(key: str | None, line: int | None) -> str:
     return f"{key} ({where})" if key else where
 
 
-def _entry_from_bibtex(key: str, raw: dict[str, str], authors: tuple[str, ...]) -> Entry:
+def _entry_from_bibtex(
+    key: str, raw: dict[str, str], authors: tuple[str, ...], notes: tuple[str, ...] = ()
+) -> Entry:
     def text(*names: str) -> str | None:
         for name in names:
             if raw.get(name):
                 return raw[name]
         return None
 
-    doi = normalize_doi(raw.get("doi", "")) or doi_in(raw.get("url"))
+    doi = normalize_doi(raw.get("doi", ""))
     arxiv = None
     eprint_type = (text("archiveprefix", "eprinttype") or "arxiv").casefold()
     if raw.get("eprint") and eprint_type == "arxiv":
         arxiv = normalize_arxiv(raw["eprint"])
-    for name in ("url", "doi", "journal", "note", "howpublished", "volume"):
+    from_links = {kind for kind, found in (("doi", doi), ("arxiv", arxiv)) if not found}
+    for name in _LINK_FIELDS:
+        doi = doi or doi_in(raw.get(name))
         arxiv = arxiv or arxiv_in(raw.get(name))
-    venue = text("journal", "journaltitle", "booktitle")
-    if venue and (_ARXIV_VENUES.match(venue) or arxiv_in(venue)):
-        venue = None  # "arXiv preprint arXiv:2101.00001" is where the id is, not a venue
     return Entry(
         label=key,
         title=text("title"),
         abstract=text("abstract"),
         authors=authors,
         year=_year(text("year", "date")),
-        venue=venue,
-        url=text("url"),
+        venue=_venue(raw),
+        url=text("url", "link"),
+        code_url=text(*_CODE_FIELDS),
         doi=doi,
         arxiv=arxiv,
+        notes=notes,
+        from_links=frozenset(
+            kind for kind, found in (("doi", doi), ("arxiv", arxiv)) if found and kind in from_links
+        ),
     )
+
+
+def _venue(raw: dict[str, str]) -> str | None:
+    """The venue as the file gives it: its long name, with the short name people say when the
+    file gives that too and the long one lacks it ("Advances in ... Systems (NeurIPS)").
+    A host (arXiv, bioRxiv) is where the paper is, not where it appeared."""
+    from bot.corpus.venues import venue_words  # the venue table loads only when needed
+
+    def venues(names: tuple[str, ...]) -> list[str]:
+        return [raw[n] for n in names if raw.get(n) and not _is_host(raw[n])]
+
+    long = next(iter(venues(_LONG_VENUE_FIELDS)), None)
+    short = next(iter(venues(_SHORT_VENUE_FIELDS)), None)
+    if long is None or short is None:
+        return long or short
+    long_words, short_words = venue_words(long), venue_words(short)
+    if not short_words or _contains(long_words, short_words):
+        return long
+    return f"{long} ({short})"
+
+
+def _is_host(venue: str) -> bool:
+    return bool(_HOSTS.search(venue) or arxiv_in(venue))
+
+
+def _contains(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    size = len(part)
+    return any(words[i : i + size] == part for i in range(len(words) - size + 1))
 
 
 def _year(text: str | None) -> int | None:
@@ -224,7 +280,7 @@ def plan_import(
     entries: Sequence[Entry], existing: Sequence[Paper], unreadable: Iterable[Skipped] = ()
 ) -> ImportPlan:
     """What importing `entries` into a corpus holding `existing` adds, merges and skips."""
-    groups, merged = _merge_duplicates(entries)
+    groups, merged, conflicts = _merge_duplicates(entries)
     known = _known_keys(existing)
     taken_ids = {paper.id for paper in existing}
     added: list[Added] = []
@@ -245,7 +301,8 @@ def plan_import(
         paper = _paper(entry, taken_ids)
         taken_ids.add(paper.id)
         added.append(Added(paper, entry.label))
-    return ImportPlan(tuple(added), tuple(merged), tuple(skipped))
+    notes = [Noted(entry.label, note) for entry in entries for note in entry.notes]
+    return ImportPlan(tuple(added), tuple(merged), tuple(skipped), (*notes, *conflicts))
 
 
 def _known_keys(papers: Sequence[Paper]) -> dict[tuple[str, str], str]:
@@ -262,7 +319,9 @@ def _known_keys(papers: Sequence[Paper]) -> dict[tuple[str, str], str]:
     return known
 
 
-def _merge_duplicates(entries: Sequence[Entry]) -> tuple[list[Entry], list[Merged]]:
+def _merge_duplicates(
+    entries: Sequence[Entry],
+) -> tuple[list[Entry], list[Merged], list[Noted]]:
     """One entry per paper, in file order; each absorbed entry is reported with its reason.
 
     A group is known by the identifiers of all its members, so a third entry that shares only
@@ -272,9 +331,27 @@ def _merge_duplicates(entries: Sequence[Entry]) -> tuple[list[Entry], list[Merge
     members: list[set[tuple[str, str]]] = []  # every identifier seen in each group
     owner: dict[tuple[str, str], int] = {}  # identifier -> index of its group
     merged: list[Merged] = []
+    notes: list[Noted] = []
+    weak: set[tuple[str, str]] = set()  # identifiers read only from links
     for entry in entries:
         keys = entry.identity()
         linked = sorted({owner[key] for key in keys if key in owner})
+        other_titles = [
+            g
+            for g in linked
+            if not _same_title(groups[g], entry)
+            and _only_through_links(keys, owner, g, weak, entry)
+        ]
+        for group in other_titles:
+            # A link copied from the entry before ("pdf" of another paper) makes no duplicate.
+            shared = _link(keys, owner, group)
+            target = groups[group]
+            assert target is not None
+            notes.append(
+                Noted(entry.label, f"{shared} as {target.label} but another title; kept both")
+            )
+        linked = [g for g in linked if g not in other_titles]
+        keys = [key for key in keys if key not in owner or owner[key] in linked]
         if not linked:
             index = len(groups)
             groups.append(entry)
@@ -303,7 +380,30 @@ def _merge_duplicates(entries: Sequence[Entry]) -> tuple[list[Entry], list[Merge
         for key in keys:
             owner[key] = index
             members[index].add(key)
-    return [group for group in groups if group is not None], merged
+            if key[0] in entry.from_links:
+                weak.add(key)
+    return [group for group in groups if group is not None], merged, notes
+
+
+def _only_through_links(
+    keys: list[tuple[str, str]],
+    owner: dict[tuple[str, str], int],
+    group: int,
+    weak: set[tuple[str, str]],
+    entry: Entry,
+) -> bool:
+    """Whether `entry` shares with `group` nothing but identifiers read from links."""
+    shared = [key for key in keys if owner.get(key) == group]
+    return bool(shared) and all(
+        key[0] != "title" and (key in weak or key[0] in entry.from_links) for key in shared
+    )
+
+
+def _same_title(group: Entry | None, entry: Entry) -> bool:
+    """Whether two entries may be one paper by their titles (a missing title does not say)."""
+    if group is None or not group.title or not entry.title:
+        return True
+    return title_key(group.title) == title_key(entry.title)
 
 
 def _link(keys: list[tuple[str, str]], owner: dict[tuple[str, str], int], group: int) -> str:

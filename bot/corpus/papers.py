@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.bundled import BUNDLED_CORPUS
 from bot.corpus.identifiers import normalize_arxiv, normalize_doi
 from bot.corpus.jsonlines import json_objects, read_utf8
+from bot.corpus.venues import Venue, VenueTableError, venues_from_records
 from bot.errors import PaperbotError
 from bot.text.normalise import to_ascii
 
@@ -54,6 +55,7 @@ class Corpus:
     sources: tuple[Path, ...] = ()
     _by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
     warnings: tuple[str, ...] = ()  # problems that do not stop the corpus loading (unknown keys)
+    venues: tuple[Venue, ...] = ()  # the corpus's own [[venues]], beside the bundled table
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {paper.id: paper for paper in self.papers})
@@ -92,6 +94,7 @@ def load_corpus(path: Path | str = BUNDLED_CORPUS) -> Corpus:
     owner: str | None = None
     papers: list[Paper] = []
     warnings: list[str] = []
+    venues: list[Venue] = []
     for file in files:
         text = read_utf8(file, CorpusError)
         file_owner, file_papers = parse_corpus_text(file, text)
@@ -99,10 +102,27 @@ def load_corpus(path: Path | str = BUNDLED_CORPUS) -> Corpus:
         papers.extend(file_papers)
         if file.suffix == ".toml":
             warnings.extend(unknown_key_warnings(file, text))
+            venues.extend(corpus_venues(file, text))
     if not papers:
         raise CorpusError(f"{path}: the corpus has no papers")
     check_unique_ids(papers)
-    return Corpus(papers=tuple(papers), owner=owner, sources=tuple(files), warnings=tuple(warnings))
+    return Corpus(
+        papers=tuple(papers),
+        owner=owner,
+        sources=tuple(files),
+        warnings=tuple(warnings),
+        venues=tuple(venues),
+    )
+
+
+def corpus_venues(file: Path, text: str) -> tuple[Venue, ...]:
+    """The [[venues]] tables of a corpus TOML file: venues its owner names beside the bundled
+    table, in the same form (name, long, aliases)."""
+    data = tomllib.loads(text)  # already parsed without error by the caller
+    try:
+        return venues_from_records(data.get("venues"), str(file))
+    except VenueTableError as exc:
+        raise CorpusError(str(exc)) from None
 
 
 def unknown_key_warnings(file: Path, text: str) -> list[str]:

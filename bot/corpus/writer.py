@@ -9,6 +9,7 @@ old one and renamed over it, so a failure at any point leaves the old file as it
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -133,13 +134,20 @@ def _check(
         raise CorpusError(f"{target}: left unchanged; the new papers did not read back as written")
 
 
+def _usual_mode() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _replace(target: Path, new_bytes: bytes, original: bytes | None) -> None:
     def unchanged_since_read() -> None:
         # Someone (an editor, another import) may have saved the file since it was read.
         if original is not None and target.read_bytes() != original:
             raise CorpusError(f"{target}: changed while papers were being added; run again")
 
-    mode = target.stat().st_mode & 0o7777 if original is not None else None
+    # A new file gets the usual permissions (the umask's): a service user must read it.
+    mode = target.stat().st_mode & 0o7777 if original is not None else _usual_mode()
     try:
         write_atomic(target, new_bytes, mode=mode, before_replace=unchanged_since_read)
     except OSError as exc:

@@ -17,8 +17,17 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from bot.corpus.papers import Paper
+from bot.corpus.venues import Venue, VenueTable, is_acronym, venue_words
 from bot.search.answer import CitationStyle, Fact
 from bot.search.documents import PaperText
+from bot.search.names import (
+    ascii_fold,
+    given_compatible,
+    group_spellings,
+    last_name_key,
+    name_parts,
+    without_spelled_umlauts,
+)
 from bot.text.normalise import fold
 from bot.text.spelling import english_words, words_of
 from bot.text.stopwords import ENGLISH_STOPWORDS
@@ -50,7 +59,16 @@ _FACTS: tuple[tuple[Fact, re.Pattern[str]], ...] = (
     ("cite", re.compile(r"\b(cite|citing|citation|bibtex|bib entry|apa)\b")),
     ("arxiv", re.compile(r"\barxiv\b")),
     ("doi", re.compile(r"\bdoi\b")),
-    ("code", re.compile(r"\b(source code|code|github|repository|repo|implementation)\b")),
+    ("code", re.compile(r"\b(source code|code|github|gitlab|implementation)\b")),
+    # A repository is a code link unless the question is about data ("which repository
+    # shares statistical maps?", "a data repository").
+    (
+        "code",
+        re.compile(
+            r"^(?!.*\b(data|datasets?|database|maps?|images?|scans?|archive|samples?)\b)"
+            r".*\b(repository|repo)\b"
+        ),
+    ),
     (
         "authors",
         re.compile(
@@ -148,46 +166,96 @@ def venue_series(venue: str) -> str:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The corpus's metadata, arranged to be found in questions."""
+    """The corpus's metadata, arranged to be found in questions: plain strings, derived from the
+    papers (and the venue table) alone."""
 
     papers: tuple[PaperText, ...]
-    authors: dict[str, str]  # folded full name -> name as written
-    last_names: dict[str, tuple[str, ...]]  # folded last name -> full names
+    authors: dict[str, str]  # name as question words ("jane q r doe") -> name as written
+    last_names: dict[str, tuple[str, ...]]  # last-name key ("van den broeck") -> names as written
     first_names: dict[str, tuple[str, ...]]  # folded first name -> full names
     venues: dict[str, str]  # folded venue name (without year) -> as written
     has_years: bool
     vocabulary: frozenset[str] = field(repr=False)
+    # Each name as written -> every spelling of that person, the fullest first.
+    people: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # Each name as written -> its given names and last-name key (see bot.search.names).
+    name_parts: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
+    # Every known name of a venue, as words -> the name the bot says ("neurips" -> "NeurIPS").
+    venue_names: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
+    # A venue's name -> the venues as the papers write them that are that venue.
+    venue_papers: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # One-word venue names that are ordinary words ("brain", "nature"): filters only when
+    # written as a name.
+    ordinary_venue_words: frozenset[str] = field(default=frozenset(), repr=False)
+    name_words: frozenset[str] = field(default=frozenset(), repr=False)  # "krain", "colm"
 
     @classmethod
-    def of(cls, papers: Sequence[PaperText]) -> Catalogue:
+    def of(cls, papers: Sequence[PaperText], own_venues: Sequence[Venue] = ()) -> Catalogue:
         authors: dict[str, str] = {}
         last: dict[str, list[str]] = {}
         first: dict[str, list[str]] = {}
         venues: dict[str, str] = {}
+        written: list[str] = []
         for text in papers:
-            for name in text.record.authors:
-                key = " ".join(fold(name).split())
-                if key and key not in authors:
-                    authors[key] = name
-                    last.setdefault(key.split()[-1], []).append(name)
-                    if len(key.split()) > 1:
-                        first.setdefault(key.split()[0], []).append(name)
+            written.extend(text.record.authors)
             if text.record.venue:
                 series = venue_series(text.record.venue)
                 venues.setdefault(fold(series), series)
+        parts: dict[str, tuple[tuple[str, ...], str]] = {}
+        for name in dict.fromkeys(written):
+            key = name_key(name)
+            if not key:
+                continue
+            authors.setdefault(key, name)
+            authors.setdefault(ascii_fold(" ".join(key.split())), name)
+            split = name_parts(name)
+            parts[name] = (split.given, split.last)
+            surnames = {split.last, split.last.split()[-1]} if split.last else set()
+            surnames |= {without_spelled_umlauts(surname) for surname in surnames}
+            for surname in surnames | {key.split()[-1]}:
+                last.setdefault(surname, []).append(name)
+            if len(key.split()) > 1:
+                first.setdefault(key.split()[0], []).append(name)
+        people = {name: group for group in group_spellings(written) for name in group}
         words = frozenset(w for p in papers for w in words_of(f"{p.title} {p.abstract}"))
+        table = VenueTable.of(own_venues)
+        venue_papers: dict[str, list[str]] = {}
+        for venue in sorted({p.record.venue for p in papers if p.record.venue}):
+            for name in (*table.read(venue), venue_series(venue)):
+                venue_papers.setdefault(name, []).append(venue)
+        venue_names = dict(table.spellings)
+        for series in venues.values():
+            venue_names.setdefault(venue_words(series), series)
+        ordinary = frozenset(
+            key[0]
+            for key, name in venue_names.items()
+            if len(key) == 1
+            and not is_acronym(name)
+            and (key[0] in english_words() or key[0] in words)
+        )
         return cls(
             papers=tuple(papers),
             authors=authors,
-            last_names={k: tuple(v) for k, v in last.items()},
+            last_names={k: tuple(dict.fromkeys(v)) for k, v in last.items()},
             first_names={k: tuple(v) for k, v in first.items()},
             venues=venues,
             has_years=any(paper_year(p.record) is not None for p in papers),
             vocabulary=words,
+            people=people,
+            name_parts=parts,
+            venue_names=venue_names,
+            venue_papers={k: tuple(v) for k, v in venue_papers.items()},
+            ordinary_venue_words=ordinary,
+            name_words=frozenset(word for key in authors for word in key.split()),
         )
 
     def papers_by(self, name: str) -> list[PaperText]:
         return [p for p in self.papers if name in p.record.authors]
+
+
+def name_key(name: str) -> str:
+    """A name as the words of a question: 'Jane Q. R. Doe' -> 'jane q r doe'."""
+    return " ".join(t.word for t in tokens(name))
 
 
 @dataclass(frozen=True)
@@ -198,7 +266,9 @@ class Facets:
     # Each person named, as the corpus names they may be ("Okafor": Lena or Priya Okafor).
     author_groups: tuple[tuple[str, ...], ...] = ()
     unknown_people: tuple[str, ...] = ()  # names asked for that no paper has
+    people: tuple[str, ...] = ()  # each person named, as the bot says them ("Jane Q. R. Doe")
     venues: tuple[str, ...] = ()
+    venue_strings: frozenset[str] = frozenset()  # the venues as written that `venues` are
     unknown_venues: tuple[str, ...] = ()
     years: YearRange | None = None
     order: Literal["latest", "oldest"] | None = None
@@ -219,9 +289,7 @@ class Facets:
         """Whether `paper` passes every filter (every person named; any venue named)."""
         if any(not set(group) & set(paper.authors) for group in self.author_groups):
             return False
-        if self.venues and not (
-            paper.venue and fold(venue_series(paper.venue)) in {fold(v) for v in self.venues}
-        ):
+        if self.venues and paper.venue not in self.venue_strings:
             return False
         return self.years is None or paper_year(paper) in self.years
 
@@ -255,7 +323,9 @@ def parse(question: str, catalogue: Catalogue) -> Facets:
         authors=tuple(authors),
         author_groups=tuple(groups),
         unknown_people=tuple(unknown_people),
+        people=tuple(describe_people(catalogue, group) for group in groups),
         venues=tuple(venues),
+        venue_strings=frozenset(v for name in venues for v in catalogue.venue_papers.get(name, ())),
         unknown_venues=tuple(unknown_venues),
         years=years,
         order=order,
@@ -329,16 +399,42 @@ def _use_span(words: Sequence[Token], start: int, end: int, used: set[int]) -> N
 # --- venues -------------------------------------------------------------------------------------
 
 
+_LONGEST_VENUE = 8  # words: "Proceedings of the National Academy of Sciences"
+_VENUE_CUES_BEFORE = frozenset({"at", "in", "to", "from", "for"})
+_VENUE_CUES_AFTER = frozenset(
+    {"paper", "papers", "article", "articles", "publication", "publications"}
+)
+
+
 def _venues(
     words: Sequence[Token], catalogue: Catalogue, used: set[int]
 ) -> tuple[list[str], list[str]]:
+    """The venues the question names: by any name the table or the papers give them, longest
+    first ("Cerebral Cortex" before "Cortex"), an ordinary word only when written as a name."""
     known: list[str] = []
     unknown: list[str] = []
+    if not catalogue.venues:
+        return known, unknown  # papers without venues: "Cell" or "ACL" in a question is a word
+    for size in range(min(_LONGEST_VENUE, len(words)), 0, -1):
+        for i in range(len(words) - size + 1):
+            span = range(i, i + size)
+            if any(j in used for j in span):
+                continue
+            window = words[i : i + size]
+            if any(_part_of_a_name(t, catalogue) for t in window):
+                continue
+            key = venue_words(" ".join(t.text for t in window))
+            name = catalogue.venue_names.get(key) if key else None
+            if name is None or not _said_as_venue(words, i, size, key, catalogue):
+                continue
+            used.update(span)
+            if name not in known:
+                known.append(name)
     for i, token in enumerate(words):
         if i in used:
             continue
-        name = catalogue.venues.get(token.word)
-        if name is None and len(token.word) >= 5:
+        name = None
+        if len(token.word) >= 5 and token.capitalised and not _part_of_a_name(token, catalogue):
             close = [
                 v for k, v in catalogue.venues.items() if Levenshtein.distance(k, token.word) <= 1
             ]
@@ -352,8 +448,44 @@ def _venues(
     return known, unknown
 
 
+def _part_of_a_name(token: Token, catalogue: Catalogue) -> bool:
+    """A word of a person's name ("Colm", "Krain"), unless written as an acronym ("COLM")."""
+    return token.word in catalogue.name_words and sum(ch.isupper() for ch in token.text) < 2
+
+
+def _said_as_venue(
+    words: Sequence[Token], start: int, size: int, key: tuple[str, ...], catalogue: Catalogue
+) -> bool:
+    """Whether the words at `start` name a venue rather than say what they ordinarily mean:
+    "Cortex papers" and "published in Brain" do, "primary cortex" and "the brain mosaic" do not."""
+    window = words[start : start + size]
+    before = words[start - 1].word if start > 0 else ""
+    after = words[start + size].word if start + size < len(words) else ""
+    cued = (
+        before in _VENUE_CUES_BEFORE
+        or after in _VENUE_CUES_AFTER
+        or (before == "the" and start > 1 and words[start - 2].word in _VENUE_CUES_BEFORE)
+    )
+    ordinary = all(
+        w in catalogue.ordinary_venue_words or w in catalogue.vocabulary or w in english_words()
+        for w in key
+    )
+    if size == 1 and len(key) == 1 and key[0] in catalogue.ordinary_venue_words:
+        return window[0].capitalised and cued
+    if ordinary:
+        # Every word an ordinary one ("Machine Learning", "Cerebral Cortex"): a name when
+        # written as one, where a venue is said.
+        names = [t for t in window if t.word not in ENGLISH_STOPWORDS]
+        return all(t.capitalised for t in names) and cued
+    if any(t.text.islower() for t in window) and size == 1:
+        # An acronym typed in lower case that is also a word of the papers ("rss"): only
+        # where a venue is said.
+        return cued or key[0] not in catalogue.vocabulary
+    return True
+
+
 def _looks_like_venue(words: Sequence[Token], i: int, catalogue: Catalogue) -> bool:
-    """An acronym the papers never use, after 'at'/'in' or before 'paper(s)': CVPR, ACL."""
+    """An acronym that names no venue known here, after 'at'/'in' or before 'paper(s)': 'XYZW'."""
     token = words[i]
     if not catalogue.venues or sum(ch.isupper() for ch in token.text) < 2 or len(token.word) < 3:
         return False
@@ -375,19 +507,25 @@ def _people(
     known: list[tuple[str, ...]] = []
     cue = False
     if catalogue.authors:
-        for size in (3, 2):
+        longest = min(_LONGEST_NAME, max(len(key.split()) for key in catalogue.authors))
+        for size in range(min(longest, len(words)), 1, -1):
             for i in range(len(words) - size + 1):
                 span = range(i, i + size)
                 if any(j in used for j in span):
                     continue
-                name = _full_name(" ".join(words[j].word for j in span), catalogue)
-                if name is not None:
+                window = words[i : i + size]
+                names = person_named(catalogue, [t.word for t in window])
+                if names and (
+                    len(window) > 1
+                    and (any(t.capitalised for t in window) or _after_cue(words, i) or wants_list)
+                ):
                     used.update(span)
-                    known.append((name,))
+                    known.append(names)
         for i, token in enumerate(words):
             if i in used or not _names_a_person(words, i):
                 continue
-            names = catalogue.last_names.get(token.word) or _close_last_name(token, catalogue)
+            names = _everyone(catalogue, _by_last_name(catalogue, token.word))
+            names = names or _close_last_name(token, catalogue)
             if not names and _after_cue(words, i) and len(token.word) >= 3:
                 names = catalogue.first_names.get(token.word, ())  # "papers by Yuanzhi"
             if names:
@@ -406,6 +544,68 @@ def _people(
     return list(dict.fromkeys(known)), unknown, cue or bool(known)
 
 
+_LONGEST_NAME = 8  # words: "Tirso Rene Del Jesus Gonzalez Alam"
+
+
+def person_named(catalogue: Catalogue, words: Sequence[str]) -> tuple[str, ...]:
+    """Every spelling of the people that the words `words` name ("jane q r doe", "zed roe",
+    "van den broeck", "y lipman", a last name one letter off): () if they name no one."""
+    key = " ".join(words)
+    exact = catalogue.authors.get(key) or catalogue.authors.get(ascii_fold(key))
+    if exact is not None:
+        return catalogue.people.get(exact, (exact,))
+    if any(w in ENGLISH_STOPWORDS or w in FRAME_WORDS for w in (words[0], words[-1])):
+        return ()  # "by Bernhard" is no name, even one letter off "B Bernhardt"
+    for split in range(len(words)):
+        given = tuple(words[:split])
+        if any(g in ENGLISH_STOPWORDS or g in FRAME_WORDS for g in given):
+            continue
+        last = last_name_key(" ".join(words[split:]))
+        names = _by_last_name(catalogue, last)
+        if not names and given and len(last) >= 5 and " " not in last:
+            names = _one_letter_off(catalogue, last, given)
+        fitting = [
+            name
+            for name in names
+            if name in catalogue.name_parts
+            and given_compatible(given, catalogue.name_parts[name][0])
+        ]
+        if fitting and (given or split == 0):
+            return _everyone(catalogue, fitting)
+    name = _full_name(key, catalogue) if 1 < len(words) <= 3 else None
+    return catalogue.people.get(name, (name,)) if name else ()
+
+
+def _by_last_name(catalogue: Catalogue, typed: str) -> tuple[str, ...]:
+    """The names with the last name `typed` ("Oligschlaeger" also finds "Oligschläger")."""
+    key = last_name_key(typed)
+    found = catalogue.last_names.get(key, ())
+    return found or catalogue.last_names.get(without_spelled_umlauts(key), ())
+
+
+def _one_letter_off(catalogue: Catalogue, last: str, given: Sequence[str]) -> tuple[str, ...]:
+    """The names with a last name one letter off `last` ("Abeel"), when a full given name is
+    there to confirm it."""
+    if not any(len(g) > 1 for g in given):
+        return ()
+    close = [k for k in catalogue.last_names if Levenshtein.distance(k, last) == 1]
+    return tuple(n for k in close for n in catalogue.last_names[k])
+
+
+def _everyone(catalogue: Catalogue, names: Iterable[str]) -> tuple[str, ...]:
+    """The names with every other spelling of the same people."""
+    return tuple(
+        dict.fromkeys(
+            spelling for name in names for spelling in catalogue.people.get(name, (name,))
+        )
+    )
+
+
+def describe_people(catalogue: Catalogue, names: Sequence[str]) -> str:
+    """'Jane Q. R. Doe' for all her spellings; 'Lena Okafor or Priya Okafor' for two people."""
+    return " or ".join(dict.fromkeys(catalogue.people.get(n, (n,))[0] for n in names))
+
+
 def _after_cue(words: Sequence[Token], i: int) -> bool:
     """Written where a name goes: after 'by'/'with', or with a possessive ("Yuanzhi's")."""
     return words[i].possessive or (i > 0 and words[i - 1].word in PERSON_CUES)
@@ -415,8 +615,9 @@ def _close_last_name(token: Token, catalogue: Catalogue) -> tuple[str, ...]:
     """The people whose last name is one letter off a capitalised word ("Quirogaa")."""
     if len(token.word) < 6 or not token.capitalised or token.word in english_words():
         return ()
-    close = [last for last in catalogue.last_names if Levenshtein.distance(last, token.word) <= 1]
-    return catalogue.last_names[close[0]] if len(close) == 1 else ()
+    key = last_name_key(token.word)
+    close = [last for last in catalogue.last_names if Levenshtein.distance(last, key) <= 1]
+    return _everyone(catalogue, catalogue.last_names[close[0]]) if len(close) == 1 else ()
 
 
 def _full_name(window: str, catalogue: Catalogue) -> str | None:
@@ -524,32 +725,51 @@ def choose(
     matches = list(catalogue.papers)
     if author and author.strip():
         authors = find_author(catalogue, author)
-        shown = " or ".join(authors) if authors else " ".join(author.split())
+        shown = describe_people(catalogue, authors) if authors else " ".join(author.split())
         described.append(f"by {shown}")
         matches = [p for p in matches if any(a in p.record.authors for a in authors)]
     if venue and venue.strip():
-        wanted = fold(" ".join(venue.split()))
-        described.append(f"at {' '.join(venue.split())}")
-        matches = [
-            p
-            for p in matches
-            if (where := p.record.venue) and wanted in (fold(where), fold(venue_series(where)))
-        ]
+        typed = " ".join(venue.split())
+        described.append(f"at {typed}")
+        accepted = venues_called(catalogue, typed)
+        exact = {v for v in accepted if fold(v) == fold(typed)}  # "NeurIPS 2022" as written
+        if exact:
+            accepted = frozenset(exact)
+        elif year is None and (in_name := re.search(rf"\b{_YEAR}\b", typed)):
+            year = int(in_name.group(1))  # "NeurIPS 2022": NeurIPS, in 2022
+        matches = [p for p in matches if p.record.venue in accepted]
     if year is not None:
         described.append(f"from {year}")
         matches = [p for p in matches if paper_year(p.record) == year]
     return Chosen(tuple(matches), ", ".join(described))
 
 
+def venues_called(catalogue: Catalogue, typed: str) -> frozenset[str]:
+    """The venues as the papers write them that `typed` names ('NeurIPS', 'Advances in Neural
+    Information Processing Systems', 'NeurIPS 2022', a venue exactly as written)."""
+    name = catalogue.venue_names.get(venue_words(typed))
+    found = set(catalogue.venue_papers.get(name, ())) if name else set()
+    wanted = fold(typed)
+    found.update(
+        p.record.venue
+        for p in catalogue.papers
+        if p.record.venue and wanted in (fold(p.record.venue), fold(venue_series(p.record.venue)))
+    )
+    return frozenset(found)
+
+
 def find_author(catalogue: Catalogue, typed: str) -> tuple[str, ...]:
-    """The corpus names `typed` stands for: the full name, a last name, or a close spelling."""
-    key = " ".join(fold(typed).split())
-    if key in catalogue.authors:
-        return (catalogue.authors[key],)
-    if key in catalogue.last_names:
-        return catalogue.last_names[key]
-    name = _full_name(key, catalogue) if " " in key else None
-    return (name,) if name else ()
+    """The corpus names `typed` stands for (every spelling of the person): the full name as any
+    of them is written, a last name, or a close spelling. A question reads names the same way."""
+    words = [t.word for t in tokens(typed)]
+    if not words:
+        return ()
+    found = person_named(catalogue, words)
+    if found:
+        return found
+    if len(words) == 1:
+        return _everyone(catalogue, _by_last_name(catalogue, words[0]))
+    return ()
 
 
 def author_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[str]:
@@ -565,8 +785,9 @@ def author_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[st
 
 
 def venue_choices(catalogue: Catalogue, typed: str, limit: int = 25) -> list[str]:
-    """Autocomplete: venue names ('NeurIPS') and venues with their year ('NeurIPS 2022')."""
+    """Autocomplete: venue names ('NeurIPS', also for 'Advances in Neural Information Processing
+    Systems') and venues as written, with their year ('NeurIPS 2022')."""
     full = sorted({p.record.venue for p in catalogue.papers if p.record.venue})
-    names = sorted(set(catalogue.venues.values()) - set(full))
+    names = sorted((set(catalogue.venues.values()) | set(catalogue.venue_papers)) - set(full))
     key = fold(typed.strip())
     return [v for v in names + full if key in fold(v)][:limit]

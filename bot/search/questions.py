@@ -84,7 +84,7 @@ def _about_the_papers(
         return _none(question, facets, f"No papers by {names} here.")
     if facets.unknown_venues and not facets.venues and facets.wants_list:
         venue = " or ".join(facets.unknown_venues)
-        return _none(question, facets, f"No papers at {venue} here.")
+        return _none(question, facets, unknown_venue(venue))
     if facets.fact is not None and (
         facets.one_paper or facets.filters or about or _titled(retriever.papers, facets.topic)
     ):
@@ -106,6 +106,14 @@ def _about_the_papers(
     if listing:
         return _listing(retriever, question, facets)
     return None
+
+
+def unknown_venue(venue: str) -> str:
+    """What to say of a venue that neither the papers nor the table of common venues name."""
+    return (
+        f"“{venue}” is not a venue I know: no paper here names it, and neither does my list of "
+        "common venues. The papers command lists every paper with its venue."
+    )
 
 
 def two_topics(question: str) -> tuple[str, str] | None:
@@ -156,7 +164,7 @@ def _none(question: str, facets: Facets, message: str) -> Answer:
 
 def _understood(facets: Facets, *, topic: bool = True) -> Understood:
     return Understood(
-        authors=tuple(" or ".join(group) for group in facets.author_groups),
+        authors=facets.people,
         people=tuple(name for group in facets.author_groups for name in group),
         venues=facets.venues,
         years=facets.years.describe() if facets.years else None,

@@ -393,15 +393,16 @@ class Retriever:
         """The corpus's authors, venues and years, arranged to be found in questions."""
         with self._corrector_lock:
             if self._catalogue is None:
-                self._catalogue = Catalogue.of(self.papers)
+                self._catalogue = Catalogue.of(self.papers, self.corpus.venues)
             return self._catalogue
 
     def is_answerable(self, terms: Sequence[str]) -> bool:
         """Whether enough of a question's terms occur in the corpus for any answer to fit."""
-        if not terms:
+        # A number (a year, a count) says nothing of what a question is about: "who won the 2022
+        # World Cup?" shares only its year with papers of 2022.
+        distinct = {term for term in terms if not term.isdigit()}
+        if not distinct:
             return False
-        # A number (a year cited in some abstract) says nothing of a question's topic.
-        distinct = {term for term in terms if not term.isdigit()} or set(terms)
         known = sum(term in self._paper_index for term in distinct)
         if known == len(distinct):
             return True
