@@ -124,12 +124,6 @@ def given_compatible(shorter: Sequence[str], longer: Sequence[str]) -> bool:
     return True
 
 
-def same_person(one: NameParts, other: NameParts) -> bool:
-    return without_spelled_umlauts(one.last) == without_spelled_umlauts(
-        other.last
-    ) and given_compatible(one.given, other.given)
-
-
 def _fullness(parts: NameParts, seen: int) -> tuple[int, int, int]:
     return (sum(len(g) > 1 for g in parts.given), len(parts.given), seen)
 
