@@ -165,7 +165,9 @@ class Catalogue:
     vocabulary: frozenset[str] = field(repr=False)
 
     @classmethod
-    def of(cls, papers: Sequence[PaperText]) -> Catalogue:
+    def of(cls, papers: Sequence[PaperText], vocabulary: frozenset[str] | None = None) -> Catalogue:
+        """The catalogue of `papers`; `vocabulary`, when given, is their words (`words_of`
+        their titles and abstracts), already collected with the index."""
         authors: dict[str, str] = {}
         last: dict[str, list[str]] = {}
         first: dict[str, list[str]] = {}
@@ -181,7 +183,8 @@ class Catalogue:
             if text.paper.venue:
                 series = venue_series(text.paper.venue)
                 venues.setdefault(fold(series), series)
-        words = frozenset(w for p in papers for w in words_of(f"{p.title} {p.abstract}"))
+        if vocabulary is None:
+            vocabulary = frozenset(w for p in papers for w in words_of(f"{p.title} {p.abstract}"))
         return cls(
             papers=tuple(papers),
             authors=authors,
@@ -189,7 +192,7 @@ class Catalogue:
             first_names={k: tuple(v) for k, v in first.items()},
             venues=venues,
             has_years=any(paper_year(p.paper) is not None for p in papers),
-            vocabulary=words,
+            vocabulary=vocabulary,
         )
 
     def papers_by(self, name: str) -> list[PaperText]:
