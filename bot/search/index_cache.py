@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 4
 _SEPARATOR = "\x00"  # between texts in one stored string; no cleaned text contains it
+_KEY_SLICE = 4096  # papers whose texts are fingerprinted at once
 # The catalogue's fields that are not stored as such: the papers (the corpus's own) and the
 # words of their texts (the spelling corrector's, stored once for both).
 _CATALOGUE_GIVEN = ("papers", "vocabulary")
@@ -112,10 +113,16 @@ def content_key(corpus: Corpus, params: RankingParams) -> str:
         "spelling": _source_digest(spelling_rules.__file__),
         "params": {name: getattr(params, name) for name in _INDEX_FIELDS},
     }
-    texts = [text for paper in corpus.papers for text in (paper.id, paper.title, paper.abstract)]
     # SHA-1 as a fingerprint, not for security: twice as fast as BLAKE2 here, and part of start-up.
     digest = hashlib.sha1(json.dumps(versions, sort_keys=True).encode(), usedforsecurity=False)
-    digest.update(_SEPARATOR.join(texts).encode("utf-8", "surrogatepass"))
+    # Every text, separated, fed in slices of papers: never the whole corpus in one more string.
+    papers = corpus.papers
+    for start in range(0, len(papers), _KEY_SLICE):
+        texts = [
+            text for p in papers[start : start + _KEY_SLICE] for text in (p.id, p.title, p.abstract)
+        ]
+        joined = _SEPARATOR.join(texts)
+        digest.update(((_SEPARATOR if start else "") + joined).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
