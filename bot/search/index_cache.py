@@ -175,7 +175,9 @@ def _read(
         del titles, abstracts
         vocabulary = bm25.vocabulary_from_arrays(arrays)
         sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"), vocabulary)
+        _release(arrays)
         paper_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "paper/"), vocabulary)
+        _release(arrays)
         spelling = SpellingCorrector.from_arrays(_prefixed(arrays, "spelling/"))
         rewritten = None
         if _text(arrays["catalogue_key"]) == catalogue_key:
@@ -358,6 +360,20 @@ def map_arrays(path: Path) -> dict[str, np.ndarray]:
             array = np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
             arrays[member.filename[: -len(".npy")]] = array if array.flags.aligned else array.copy()
     return arrays
+
+
+def _release(arrays: dict[str, np.ndarray]) -> None:
+    """Hand the pages of the mapped file that checking the arrays read back to the operating
+    system: they stay in its file cache, and come back when a question reads them. Without
+    this, every page of a large index would count towards the process's memory at start."""
+    for array in arrays.values():
+        base: object = array
+        while isinstance(base, np.ndarray):
+            base = base.base
+        if isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap):
+            if hasattr(mmap, "MADV_DONTNEED"):  # Linux, macOS; elsewhere pages stay mapped
+                base.obj.madvise(mmap.MADV_DONTNEED)
+            return
 
 
 def _changed_texts(kind: str, originals: list[str], cleaned: list[str]) -> dict[str, np.ndarray]:
