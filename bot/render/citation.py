@@ -11,10 +11,6 @@ import re
 import unicodedata
 from typing import Literal
 
-from bibtexparser import Library, write_string
-from bibtexparser.model import Entry, Field
-from bibtexparser.writer import BibtexFormat
-
 from bot.corpus.papers import Paper
 
 Style = Literal["bibtex", "apa"]
@@ -54,6 +50,12 @@ def bibtex_key(paper: Paper) -> str:
 
 
 def bibtex(paper: Paper) -> str:
+    # Imported here: every answer's module imports this one, few answers are citations, and
+    # bibtexparser is a noticeable part of a command's start.
+    from bibtexparser import Library, write_string
+    from bibtexparser.model import Entry, Field
+    from bibtexparser.writer import BibtexFormat
+
     fields = [Field("title", "{" + " ".join(paper.title.split()) + "}")]
     if paper.authors:
         fields.insert(0, Field("author", " and ".join(paper.authors)))

@@ -6,8 +6,6 @@ of abstracts per second, which keeps a cold start on a large corpus short.
 
 from __future__ import annotations
 
-import blingfire
-
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of `text`, each stripped, in order; nothing of the text is dropped."""
@@ -19,6 +17,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     surrounding white space, and together covering all of `text` but white space."""
     if not text.strip():
         return []
+    import blingfire  # only when abstracts are split: not on a start from the index cache
+
     pieces = [s.strip() for s in blingfire.text_to_sentences(text).split("\n")]
     spans = _spans_in_order(text, [s for s in pieces if s])
     if spans is None:
