@@ -1,5 +1,6 @@
 """The index cache: reused when valid, rebuilt when stale (info) or damaged (one warning)."""
 
+import dataclasses
 import json
 import logging
 import mmap
@@ -7,7 +8,8 @@ import mmap
 import numpy as np
 import pytest
 
-from bot.corpus.papers import load_corpus
+from bot.corpus.papers import BUNDLED_CORPUS, load_corpus
+from bot.search.facets import Catalogue
 from bot.search.index_cache import cache_file, load_retriever, map_arrays
 from bot.search.retriever import RankingParams, Retriever
 from bot.settings import load_settings
@@ -49,6 +51,62 @@ def test_a_cached_index_answers_exactly_like_a_fresh_one(tmp_path, bundled_corpu
     assert _answer(second) == _answer(first) == _answer(Retriever(corpus))
     assert second.stats == first.stats
     assert _cache_warnings(caplog) == []
+
+
+def _fields(catalogue):
+    return {f.name: getattr(catalogue, f.name) for f in dataclasses.fields(catalogue)}
+
+
+def test_what_a_first_question_needs_is_read_from_the_cache(tmp_path, bundled_corpus):
+    """The catalogue, the spelling corrector and the titles' terms come back from the file as
+    they were built (the bundled corpus has authors, venues and years)."""
+    cache = tmp_path / "cache"
+    built = load_retriever(bundled_corpus, cache_dir=cache)
+    with np.load(cache_file(cache, bundled_corpus), allow_pickle=False) as stored:
+        assert {"catalogue", "spelling/deletes", "title_term_numbers"} <= set(stored.files)
+    read = load_retriever(bundled_corpus, cache_dir=cache)
+    fresh = Catalogue.of(read.papers)
+    assert _fields(read.catalogue()) == _fields(built.catalogue()) == _fields(fresh)
+    assert read.catalogue().authors and read.catalogue().venues and read.catalogue().has_years
+    typos = "waht is contrastve lerning with a predicton head?"
+    assert read.spelling().correct(typos) == built.spelling().correct(typos) != typos
+    for terms in ({"wind"}, {"transform", "disentangl"}, {"nothing-like-it"}):
+        assert read.titled(terms) == built.titled(terms)
+    assert read.titled({"wind"}) == {"faster-wind"}
+
+
+def test_edited_authors_rebuild_only_the_catalogue(tmp_path, caplog):
+    path = tmp_path / "papers.toml"
+    original = (BUNDLED_CORPUS / "papers.toml").read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    cache = tmp_path / "cache"
+    load_retriever(load_corpus(path), cache_dir=cache)
+    path.write_text(original.replace('"Tong Yang"', '"Ada Quillfeather"'), encoding="utf-8")
+    corpus = load_corpus(path)
+    with caplog.at_level(logging.INFO):
+        retriever = load_retriever(corpus, cache_dir=cache)
+    assert "ada quillfeather" in retriever.catalogue().authors
+    assert "tong yang" not in retriever.catalogue().authors
+    (message,) = _cache_records(caplog, logging.INFO)
+    assert "facts changed" in message and "rebuilding" not in message
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        again = load_retriever(corpus, cache_dir=cache)
+    assert _cache_records(caplog, logging.INFO) == []  # stored again: read as it is
+    assert _fields(again.catalogue()) == _fields(retriever.catalogue())
+
+
+def test_a_venue_the_corpus_adds_rebuilds_the_stored_catalogue(tmp_path):
+    path = tmp_path / "papers.toml"
+    original = (BUNDLED_CORPUS / "papers.toml").read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    cache = tmp_path / "cache"
+    before = load_retriever(load_corpus(path), cache_dir=cache).catalogue()
+    assert ("ocean", "tides", "symposium") not in before.venue_names
+    own = '[[venues]]\nname = "OTS"\nlong = "Ocean Tides Symposium"\n\n'
+    path.write_text(own + original, encoding="utf-8")
+    after = load_retriever(load_corpus(path), cache_dir=cache).catalogue()
+    assert after.venue_names[("ocean", "tides", "symposium")] == "OTS"
 
 
 def test_the_cache_is_what_is_read(tmp_path, bundled_corpus):
@@ -168,6 +226,27 @@ def _damage_sentence_places(path):
     np.savez(path, **arrays)
 
 
+def _damage_spelling(path):
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["spelling/counts"] = arrays["spelling/counts"].astype(np.int32)
+    np.savez(path, **arrays)
+
+
+def _damage_catalogue(path):
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["catalogue"] = np.frombuffer(b'{"authors": {"dict": [[1', dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+def _damage_title_terms(path):
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["title_term_numbers"] = arrays["title_term_numbers"] + 10**8
+    np.savez(path, **arrays)
+
+
 def _damage_sentence_counts(path):
     with np.load(path, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
@@ -187,6 +266,9 @@ def _damage_sentence_counts(path):
         _damage_missing,
         _damage_sentence_places,
         _damage_sentence_counts,
+        _damage_spelling,
+        _damage_catalogue,
+        _damage_title_terms,
     ],
 )
 def test_a_damaged_cache_is_rebuilt_with_one_warning(tmp_path, bundled_corpus, caplog, damage):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main as cli
 from bot.corpus.papers import BUNDLED_CORPUS, CorpusError, load_corpus
-from bot.search.index_cache import cache_file, content_key
+from bot.search.index_cache import cache_file, content_key, load_retriever
 from bot.search.live_corpus import LiveCorpus, _watched
 from bot.search.retriever import RankingParams, Retriever
 from bot.settings import Settings
@@ -30,6 +30,15 @@ title = '''How Penguins Keep Warm'''
 abstract = '''
 Emperor penguins huddle in large groups to survive the Antarctic winter.'''
 """
+PENGUINS_BY_AUTHOR = (
+    PENGUINS.replace("title = ", 'authors = ["Mirela Osterhagen"]\ntitle = ')
+    + """
+[[papers]]
+id = "penguin-colonies"
+title = '''Penguin Colonies Through the Winter'''
+abstract = '''Penguins huddle closer as the winter deepens.'''
+"""
+)
 BROKEN = BUNDLED + ZEBRAS + '\n[[papers]]\nid = "no-abstract"\ntitle = "Oops"\n'
 
 
@@ -284,3 +293,28 @@ def test_an_index_already_built_is_served_first_and_reloads_read_the_files(corpu
     assert live.retriever is built and live.status.papers == 7
     corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS, encoding="utf-8")
     assert live.reload().papers == 8 and live.retriever is not built
+
+
+def test_a_reload_builds_all_a_question_needs_before_it_serves_the_new_corpus(
+    corpus_file, tmp_path
+):
+    """The new corpus's catalogue and spelling corrector are built (with the index, off the
+    serving path) before the swap: until then questions get the old corpus, after it the new
+    one answers facts and typos at once."""
+    served_during_builds = []
+    live = None
+
+    def build(corpus):
+        retriever = load_retriever(corpus, cache_dir=tmp_path / "cache")
+        if live is not None:
+            served_during_builds.append(live.retriever)
+        return retriever
+
+    live = LiveCorpus(corpus_file, build=build)
+    old = live.retriever
+    corpus_file.write_text(BUNDLED + ZEBRAS + PENGUINS_BY_AUTHOR, encoding="utf-8")
+    assert live.reload().ok
+    assert served_during_builds == [old] and live.retriever is not old
+    assert "mirela osterhagen" in live.retriever.catalogue().authors
+    assert "mirela osterhagen" not in old.catalogue().authors
+    assert live.retriever.spelling().correct("pengiuns huddle") == "penguins huddle"

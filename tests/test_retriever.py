@@ -1,9 +1,13 @@
+import threading
 from itertools import pairwise
 
 import pytest
 
 from bot.corpus.papers import Corpus, Paper
-from bot.search.retriever import RankingParams, Retriever
+from bot.search.index_cache import load_retriever
+from bot.search.retriever import RankingParams, Retriever, build_parts
+
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 
 # Each paper, asked about in words other than its own title.
 PARAPHRASES = [
@@ -230,3 +234,39 @@ def test_title_words_rank_their_paper_first():
         ("mentions", "Methods", "Dropout is mentioned once here. Other things follow."),
     )
     assert Retriever(corpus).ask("dropout regularisation").papers[0].paper.id == "titled"
+
+
+@pytest.mark.parametrize("source", ["built", "read from the cache"])
+def test_a_first_question_builds_nothing_and_waits_for_no_lock(source, bundled_corpus, tmp_path):
+    """What a first question needs (the facts catalogue, the spelling corrector, the titles'
+    terms) is built with the index: a first question neither builds it nor takes a lock that
+    another thread's question (or a build) may hold."""
+    if source == "built":
+        parts = build_parts(bundled_corpus, RankingParams())
+        retriever = Retriever(bundled_corpus, parts=parts)
+        assert retriever.catalogue() is parts.catalogue
+        assert retriever.spelling() is parts.spelling
+    else:
+        load_retriever(bundled_corpus, cache_dir=tmp_path)
+        retriever = load_retriever(bundled_corpus, cache_dir=tmp_path)
+    locks = [value for value in vars(retriever).values() if isinstance(value, _LOCK_TYPES)]
+    assert locks  # the retriever's own locks, all held by this thread now
+    for lock in locks:
+        lock.acquire()
+    answered = threading.Event()
+    found = {}
+
+    def first_question() -> None:
+        found["authors"] = retriever.catalogue().authors
+        found["corrected"] = retriever.spelling().correct("contrastve")
+        found["titled"] = retriever.titled({"wind"})
+        answered.set()
+
+    try:
+        threading.Thread(target=first_question, daemon=True).start()
+        assert answered.wait(timeout=30)
+    finally:
+        for lock in locks:
+            lock.release()
+    assert "zixin wen" in found["authors"]
+    assert found["corrected"] == "contrastive" and found["titled"] == {"faster-wind"}

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import re
 
-from bibtexparser import Library, write_string
-from bibtexparser.model import Entry, Field
-from bibtexparser.writer import BibtexFormat
-
 from bot.corpus.papers import Paper
 from bot.search.answer import CitationStyle
 from bot.text.normalise import to_ascii
@@ -51,6 +47,12 @@ def bibtex_key(paper: Paper) -> str:
 
 
 def bibtex(paper: Paper) -> str:
+    # Imported here: every answer's module imports this one, few answers are citations, and
+    # bibtexparser is a noticeable part of a command's start.
+    from bibtexparser import Library, write_string
+    from bibtexparser.model import Entry, Field
+    from bibtexparser.writer import BibtexFormat
+
     fields = [Field("title", "{" + " ".join(paper.title.split()) + "}")]
     if paper.authors:
         fields.insert(0, Field("author", " and ".join(paper.authors)))

@@ -190,7 +190,15 @@ class Catalogue:
     name_words: frozenset[str] = field(default=frozenset(), repr=False)  # "krain", "colm"
 
     @classmethod
-    def of(cls, papers: Sequence[PaperText], own_venues: Sequence[Venue] = ()) -> Catalogue:
+    def of(
+        cls,
+        papers: Sequence[PaperText],
+        own_venues: Sequence[Venue] = (),
+        vocabulary: frozenset[str] | None = None,
+    ) -> Catalogue:
+        """The catalogue of `papers`, with the corpus's own venues beside the bundled table;
+        `vocabulary`, when given, is their words (`words_of` their titles and abstracts),
+        already collected with the index."""
         authors: dict[str, str] = {}
         last: dict[str, list[str]] = {}
         first: dict[str, list[str]] = {}
@@ -217,7 +225,9 @@ class Catalogue:
             if len(key.split()) > 1:
                 first.setdefault(key.split()[0], []).append(name)
         people = {name: group for group in group_spellings(written) for name in group}
-        words = frozenset(w for p in papers for w in words_of(f"{p.title} {p.abstract}"))
+        words = vocabulary
+        if words is None:
+            words = frozenset(w for p in papers for w in words_of(f"{p.title} {p.abstract}"))
         table = VenueTable.of(own_venues)
         venue_papers: dict[str, list[str]] = {}
         for venue in sorted({p.record.venue for p in papers if p.record.venue}):

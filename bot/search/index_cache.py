@@ -2,12 +2,16 @@
 
 One `.npz` file per corpus location (a zip of `.npy` arrays, uncompressed) holding both BM25
 indexes and their one vocabulary, the titles and abstracts that cleaning changed (as UTF-8
-bytes; the others are the corpus's own), where each
-sentence stands in its abstract, and a key over everything the index depends on: the corpus's
-titles and abstracts, the analyzer, the BM25 format and the ranking parameters that shape the
-index. A stale file (the corpus was edited) is rebuilt, which is only logged at info level; a
-truncated or corrupt file is ignored with one warning and rebuilt; a file that cannot be
-written only costs the next start its speed.
+bytes; the others are the corpus's own), where each sentence stands in its abstract, and what a
+first question needs besides: the spelling corrector's tables, the catalogue of the facts a
+question can name and each title's terms, built once with the index so that no question waits
+for them. A key covers everything the index depends on: the corpus's titles and abstracts, the
+analyzer, the spelling rules, the BM25 format and the ranking parameters that shape the index.
+The catalogue has a key of its own (the papers' other fields, such as authors, venues and years,
+and the code that arranges them): when only that changed, only the catalogue is built again. A
+stale file (the corpus was edited) is rebuilt, which is only logged at info level; a truncated
+or corrupt file is ignored with one warning and rebuilt; a file that cannot be written only
+costs the next start its speed.
 
 The arrays are not read into memory but mapped from the file (plain arrays only: an array of
 Python objects is never loaded), so a start reads only what it checks, and the pages of a large
@@ -17,29 +21,41 @@ a 64-byte boundary of the file so that it can be used in place.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import mmap
+import operator
 import struct
 import zipfile
+from importlib import resources
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from bot.corpus.papers import Corpus
+from bot import __version__
+from bot.corpus import venues
+from bot.corpus.papers import Corpus, Paper
 from bot.files import write_atomic
-from bot.search import bm25
+from bot.search import bm25, facets, names
 from bot.search.documents import PaperText
-from bot.search.retriever import IndexParts, RankingParams, Retriever, build_parts
+from bot.search.facets import Catalogue
+from bot.search.retriever import IndexParts, RankingParams, Retriever, TitleTerms, build_parts
+from bot.text import spelling as spelling_rules
 from bot.text.analysis import ANALYZER_VERSION
+from bot.text.spelling import SpellingCorrector
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _SEPARATOR = "\x00"  # between texts in one stored string; no cleaned text contains it
+_KEY_SLICE = 4096  # papers whose texts are fingerprinted at once
+# The catalogue's fields that are not stored as such: the papers (the corpus's own) and the
+# words of their texts (the spelling corrector's, stored once for both).
+_CATALOGUE_GIVEN = ("papers", "vocabulary")
 # A zip member's local header: its fixed part, and the field giving its name and extra lengths.
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _LOCAL_SIGNATURE = 0x04034B50
@@ -65,8 +81,12 @@ def load_retriever(
         return Retriever(corpus, params)
     path = cache_file(cache_dir, corpus)
     key = content_key(corpus, params)
+    catalogue_key = facts_key(corpus)
     try:
-        parts = _read(path, key, corpus)
+        parts, rewritten = _read(path, key, catalogue_key, corpus)
+        if rewritten is not None:
+            log.info("Index cache %s: the papers' facts changed; stored them again.", path)
+            _write_arrays(path, rewritten)
     except (FileNotFoundError, NotADirectoryError):
         parts = None  # nothing cached yet (writing it says what is wrong with the folder)
     except _Stale as stale:
@@ -77,7 +97,7 @@ def load_retriever(
         parts = None
     if parts is None:
         parts = build_parts(corpus, params)
-        _write(path, key, parts)
+        _write(path, key, catalogue_key, parts)
     return Retriever(corpus, params, parts=parts)
 
 
@@ -92,16 +112,55 @@ def content_key(corpus: Corpus, params: RankingParams) -> str:
         "cache": CACHE_FORMAT,
         "analyzer": ANALYZER_VERSION,
         "bm25": bm25.FORMAT_VERSION,
+        "spelling": _source_digest(spelling_rules.__file__),
         "params": {name: getattr(params, name) for name in _INDEX_FIELDS},
     }
-    texts = [text for paper in corpus.papers for text in (paper.id, paper.title, paper.abstract)]
     # SHA-1 as a fingerprint, not for security: twice as fast as BLAKE2 here, and part of start-up.
     digest = hashlib.sha1(json.dumps(versions, sort_keys=True).encode(), usedforsecurity=False)
-    digest.update(_SEPARATOR.join(texts).encode("utf-8", "surrogatepass"))
+    # Every text, separated, fed in slices of papers: never the whole corpus in one more string.
+    papers = corpus.papers
+    for start in range(0, len(papers), _KEY_SLICE):
+        texts = [
+            text for p in papers[start : start + _KEY_SLICE] for text in (p.id, p.title, p.abstract)
+        ]
+        joined = _SEPARATOR.join(texts)
+        digest.update(((_SEPARATOR if start else "") + joined).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
-def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
+# The papers' fields besides the texts that the index key covers: what the catalogue reads.
+_FACT_FIELDS = operator.attrgetter(
+    *(f.name for f in dataclasses.fields(Paper) if f.name not in ("title", "abstract", "origin"))
+)
+
+
+def facts_key(corpus: Corpus) -> str:
+    """A key over what the stored catalogue depends on besides the texts: every other field of
+    the papers, the corpus's own venues, the bundled venue table, and the code that arranges
+    them (its source: no version to forget to bump)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for module in (facets, names, venues):
+        digest.update(_source_digest(module.__file__).encode())
+    digest.update(resources.files("bot.corpus").joinpath("venues.toml").read_bytes())
+    digest.update(repr(corpus.venues).encode("utf-8", "surrogatepass"))
+    digest.update(repr(list(map(_FACT_FIELDS, corpus.papers))).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _source_digest(module_file: str | None) -> str:
+    """A digest of a module's source, so that a stored value is rebuilt when its code changes."""
+    try:
+        source = Path(module_file or "").read_bytes()
+    except OSError:
+        source = __version__.encode()  # no source beside the code: its version stands for it
+    return hashlib.sha1(source, usedforsecurity=False).hexdigest()
+
+
+def _read(
+    path: Path, key: str, catalogue_key: str, corpus: Corpus
+) -> tuple[IndexParts, dict[str, np.ndarray] | None]:
+    """The stored parts, and, when only the catalogue was stale and was built again, the file's
+    arrays with the new catalogue to store (None when the file is current)."""
     try:
         arrays = map_arrays(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -123,17 +182,30 @@ def _read(path: Path, key: str, corpus: Corpus) -> IndexParts:
         del titles, abstracts
         vocabulary = bm25.vocabulary_from_arrays(arrays)
         sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"), vocabulary)
+        _release(arrays)
         paper_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "paper/"), vocabulary)
+        _release(arrays)
+        spelling = SpellingCorrector.from_arrays(_prefixed(arrays, "spelling/"))
+        rewritten = None
+        if _text(arrays["catalogue_key"]) == catalogue_key:
+            catalogue = _catalogue(arrays["catalogue"], papers, spelling.corpus_words)
+        else:
+            catalogue = Catalogue.of(papers, corpus.venues, vocabulary=spelling.corpus_words)
+            rewritten = {**arrays, **_catalogue_arrays(catalogue_key, catalogue)}
+        title_terms = _title_terms(arrays, len(papers), len(vocabulary))
     except _Unusable:
         raise
     except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise _Unusable(f"is damaged ({exc.__class__.__name__})") from None
     if sentence_index.size != len(bounds) or paper_index.size != len(papers):
         raise _Unusable("is damaged (its sizes disagree with the corpus)")
-    return IndexParts(papers, bounds, sentence_index, paper_index)
+    parts = IndexParts(
+        papers, bounds, sentence_index, paper_index, catalogue, spelling, title_terms
+    )
+    return parts, rewritten
 
 
-def _write(path: Path, key: str, parts: IndexParts) -> None:
+def _write(path: Path, key: str, catalogue_key: str, parts: IndexParts) -> None:
     texts = parts.papers
     if any(_SEPARATOR in p.title or _SEPARATOR in p.abstract for p in texts):
         log.info("Not caching the index: a text contains a NUL character.")
@@ -149,12 +221,87 @@ def _write(path: Path, key: str, parts: IndexParts) -> None:
         **bm25.vocabulary_arrays(parts.paper_index.vocabulary),
         **_prefix(parts.sentence_index.to_arrays(with_vocabulary=False), "sentence/"),
         **_prefix(parts.paper_index.to_arrays(with_vocabulary=False), "paper/"),
+        **_prefix(parts.spelling.to_arrays(), "spelling/"),
+        **_catalogue_arrays(catalogue_key, parts.catalogue),
+        "title_term_ends": parts.title_terms.ends,
+        "title_term_numbers": parts.title_terms.numbers,
     }
+    _write_arrays(path, arrays)
+
+
+def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     try:
         # Renamed over the old file once complete: a reader never sees half a file.
         write_atomic(path, lambda stream: write_arrays(stream, arrays))
     except OSError as exc:
         log.warning("Cannot write the index cache %s (%s); continuing without it.", path, exc)
+
+
+def _catalogue_arrays(catalogue_key: str, catalogue: Catalogue) -> dict[str, np.ndarray]:
+    fields = json.dumps(_catalogue_fields(catalogue), ensure_ascii=False)
+    return {"catalogue_key": _bytes(catalogue_key), "catalogue": _bytes(fields)}
+
+
+def _catalogue_fields(catalogue: Catalogue) -> dict[str, Any]:
+    """The catalogue's fields as JSON values, each tagged with its type where JSON has none
+    (a field added to `Catalogue.of` is carried without a change here)."""
+    return {
+        field.name: _tagged(getattr(catalogue, field.name))
+        for field in dataclasses.fields(catalogue)
+        if field.name not in _CATALOGUE_GIVEN
+    }
+
+
+def _catalogue(
+    stored: np.ndarray, papers: tuple[PaperText, ...], words: frozenset[str]
+) -> Catalogue:
+    fields = json.loads(_text(stored))
+    if not isinstance(fields, dict):
+        raise ValueError("not a catalogue")
+    values = {name: _untagged(value) for name, value in fields.items()}
+    # TypeError when the fields are not the catalogue's (another version's): rebuilt.
+    return Catalogue(papers=papers, vocabulary=words, **values)
+
+
+def _tagged(value: object) -> object:
+    """`value` as JSON: str, int, float, bool and None as they are; containers tagged."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, tuple):
+        return {"tuple": [_tagged(item) for item in value]}
+    if isinstance(value, list):
+        return {"list": [_tagged(item) for item in value]}
+    if isinstance(value, frozenset):
+        return {"frozenset": [_tagged(item) for item in sorted(value)]}
+    if isinstance(value, dict):
+        return {"dict": [[_tagged(key), _tagged(item)] for key, item in value.items()]}
+    raise TypeError(f"cannot store a {type(value).__name__} in the index cache")
+
+
+def _untagged(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    ((kind, items),) = value.items()
+    if kind == "tuple":
+        return tuple(map(_untagged, items))
+    if kind == "list":
+        return list(map(_untagged, items))
+    if kind == "frozenset":
+        return frozenset(map(_untagged, items))
+    if kind == "dict":
+        return {_untagged(key): _untagged(item) for key, item in items}
+    raise ValueError(f"unknown stored type {kind!r}")
+
+
+def _title_terms(arrays: dict[str, np.ndarray], papers: int, vocabulary: int) -> TitleTerms:
+    ends, numbers = arrays["title_term_ends"], arrays["title_term_numbers"]
+    if ends.dtype != np.int64 or ends.shape != (papers,) or numbers.dtype != np.int32:
+        raise ValueError("bad title terms")
+    if numbers.ndim != 1 or (papers and ends[-1] != len(numbers)) or np.any(np.diff(ends) < 0):
+        raise ValueError("bad title terms")
+    if len(numbers) and (numbers.min() < 0 or numbers.max() >= vocabulary):
+        raise ValueError("bad title terms")
+    return TitleTerms(ends, numbers)
 
 
 def write_arrays(stream: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
@@ -220,6 +367,20 @@ def map_arrays(path: Path) -> dict[str, np.ndarray]:
             array = np.frombuffer(mapped, dtype=dtype, count=count, offset=offset).reshape(shape)
             arrays[member.filename[: -len(".npy")]] = array if array.flags.aligned else array.copy()
     return arrays
+
+
+def _release(arrays: dict[str, np.ndarray]) -> None:
+    """Hand the pages of the mapped file that checking the arrays read back to the operating
+    system: they stay in its file cache, and come back when a question reads them. Without
+    this, every page of a large index would count towards the process's memory at start."""
+    for array in arrays.values():
+        base: object = array
+        while isinstance(base, np.ndarray):
+            base = base.base
+        if isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap):
+            if hasattr(mmap, "MADV_DONTNEED"):  # Linux, macOS; elsewhere pages stay mapped
+                base.obj.madvise(mmap.MADV_DONTNEED)
+            return
 
 
 def _changed_texts(kind: str, originals: list[str], cleaned: list[str]) -> dict[str, np.ndarray]:

@@ -35,7 +35,7 @@ from bot.search.bm25 import BM25Index, PreparedQuery, kth_best, top_positive
 from bot.search.documents import PaperText, prepare, stacked_bounds
 from bot.search.facets import Catalogue
 from bot.text.analysis import Analyzer
-from bot.text.spelling import SpellingCorrector, everyday_words
+from bot.text.spelling import SpellingCorrector, english_words, everyday_words, word_counts
 
 # Corpora of at least this many sentences are searched through their papers' bounds (see the
 # module's docstring), as long as that leaves at most this share of the sentences to score.
@@ -99,8 +99,21 @@ class CorpusStats:
 
 
 @dataclass(frozen=True)
+class TitleTerms:
+    """The terms of each paper's title (as a question's are analysed), as term numbers of the
+    index's vocabulary: paper i's are numbers[ends[i - 1]:ends[i]]."""
+
+    ends: np.ndarray  # int64, one per paper
+    numbers: np.ndarray  # int32
+
+
+@dataclass(frozen=True)
 class IndexParts:
-    """What a corpus is turned into before it can answer: built once, or read from the cache."""
+    """What a corpus is turned into before it can answer: built once, or read from the cache.
+
+    Everything a first question needs is here, so that no question builds anything: the facts
+    a question can name (the catalogue), the spelling corrector and the titles' terms.
+    """
 
     papers: tuple[PaperText, ...]
     # Every sentence's (start, end) in its paper's abstract, in sentence_index order.
@@ -108,6 +121,9 @@ class IndexParts:
     # One document per sentence, papers in order; its vocabulary is the paper index's.
     sentence_index: BM25Index
     paper_index: BM25Index  # one document per paper
+    catalogue: Catalogue
+    spelling: SpellingCorrector
+    title_terms: TitleTerms
 
 
 def build_parts(corpus: Corpus, params: RankingParams) -> IndexParts:
@@ -115,10 +131,12 @@ def build_parts(corpus: Corpus, params: RankingParams) -> IndexParts:
     papers: list[PaperText] = []
     sentence_docs: list[list[str]] = []
     paper_docs: list[list[str]] = []
+    title_terms: list[list[str]] = []
     for paper in _with_progress(corpus.papers):
         text = prepare(paper)
         papers.append(text)
         paper_doc = analyzer.terms(text.title) * params.title_weight
+        title_terms.append(list(analyzer.query_weights(text.title)))
         for sentence in text.sentences:
             terms = analyzer.terms(sentence)
             sentence_docs.append(terms)
@@ -126,6 +144,9 @@ def build_parts(corpus: Corpus, params: RankingParams) -> IndexParts:
         paper_docs.append(paper_doc)
     paper_index = BM25Index(paper_docs, k1=params.paper_k1, b=params.paper_b, idf="lucene")
     del paper_docs
+    spelling = SpellingCorrector.from_counts(
+        word_counts(text for paper in papers for text in (paper.title, paper.abstract))
+    )
     return IndexParts(
         papers=tuple(papers),
         sentence_bounds=stacked_bounds(papers),
@@ -137,7 +158,20 @@ def build_parts(corpus: Corpus, params: RankingParams) -> IndexParts:
             vocabulary=paper_index.vocabulary,  # every sentence term is in its paper
         ),
         paper_index=paper_index,
+        catalogue=Catalogue.of(papers, corpus.venues, vocabulary=spelling.corpus_words),
+        spelling=spelling,
+        title_terms=_numbered(title_terms, paper_index.vocabulary),
     )
+
+
+def _numbered(terms: Sequence[Sequence[str]], vocabulary: Mapping[str, int]) -> TitleTerms:
+    """Each paper's title terms as term numbers. With a title weight of at least one (the
+    default is two) every title term is indexed; one that is not could match no question term
+    the index knows either, and is left out."""
+    numbers = [[vocabulary[t] for t in paper if t in vocabulary] for paper in terms]
+    counts = np.fromiter(map(len, numbers), np.int64, len(numbers))
+    flat = np.fromiter((n for paper in numbers for n in paper), np.int32, int(counts.sum()))
+    return TitleTerms(ends=np.cumsum(counts), numbers=flat)
 
 
 def _with_progress(papers: Sequence[Paper]) -> Iterable[Paper]:
@@ -198,10 +232,13 @@ class Retriever:
             kernels.load_compiled()  # numba's loops, if installed: ready before a question
         self._analyzer = Analyzer()
         self._analyzer_lock = threading.Lock()
-        self._corrector: SpellingCorrector | None = None  # built on the first unknown word
-        self._corrector_lock = threading.Lock()
-        self._catalogue: Catalogue | None = None  # built on the first question
-        self._title_terms: dict[str, frozenset[str]] | None = None  # built on the first use
+        # Built with the index (or read with it from the cache), never by a question.
+        self._corrector = parts.spelling
+        self._catalogue = parts.catalogue
+        self._title_terms = parts.title_terms
+        if len(self._title_terms.ends) != len(self.papers):
+            raise ValueError("the title terms must be the papers'")
+        english_words()  # read here, once, rather than by the first question that needs it
 
     @property
     def stats(self) -> CorpusStats:
@@ -273,12 +310,13 @@ class Retriever:
 
     def titled(self, terms: Collection[str]) -> set[str]:
         """The ids of the papers whose title holds any of `terms` (analysed terms)."""
-        with self._corrector_lock:
-            if self._title_terms is None:
-                self._title_terms = {p.id: frozenset(self.analyse(p.title)) for p in self.papers}
-            title_terms = self._title_terms
-        wanted = frozenset(terms)
-        return {paper_id for paper_id, held in title_terms.items() if held & wanted}
+        vocabulary = self._paper_index.vocabulary
+        wanted = [vocabulary[term] for term in terms if term in vocabulary]
+        if not wanted:
+            return set()
+        places = np.flatnonzero(np.isin(self._title_terms.numbers, wanted))
+        holders = np.searchsorted(self._title_terms.ends, places, side="right")
+        return {self.papers[number].id for number in np.unique(holders).tolist()}
 
     def _paper_scores(self, weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
         """Every paper's score, and, in the same pass, the most a sentence of each paper can
@@ -383,18 +421,13 @@ class Retriever:
         return combined
 
     def spelling(self) -> SpellingCorrector:
-        with self._corrector_lock:
-            if self._corrector is None:
-                texts = (text for paper in self.papers for text in (paper.title, paper.abstract))
-                self._corrector = SpellingCorrector(texts)
-            return self._corrector
+        """The corrector of the corpus's words (built with the index: nothing waits here)."""
+        return self._corrector
 
     def catalogue(self) -> Catalogue:
-        """The corpus's authors, venues and years, arranged to be found in questions."""
-        with self._corrector_lock:
-            if self._catalogue is None:
-                self._catalogue = Catalogue.of(self.papers, self.corpus.venues)
-            return self._catalogue
+        """The corpus's authors, venues and years, arranged to be found in questions (built
+        with the index: nothing waits here)."""
+        return self._catalogue
 
     def is_answerable(self, terms: Sequence[str]) -> bool:
         """Whether enough of a question's terms occur in the corpus for any answer to fit."""

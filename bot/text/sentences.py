@@ -6,14 +6,14 @@ of abstracts per second, which keeps a cold start on a large corpus short.
 
 from __future__ import annotations
 
-import blingfire
-
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Where the sentences of `text` stand, as (start, end) indices: in order, each stripped of
     surrounding white space, and together covering all of `text` but white space."""
     if not text.strip():
         return []
+    import blingfire  # only when abstracts are split: not on a start from the index cache
+
     pieces = [s.strip() for s in blingfire.text_to_sentences(text).split("\n")]
     spans = _spans_in_order(text, [s for s in pieces if s])
     if spans is None:
