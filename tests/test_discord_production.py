@@ -60,25 +60,13 @@ def _corpus(tmp_path: Path, count: int) -> Retriever:
     return Retriever(load_corpus(path))
 
 
-def _held(retriever: Retriever) -> threading.Lock:
-    # The lock the search thread holds while it builds the spelling corrector (seconds on a
-    # corpus of thousands of papers): held here for as long as the test needs.
-    lock: threading.Lock = retriever._corrector_lock
-    return lock
-
-
-async def _busy_search_thread(client, gate: threading.Event, lock: threading.Lock | None = None):
-    """Keep the bot's one search thread busy until `gate` is set (holding `lock` meanwhile)."""
+async def _busy_search_thread(client, gate: threading.Event):
+    """Keep the bot's one search thread busy until `gate` is set."""
     started = threading.Event()
 
     def work(_: Retriever) -> None:
-        if lock is not None:
-            with lock:
-                started.set()
-                gate.wait(20)
-        else:
-            started.set()
-            gate.wait(20)
+        started.set()
+        gate.wait(20)
 
     task = asyncio.create_task(client.search(work))
     await asyncio.to_thread(started.wait, 10)
@@ -139,7 +127,7 @@ async def test_paper_and_cite_defer_before_they_search(tmp_path, retriever):
     assert all(r.json.get("content") for r in replies)
 
 
-async def test_autocomplete_and_filters_answer_while_the_search_thread_holds_the_catalogue(
+async def test_autocomplete_and_filters_answer_while_the_search_thread_is_busy(
     tmp_path,
 ):
     served = _corpus(tmp_path, 3000)
@@ -149,7 +137,7 @@ async def test_autocomplete_and_filters_answer_while_the_search_thread_holds_the
             await asyncio.wait_for(bot.client.preparing, 30)
         assert bot.client.prepared_catalogue() is not None
         gate = threading.Event()
-        busy = await _busy_search_thread(bot.client, gate, _held(served))
+        busy = await _busy_search_thread(bot.client, gate)
         try:
             guild = standin.guilds[0]
             typing = await standin.autocomplete(ALICE, "papers", "venue", "Venue", guild=guild)
