@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.corpus.papers import load_corpus  # noqa: E402
+from bot.corpus.papers import Corpus, load_corpus  # noqa: E402
 from bot.evaluation import scoring as evaluation  # noqa: E402
 from bot.search import semantic  # noqa: E402
 from bot.search.index_cache import load_retriever  # noqa: E402
@@ -175,18 +175,46 @@ def install_size() -> tuple[float, list[str]]:
     return total / 1e6, sorted(added)
 
 
+def sub_corpus(corpus: Corpus, queries, qrels, papers: int) -> Corpus:
+    """`papers` papers of `corpus`: every paper judged for a claim, then the papers BM25 ranks
+    best for the claims without being judged (the hardest distractors), claim by claim."""
+    judged = {paper for claim in qrels.values() for paper in claim}
+    kept = [p.id for p in corpus.papers if p.id in judged]
+    bm25 = Retriever(corpus)
+    rankings = [[r.paper.id for r in bm25.ask(q.text, top=0, papers=20).papers] for q in queries]
+    chosen = set(kept)
+    for depth in range(20):
+        for ranking in rankings:
+            if len(chosen) >= papers:
+                break
+            if depth < len(ranking):
+                chosen.add(ranking[depth])
+    return Corpus(tuple(p for p in corpus.papers if p.id in chosen), sources=corpus.sources)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scifact", type=Path, required=True, help="the SciFact folder")
     parser.add_argument("--model-folder", type=Path, default=OUT / "minilm")
     parser.add_argument("--cache", type=Path, default=OUT / "cache", help="the index cache")
     parser.add_argument("--no-grid", action="store_true", help="only the side-by-side figures")
+    parser.add_argument("--build-only", action="store_true", help="only embed (or read) SciFact")
+    parser.add_argument(
+        "--papers",
+        type=int,
+        default=0,
+        help="measure on this many papers only: the judged ones and BM25's best distractors "
+        "(embedding all of SciFact takes half an hour of two idle cores)",
+    )
     args = parser.parse_args(argv)
     folder = args.scifact
     corpus = load_corpus(folder / "corpus.jsonl")
     queries = evaluation.read_queries(folder / "queries-train.jsonl")
     qrels = evaluation.read_qrels(folder / "qrels" / "train.tsv")
     sentences = evaluation.read_sentence_lists(folder / "corpus_sentences.jsonl")
+    if args.papers:
+        corpus = sub_corpus(corpus, queries, qrels, args.papers)
+    args.cache = args.cache / (f"papers-{args.papers}" if args.papers else "all")
     model = semantic.SentenceModel(str(minilm_folder(args.model_folder)))
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -211,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Vectors: {vector_mb:.1f} MB float16 mapped from the cache "
         f"({vectors.sentences.nbytes / count * 100_000 / 1e6:.0f} MB per 100,000 sentences)"
     )
+    if args.build_only:
+        return 0
     remembered = Remembered(model, vectors)
     plain = load_retriever(corpus, cache_dir=args.cache)
 

@@ -1,8 +1,9 @@
 """The optional semantic stage: sentences and papers found by what they mean as well as by words.
 
 Off by default (`PAPERBOT_SEMANTIC`), and only with the `semantic` extra installed: nothing here
-imports fastembed or onnxruntime until a model is loaded. On, every sentence and every paper
-(title and abstract) is embedded once when the index is built, by a small sentence model run by
+imports fastembed or onnxruntime until a model is loaded. On, every sentence and every paper's
+title is embedded once when the index is built (a paper's vector is the mean of its title's and
+its sentences'), by a small sentence model run by
 fastembed (all-MiniLM-L6-v2 unless `PAPERBOT_SEMANTIC_MODEL` names another, by name or by
 folder). The vectors are kept as float16 in a file beside the index cache and mapped from it.
 
@@ -49,8 +50,6 @@ _BATCH = 64
 # The question's similarity with every sentence is computed this many rows at a time, each
 # block widened from float16 to float32 on the way (numpy has no fast float16 product).
 _BLOCK_ROWS = 16_384
-# Paper texts are cut here (in characters): the model reads a few hundred tokens at most.
-_PAPER_CHARS = 2_000
 
 
 class SemanticUnavailable(PaperbotError):
@@ -68,6 +67,9 @@ class SemanticParams:
     paper_share: float = 1.0
     # A question whose words the papers mostly lack is answered only by a sentence this close.
     min_similarity: float = 0.45
+    # How a similarity is scaled: from the last candidate's to the best ("range"), or over the
+    # best alone ("best", as BM25's scores are).
+    scaling: str = "range"
 
 
 @dataclass(frozen=True)
@@ -225,10 +227,6 @@ class Vectors:
         return cls(sentence_vectors, paper_vectors)
 
 
-def paper_text(paper: PaperText) -> str:
-    return f"{paper.title}. {paper.abstract}"[:_PAPER_CHARS]
-
-
 def vectors_key(model: SentenceModel, papers: Sequence[PaperText]) -> str:
     """A fingerprint of everything the vectors depend on: the model and the texts embedded."""
     digest = hashlib.sha256(f"{FORMAT_VERSION}\n{model.identity}".encode())
@@ -240,14 +238,23 @@ def vectors_key(model: SentenceModel, papers: Sequence[PaperText]) -> str:
 
 
 def embed_papers(model: SentenceModel, papers: Sequence[PaperText]) -> Vectors:
-    """Every sentence and paper of `papers` embedded (with a progress bar on a terminal)."""
+    """Every sentence and title of `papers` embedded (with a progress bar on a terminal); a
+    paper's vector is the mean of its title's and its sentences' (the abstract whole would cost
+    as much again to embed, and the model reads only its first few hundred words)."""
     sentences = [sentence for paper in papers for sentence in paper.sentences]
     sentence_vectors = model.embed(sentences, progress="embedding sentences")
-    paper_vectors = model.embed([paper_text(p) for p in papers], progress="embedding papers")
-    dimensions = max(sentence_vectors.shape[1], paper_vectors.shape[1])
+    title_vectors = model.embed([paper.title for paper in papers], progress="embedding titles")
+    dimensions = max(sentence_vectors.shape[1], title_vectors.shape[1])
+    sentence_vectors = sentence_vectors.reshape(len(sentences), dimensions)
+    title_vectors = title_vectors.reshape(len(papers), dimensions)
+    counts = np.array([paper.sentence_count for paper in papers], dtype=np.int64)
+    sums = title_vectors.astype(np.float64)
+    owners = np.repeat(np.arange(len(papers)), counts)
+    np.add.at(sums, owners, sentence_vectors)
+    paper_vectors = _unit(sums / (counts[:, None] + 1))
     return Vectors(
-        _read_only(sentence_vectors.astype(np.float16).reshape(len(sentences), dimensions)),
-        _read_only(paper_vectors.astype(np.float16).reshape(len(papers), dimensions)),
+        _read_only(sentence_vectors.astype(np.float16)),
+        _read_only(paper_vectors.astype(np.float16)),
     )
 
 
@@ -299,14 +306,18 @@ class SemanticStage:
             return None
         wanted = params.candidates
         by_paper = _best(paper_scores, wanted, positive=True)
-        papers = _fused(by_paper, _best(paper_similarity, wanted), params.paper_weight)
+        from_last = params.scaling == "range"
+        by_paper_meaning = _best(paper_similarity, wanted)
+        papers = _fused(by_paper, by_paper_meaning, params.paper_weight, from_last=from_last)
         paper_fused = np.zeros(len(paper_scores))
         if papers:
             best_paper = papers[0][1]
             for number, score in papers:
                 paper_fused[number] = score / best_paper if best_paper > 0 else 0.0
         by_meaning = _best(sentence_similarity, wanted)
-        sentences = _fused(list(sentence_hits), by_meaning, params.sentence_weight)
+        sentences = _fused(
+            list(sentence_hits), by_meaning, params.sentence_weight, from_last=from_last
+        )
         lifted = [
             (number, score + params.paper_share * paper_fused[sentence_paper[number]])
             for number, score in sentences
@@ -337,11 +348,15 @@ def _scaled(ranking: Sequence[tuple[int, float]], *, from_last: bool) -> dict[in
 
 
 def _fused(
-    by_words: Sequence[tuple[int, float]], by_meaning: Sequence[tuple[int, float]], weight: float
+    by_words: Sequence[tuple[int, float]],
+    by_meaning: Sequence[tuple[int, float]],
+    weight: float,
+    *,
+    from_last: bool = True,
 ) -> list[tuple[int, float]]:
     """The scaled scores summed over the union of both candidate lists, best first."""
     words = _scaled(by_words, from_last=False)
-    meaning = _scaled(by_meaning, from_last=True)
+    meaning = _scaled(by_meaning, from_last=from_last)
     union = words.keys() | meaning.keys()
     return _ranked((n, words.get(n, 0.0) + weight * meaning.get(n, 0.0)) for n in union)
 
