@@ -52,8 +52,13 @@ def test_every_module_starts_with_a_docstring_saying_what_it_is_for():
 def test_every_third_party_import_of_bot_is_a_declared_dependency():
     declared = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
     extras = PYPROJECT["project"]["optional-dependencies"]
-    # The modules an extra is for: eval's measures, and the compiled loops of `fast`.
-    by_extra = {"bot.evaluation.scoring": "eval", "bot.search.kernels": "fast"}
+    # The modules an extra is for: eval's measures, the compiled loops of `fast`, and the
+    # semantic stage.
+    by_extra = {
+        "bot.evaluation.scoring": "eval",
+        "bot.search.kernels": "fast",
+        "bot.search.semantic": "semantic",
+    }
     distributions = importlib.metadata.packages_distributions()
     stdlib = sys.stdlib_module_names
     undeclared = []
@@ -82,10 +87,14 @@ def test_the_extras_keep_the_core_small():
     assert {"rank-bm25", "tqdm", "aiohttp"} <= core
     assert "pytrec-eval-terrier" not in core and "pytrec-eval-terrier" in map(_name, extras["eval"])
     assert "paperbot[eval]" in extras["dev"]  # the tests of eval run with the test tools
+    # The semantic stage's model runtime stays out of the core; its tests run with the tools.
+    assert "fastembed" not in core and "fastembed" in map(_name, extras["semantic"])
+    assert not core & {"onnxruntime", "onnx", "tokenizers", "torch"}
+    assert "paperbot[semantic]" in extras["dev"]
     assert not core & {_name(r) for r in [*extras["dev"], *extras["bench"]] if "[" not in r}
 
 
-LOCKS = {"core": [], "dev": ["dev", "eval"], "bench": ["bench"]}
+LOCKS = {"core": [], "dev": ["dev", "eval", "semantic"], "bench": ["bench"]}
 
 
 def test_each_lock_pins_its_dependencies_with_hashes():
