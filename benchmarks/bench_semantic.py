@@ -57,8 +57,8 @@ OUT = Path(__file__).resolve().parent / "out"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence-transformers)
 SCALINGS = ["range", "best"]
 PAPER_WEIGHTS = [1.0]
-SENTENCE_WEIGHTS = [0.5, 1.0, 2.0]
-PAPER_SHARES = [0.5, 2.0]
+SENTENCE_WEIGHTS = [0.1, 0.25, 0.5]
+PAPER_SHARES = [0.0, 0.25, 0.5]
 # Candidate list sizes to try besides the default (each a full pass over the claims; none by
 # default, to keep the run within half an hour on a shared machine).
 CANDIDATES: list[int] = []
