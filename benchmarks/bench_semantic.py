@@ -55,10 +55,11 @@ from bot.search.retriever import Retriever  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence-transformers)
-SCALINGS = ["range", "best"]
+SCALINGS = ["best"]
 PAPER_WEIGHTS = [1.0]
-SENTENCE_WEIGHTS = [0.1, 0.25, 0.5]
-PAPER_SHARES = [0.0, 0.25, 0.5]
+SENTENCE_WEIGHTS = [0.1, 0.25]
+PAPER_SHARES = [0.0, 0.5, 1.0, 2.0]
+KEEP = [True, False]  # BM25's own paper share kept, or the fused paper score in its place
 # Candidate list sizes to try besides the default (each a full pass over the claims; none by
 # default, to keep the run within half an hour on a shared machine).
 CANDIDATES: list[int] = []
@@ -261,18 +262,20 @@ def main(argv: list[str] | None = None) -> int:
             remembered.similarities(question.text)
         print(f"Claims embedded and compared in {time.perf_counter() - started:.0f} s")
         rows = []
-        grid = product(SCALINGS, PAPER_WEIGHTS, SENTENCE_WEIGHTS, PAPER_SHARES)
-        for scaling, paper_weight, sentence_weight, share in grid:
+        grid = product(SCALINGS, KEEP, PAPER_WEIGHTS, SENTENCE_WEIGHTS, PAPER_SHARES)
+        for scaling, keep, paper_weight, sentence_weight, share in grid:
+            if keep and share > 0.5:
+                continue
             params = dataclasses.replace(
                 defaults,
+                keep_bm25_paper_share=keep,
                 scaling=scaling,
                 paper_weight=paper_weight,
                 sentence_weight=sentence_weight,
                 paper_share=share,
             )
-            label = (
-                f"{scaling}; paper w {paper_weight}; sentence w {sentence_weight}; share {share}"
-            )
+            label = f"{scaling}; paper w {paper_weight}; sentence w {sentence_weight}"
+            label += f"; share {share}" + ("" if keep else " (for BM25's)")
             rows.append((label, measure(fused_with(params), queries, qrels, sentences), params))
             print(f"  {label}: all {rows[-1][1]['all']}", flush=True)
         shown = [(label, figures) for label, figures, _ in rows]

@@ -279,7 +279,13 @@ class Retriever:
         if terms:  # a question of no words (or only stop words) means nothing
             text = searched_for or question
             fused = stage.fuse(
-                text, paper_scores, best, self._sentence_paper, allowed, by_words=by_words
+                text,
+                paper_scores,
+                best,
+                self._sentence_paper,
+                allowed,
+                by_words=by_words,
+                bm25_paper_share=self._paper_share,
             )
         if fused is None:
             return Answer(question=question, searched_for=searched_for)
