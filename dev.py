@@ -41,7 +41,7 @@ LOCKS = ROOT / "requirements"
 # core dependencies. The tests of `paperbot eval` need its extra.
 LOCK_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "core": ((), ()),
-    "dev": (("eval",), ("dev",)),
+    "dev": (("eval", "semantic"), ("dev",)),
     "bench": ((), ("bench",)),
 }
 # What the wheel check asks, and the paper whose answer it must show (from the bundled corpus).

@@ -233,6 +233,12 @@ def _index_cache(raw: str) -> Path | None:
     return None if raw.lower() in _OFF else Path(raw).expanduser()
 
 
+def _model(raw: str) -> str:
+    if not raw.strip():
+        raise _Invalid("must name a model or a folder")
+    return raw.strip()
+
+
 def _default_index_cache(values: Mapping[str, str]) -> Path | None:
     if systemd := _systemd_directory(values, "CACHE_DIRECTORY"):
         return systemd
@@ -350,6 +356,20 @@ class Settings:
         "Folder for the built index, so restarts skip indexing; off to build at every start",
         default_text="~/.cache/paperbot, or the service's CacheDirectory under systemd",
         unset=_default_index_cache,
+    )
+    semantic: bool = setting(
+        "PAPERBOT_SEMANTIC",
+        False,
+        _switch,
+        "Find passages by meaning as well as by words (needs pip install 'paperbot[semantic]'; "
+        "the first start embeds every sentence): on or off",
+    )
+    semantic_model: str = setting(
+        "PAPERBOT_SEMANTIC_MODEL",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        _model,
+        "The semantic model: a fastembed model name (downloaded once) or a folder with its "
+        "model.onnx and tokenizer files",
     )
     watch_corpus: bool = setting(
         "PAPERBOT_WATCH_CORPUS",

@@ -60,8 +60,13 @@ def test_every_module_starts_with_a_docstring_saying_what_it_is_for():
 def test_every_third_party_import_of_bot_is_a_declared_dependency():
     declared = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
     extras = PYPROJECT["project"]["optional-dependencies"]
-    # The modules an extra is for: eval's measures, and the compiled loops of `fast`.
-    by_extra = {"bot.evaluation.scoring": "eval", "bot.search.kernels": "fast"}
+    # The modules an extra is for: eval's measures, the compiled loops of `fast`, and the
+    # semantic stage.
+    by_extra = {
+        "bot.evaluation.scoring": "eval",
+        "bot.search.kernels": "fast",
+        "bot.search.semantic": "semantic",
+    }
     distributions = importlib.metadata.packages_distributions()
     stdlib = sys.stdlib_module_names
     undeclared = []
@@ -90,13 +95,16 @@ def test_the_extras_keep_the_core_small_and_the_tools_stay_out_of_the_package():
     core = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
     assert {"rank-bm25", "tqdm", "aiohttp"} <= core
     assert "pytrec-eval-terrier" not in core and "pytrec-eval-terrier" in map(_name, extras["eval"])
-    assert set(extras) == {"eval", "fast"} and set(groups) == {"dev", "bench"}
+    assert set(extras) == {"eval", "fast", "semantic"} and set(groups) == {"dev", "bench"}
     assert {"pytest", "mypy", "ruff", "vulture"} <= {_name(r) for r in groups["dev"]}
     assert not core & {_name(r) for r in [*groups["dev"], *groups["bench"]]}
+    # The semantic stage's model runtime stays out of the core; its tests run with the tools.
+    assert "fastembed" not in core and "fastembed" in map(_name, extras["semantic"])
+    assert not core & {"onnxruntime", "onnx", "tokenizers", "torch"}
 
 
 # Each lock: the extras and the dependency groups it holds beside the core (as dev.py writes them).
-LOCKS = {"core": ([], []), "dev": (["eval"], ["dev"]), "bench": ([], ["bench"])}
+LOCKS = {"core": ([], []), "dev": (["eval", "semantic"], ["dev"]), "bench": ([], ["bench"])}
 
 
 def test_each_lock_pins_its_dependencies_with_hashes():

@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the modules behind the commands load only when a command ru
     from bot.search.documents import PaperText
     from bot.search.live_corpus import LiveCorpus
     from bot.search.retriever import Retriever
+    from bot.search.semantic import SentenceModel
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -310,7 +311,18 @@ def _retriever(settings: Settings) -> Retriever:
     )
 
     corpus = load_corpus(settings.corpus_path)
-    return load_retriever(corpus, cache_dir=settings.index_cache)
+    model = _sentence_model(settings)
+    return load_retriever(corpus, cache_dir=settings.index_cache, semantic=model)
+
+
+def _sentence_model(settings: Settings) -> SentenceModel | None:
+    """The semantic stage's model when PAPERBOT_SEMANTIC is on; None when it is off."""
+    if not settings.semantic:
+        return None
+    from bot.search.semantic import SentenceModel
+
+    models = settings.index_cache / "models" if settings.index_cache else None
+    return SentenceModel(settings.semantic_model, models)
 
 
 def _live_corpus(settings: Settings) -> LiveCorpus:
@@ -318,7 +330,8 @@ def _live_corpus(settings: Settings) -> LiveCorpus:
     from bot.search.index_cache import load_retriever
     from bot.search.live_corpus import LiveCorpus
 
-    build = functools.partial(load_retriever, cache_dir=settings.index_cache)
+    model = _sentence_model(settings)  # loaded once, for every reload
+    build = functools.partial(load_retriever, cache_dir=settings.index_cache, semantic=model)
     return LiveCorpus(settings.corpus_path, build=build)
 
 

@@ -32,7 +32,7 @@ import zipfile
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from bot.search.retriever import IndexParts, RankingParams, Retriever, TitleTerm
 from bot.text import spelling as spelling_rules
 from bot.text.analysis import ANALYZER_VERSION
 from bot.text.spelling import SpellingCorrector
+
+if TYPE_CHECKING:
+    from bot.search.semantic import SemanticStage, SentenceModel
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +76,18 @@ class _Stale(_Unusable):
 
 
 def load_retriever(
-    corpus: Corpus, params: RankingParams | None = None, cache_dir: Path | None = None
+    corpus: Corpus,
+    params: RankingParams | None = None,
+    cache_dir: Path | None = None,
+    *,
+    semantic: SentenceModel | None = None,
 ) -> Retriever:
-    """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there."""
+    """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there.
+    With `semantic`, the retriever fuses BM25 with that model's (see `bot.search.semantic`)."""
     params = params or RankingParams()
     if cache_dir is None:
-        return Retriever(corpus, params)
+        built = build_parts(corpus, params)
+        return Retriever(corpus, params, parts=built, semantic=_semantic(semantic, built, None))
     path = cache_file(cache_dir, corpus)
     key = content_key(corpus, params)
     catalogue_key = facts_key(corpus)
@@ -98,7 +107,26 @@ def load_retriever(
     if parts is None:
         parts = build_parts(corpus, params)
         _write(path, key, catalogue_key, parts)
-    return Retriever(corpus, params, parts=parts)
+    stage = _semantic(semantic, parts, path.with_suffix(".semantic.npz"))
+    return Retriever(corpus, params, parts=parts, semantic=stage)
+
+
+def _semantic(
+    model: SentenceModel | None, parts: IndexParts, path: Path | None
+) -> SemanticStage | None:
+    """The semantic stage over `parts`, its vectors kept at `path` (None: the stage is off)."""
+    if model is None:
+        return None
+    from bot.search import semantic  # only with the stage on: the index alone never needs it
+
+    def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
+        try:
+            write_atomic(path, lambda stream: write_arrays(stream, arrays))
+        except OSError as exc:
+            log.warning("Cannot write the semantic vectors %s (%s).", path, exc)
+
+    vectors = semantic.load_vectors(model, parts.papers, path, map_arrays, write)
+    return semantic.SemanticStage(model, vectors)
 
 
 def cache_file(cache_dir: Path, corpus: Corpus) -> Path:

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from bot.search.documents import PaperText, prepare, stacked_bounds
 from bot.search.facets import Catalogue
 from bot.text.analysis import Analyzer
 from bot.text.spelling import SpellingCorrector, english_words, everyday_words, word_counts
+
+if TYPE_CHECKING:
+    from bot.search.semantic import SemanticStage
 
 # Corpora of at least this many sentences are searched through their papers' bounds (see the
 # module's docstring), as long as that leaves at most this share of the sentences to score.
@@ -192,8 +196,10 @@ class Retriever:
         params: RankingParams | None = None,
         *,
         parts: IndexParts | None = None,
+        semantic: SemanticStage | None = None,
     ) -> None:
         self.corpus = corpus
+        self.semantic = semantic  # the optional semantic stage (`bot.search.semantic`)
         self.params = params = params or RankingParams()
         parts = parts or build_parts(corpus, params)
         if parts.sentence_index.vocabulary is not parts.paper_index.vocabulary:
@@ -268,6 +274,10 @@ class Retriever:
         """
         weights, searched_for = self.search_terms(question)
         terms = list(weights)
+        if self.semantic is not None:
+            return self._ask_fused(
+                self.semantic, question, weights, searched_for, top, papers, only
+            )
         if not self.is_answerable(terms):
             return Answer(question=question, searched_for=searched_for)
         allowed = None if only is None else self._allowed(only)
@@ -283,6 +293,54 @@ class Retriever:
         ranked = tuple(
             RankedPaper(rank=rank, paper=self.papers[index], score=score)
             for rank, (index, score) in enumerate(best_papers[: max(papers, 0)], start=1)
+        )
+        return Answer(question=question, hits=hits, papers=ranked, searched_for=searched_for)
+
+    def _ask_fused(
+        self,
+        stage: SemanticStage,
+        question: str,
+        weights: dict[str, float],
+        searched_for: str | None,
+        top: int,
+        papers: int,
+        only: Collection[str] | None,
+    ) -> Answer:
+        """`ask` with the semantic stage: BM25's candidates fused with the question's meaning."""
+        terms = list(weights)
+        allowed = None if only is None else self._allowed(only)
+        by_words = self.is_answerable(terms)
+        paper_scores = np.zeros(len(self.papers))
+        best: list[tuple[int, float]] = []
+        if by_words:
+            paper_scores, most = self._paper_scores(weights)
+            if allowed is not None:
+                paper_scores[~allowed] = 0.0
+            wanted = max(stage.params.candidates, top)
+            best_papers = top_positive(paper_scores, _FLOOR_PAPERS)
+            floor_papers = np.sort(np.array([i for i, _ in best_papers], np.int64))
+            best = self._top_sentences(weights, paper_scores, most, wanted, allowed, floor_papers)
+        fused = None
+        if terms:  # a question of no words (or only stop words) means nothing
+            text = searched_for or question
+            fused = stage.fuse(
+                text,
+                paper_scores,
+                best,
+                self._sentence_paper,
+                allowed,
+                by_words=by_words,
+                bm25_paper_share=self._paper_share,
+            )
+        if fused is None:
+            return Answer(question=question, searched_for=searched_for)
+        hits = tuple(
+            self._hit(rank, index, score, terms)
+            for rank, (index, score) in enumerate(fused.sentences[: max(top, 0)], 1)
+        )
+        ranked = tuple(
+            RankedPaper(rank=rank, paper=self.papers[index], score=score)
+            for rank, (index, score) in enumerate(fused.papers[: max(papers, 0)], start=1)
         )
         return Answer(question=question, hits=hits, papers=ranked, searched_for=searched_for)
 
