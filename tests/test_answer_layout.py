@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from bot.corpus.papers import Paper
 from bot.discord_app import replies
+from bot.index.answer import Answer, Hit, RankedPaper, Understood
+from bot.index.documents import PaperText, prepare
 from bot.render.plain import render_answer, wrap
 from bot.render.presentation import paper_links, short_authors
-from bot.search.answer import Answer, Hit, RankedPaper, Understood
-from bot.search.documents import PaperText, prepare
 
 
 def _paper(paper_id: str, title: str, **extra: object) -> PaperText:

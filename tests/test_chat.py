@@ -6,14 +6,14 @@ import json
 
 import pytest
 
+from bot.answering.chat import TOPICS_LISTED, key_terms, read_chat
+from bot.answering.conversation import Turn, answer_in_conversation, turn_of
+from bot.answering.questions import answer_question
 from bot.corpus.papers import Corpus, Paper
 from bot.discord_app import replies
 from bot.discord_app.more import answer_more_id
+from bot.index.retriever import Retriever
 from bot.render.plain import answer_json, render_answer
-from bot.search.chat import TOPICS_LISTED, key_terms, read_chat
-from bot.search.conversation import Turn, answer_in_conversation, turn_of
-from bot.search.questions import answer_question
-from bot.search.retriever import Retriever
 
 # Invented papers: each abstract opens with background and then says what the paper does.
 PAPERS = (

@@ -16,8 +16,8 @@ from bot.corpus.papers import load_corpus
 from bot.discord_app import replies
 from bot.discord_app.admin import MANAGE_GUILD
 from bot.feedback.store import FeedbackStore
-from bot.search.live_corpus import LiveCorpus
-from bot.search.retriever import Retriever
+from bot.index.live_corpus import LiveCorpus
+from bot.index.retriever import Retriever
 from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,

@@ -7,9 +7,9 @@ from bot.discord_app import replies
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
 from bot.discord_app.replies import Embed, Field, escape, fit, fit_embed
-from bot.search.answer import Answer, Hit
-from bot.search.documents import prepare
-from bot.search.live_corpus import CorpusStatus
+from bot.index.answer import Answer, Hit
+from bot.index.documents import prepare
+from bot.index.live_corpus import CorpusStatus
 
 
 def _paper(paper_id="p", title="A Title", abstract="One sentence. Two sentences.", **extra):
@@ -298,8 +298,8 @@ def test_each_vote_outcome_gets_one_ephemeral_sentence(outcome):
 def test_matched_words_inside_a_web_address_are_not_bolded():
     from bot.corpus.papers import Paper
     from bot.discord_app.replies import answer_reply
-    from bot.search.answer import Answer, Hit
-    from bot.search.documents import PaperText
+    from bot.index.answer import Answer, Hit
+    from bot.index.documents import PaperText
 
     sentence = "Code at https://github.com/x/disentanglement-lib.git and disentanglement here."
     start = sentence.index("disentanglement-lib")

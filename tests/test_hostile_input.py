@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from bot.corpus.papers import Paper
 from bot.discord_app import replies
+from bot.index.answer import Answer, Hit
+from bot.index.documents import PaperText, prepare
+from bot.index.live_corpus import CorpusStatus
 from bot.render.plain import render_answer, render_near, render_paper, render_paper_list
-from bot.search.answer import Answer, Hit
-from bot.search.documents import PaperText, prepare
-from bot.search.live_corpus import CorpusStatus
 from bot.text.analysis import Analyzer
 
 PIECES = [

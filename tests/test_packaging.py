@@ -61,7 +61,7 @@ def test_every_third_party_import_of_bot_is_a_declared_dependency():
     declared = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
     extras = PYPROJECT["project"]["optional-dependencies"]
     # The modules an extra is for: eval's measures, and the compiled loops of `fast`.
-    by_extra = {"bot.evaluation.scoring": "eval", "bot.search.kernels": "fast"}
+    by_extra = {"bot.evaluation.scoring": "eval", "bot.index.kernels": "fast"}
     distributions = importlib.metadata.packages_distributions()
     stdlib = sys.stdlib_module_names
     undeclared = []

@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from bot.answering.conversation import Turn
 from bot.discord_app import replies
 from bot.discord_app.buttons import answer_view
 from bot.discord_app.client import _DISCORD_FAILURES, PaperClient
@@ -19,7 +20,6 @@ from bot.discord_app.messages import message_fields
 from bot.discord_app.more import MoreButton
 from bot.discord_app.votes import VoteButton
 from bot.render.presentation import truncate
-from bot.search.conversation import Turn
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,15 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.answering.facets import author_choices, choose, venue_choices
+from bot.answering.lookup import find_paper, title_choices
 from bot.discord_app import replies
 from bot.discord_app.buttons import answer_view
 from bot.discord_app.checks import owner_only
 from bot.discord_app.client import PaperClient
 from bot.discord_app.messages import defer, respond
 from bot.discord_app.views import PapersView
-from bot.search.answer import CitationStyle
-from bot.search.facets import author_choices, choose, venue_choices
-from bot.search.lookup import find_paper, title_choices
+from bot.index.answer import CitationStyle
 from bot.text.normalise import normalise
 
 QUESTION_LIMIT = 300

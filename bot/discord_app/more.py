@@ -20,7 +20,7 @@ from bot.discord_app.client import client_of
 from bot.discord_app.cooldown import OnCooldown
 from bot.discord_app.messages import defer, respond, respond_quietly
 from bot.discord_app.views import TrackedView
-from bot.search.answer import Answer
+from bot.index.answer import Answer
 
 _PREFIX = "paperbot:more"
 CUSTOM_ID_LIMIT = 100  # Discord's limit

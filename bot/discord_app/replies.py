@@ -19,6 +19,8 @@ from bot.corpus.papers import Paper
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
+from bot.index.answer import Answer, CitationStyle, Hit
+from bot.index.documents import PaperText
 from bot.render.citation import cite
 from bot.render.pagination import paginate
 from bot.render.presentation import (
@@ -35,12 +37,10 @@ from bot.render.presentation import (
     source_numbers,
     truncate,
 )
-from bot.search.answer import Answer, CitationStyle, Hit
-from bot.search.documents import PaperText
 from bot.text.normalise import normalise
 
 if TYPE_CHECKING:
-    from bot.search.live_corpus import CorpusStatus
+    from bot.index.live_corpus import CorpusStatus
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256

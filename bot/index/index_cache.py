@@ -37,13 +37,14 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from bot import __version__
-from bot.corpus import venues
+from bot.corpus import names, venues
 from bot.corpus.papers import Corpus, Paper
 from bot.files import write_atomic
-from bot.search import bm25, facets, names
-from bot.search.documents import PaperText
-from bot.search.facets import Catalogue
-from bot.search.retriever import IndexParts, RankingParams, Retriever, TitleTerms, build_parts
+from bot.index import bm25
+from bot.index import catalogue as catalogue_rules
+from bot.index.catalogue import Catalogue
+from bot.index.documents import PaperText
+from bot.index.retriever import IndexParts, RankingParams, Retriever, TitleTerms, build_parts
 from bot.text import spelling as spelling_rules
 from bot.text.analysis import ANALYZER_VERSION
 from bot.text.spelling import SpellingCorrector
@@ -139,7 +140,7 @@ def facts_key(corpus: Corpus) -> str:
     the papers, the corpus's own venues, the bundled venue table, and the code that arranges
     them (its source: no version to forget to bump)."""
     digest = hashlib.sha1(usedforsecurity=False)
-    for module in (facets, names, venues):
+    for module in (catalogue_rules, names, venues):
         digest.update(_source_digest(module.__file__).encode())
     digest.update(resources.files("bot.corpus").joinpath("venues.toml").read_bytes())
     digest.update(repr(corpus.venues).encode("utf-8", "surrogatepass"))
