@@ -19,6 +19,7 @@ from bot.discord_app.cooldown import OnCooldown, Posting
 from bot.discord_app.messages import message_fields
 from bot.discord_app.more import MoreButton
 from bot.discord_app.votes import VoteButton
+from bot.render import discord_reply
 from bot.render.presentation import truncate
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class PaperBot(PaperClient):
                 )
             else:
                 answer = await self.converse(question, turns)
-                reply = replies.answer_reply(answer, commands=self.command_ids)
+                reply = discord_reply.answer_reply(answer, commands=self.command_ids)
                 view = answer_view(self, answer)
         except Exception as exc:
             log.exception("Error answering message %s", message.id)

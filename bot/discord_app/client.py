@@ -29,6 +29,7 @@ from bot.index.answer import Answer
 from bot.index.catalogue import Catalogue
 from bot.index.live_corpus import CorpusStatus, LiveCorpus
 from bot.index.retriever import Retriever
+from bot.render import discord_reply
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ class PaperClient(discord.Client):
         if interaction.type is not discord.InteractionType.autocomplete:
             self._track_current_task()
             said = replies.BLOCKED if blocked else replies.RESTARTING
-            await respond_quietly(interaction, replies.Reply(said, ephemeral=True))
+            await respond_quietly(interaction, discord_reply.Reply(said, ephemeral=True))
         return False
 
     async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:
