@@ -120,7 +120,7 @@ def synthetic_corpus(sentences: int, seed: int) -> tuple[list[list[str]], list[s
 def scifact_corpus(path: str) -> tuple[list[list[str]], list[str]]:
     """SciFact's abstract sentences, analysed as the product does, and its vocabulary."""
     from bot.corpus.papers import load_corpus
-    from bot.search.documents import prepare
+    from bot.index.documents import prepare
     from bot.text.analysis import Analyzer
 
     analyzer = Analyzer()
@@ -297,7 +297,7 @@ def build_engine(library: str, documents: list[list[str]]):
     if library == "rank_bm25":
         from rank_bm25 import BM25Okapi
 
-        from bot.search.bm25 import top_positive
+        from bot.index.bm25 import top_positive
 
         okapi = BM25Okapi(documents)
         return lambda q: top_positive(okapi.get_scores(q), TOP_K)
@@ -323,7 +323,7 @@ def build_engine(library: str, documents: list[list[str]]):
 
 def paperbot_build_worker(job: dict) -> dict:
     """The product's first build: analysis, both indexes, the index cache written."""
-    from bot.search.index_cache import load_retriever
+    from bot.index.index_cache import load_retriever
 
     corpus = paper_corpus(job["corpus"])
     gc.collect()
@@ -342,8 +342,8 @@ def paperbot_build_worker(job: dict) -> dict:
 
 def paperbot_worker(job: dict) -> dict:
     """The product as it starts: the index read from the cache, then whole questions."""
-    from bot.search import kernels
-    from bot.search.index_cache import load_retriever
+    from bot.index import kernels
+    from bot.index.index_cache import load_retriever
 
     corpus = paper_corpus(job["corpus"])
     vocabulary = None
@@ -362,7 +362,7 @@ def paperbot_worker(job: dict) -> dict:
     gc.collect()
     held, held_anon = current_rss_kib() - baseline, anon_rss_kib() - baseline_anon
 
-    from bot.search.conversation import answer_in_conversation, turn_of
+    from bot.answering.conversation import answer_in_conversation, turn_of
 
     turns: list = []
 
@@ -404,9 +404,9 @@ def paperbot_worker(job: dict) -> dict:
 
 def startup_worker(job: dict) -> dict:
     """Seconds from nothing loaded (modules imported) to the first answer, from the cache."""
+    from bot.answering.questions import answer_question
     from bot.corpus.papers import load_corpus
-    from bot.search.index_cache import load_retriever
-    from bot.search.questions import answer_question
+    from bot.index.index_cache import load_retriever
 
     started = time.perf_counter()
     corpus = load_corpus(corpus_file(job["corpus"]))

@@ -32,14 +32,14 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from bot.corpus.papers import load_corpus
-from bot.search.index_cache import load_retriever
-from bot.search.questions import answer_question
-from bot.search.retriever import Retriever, RankingParams, build_parts
+from bot.index.index_cache import load_retriever
+from bot.answering.questions import answer_question
+from bot.index.retriever import Retriever, RankingParams, build_parts
 mode, corpus_path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 if mode.startswith("reference"):
     from rank_bm25 import BM25Okapi
     from bot.text.analysis import Analyzer
-    from bot.search.documents import prepare
+    from bot.index.documents import prepare
     if mode == "reference-bm25s":
         import bm25s
 started = time.perf_counter()

@@ -226,7 +226,7 @@ def engine() -> str:
     """Which BM25 engine the bot runs: rank_bm25's, or the numpy one that replaces it."""
     source = (REPO / "bot" / "search" / "bm25.py").read_text(encoding="utf-8")
     uses_rank_bm25 = re.search(r"^\s*(from|import) rank_bm25", source, flags=re.MULTILINE)
-    return "rank_bm25.BM25Okapi" if uses_rank_bm25 else "bot.search.bm25's own (numpy)"
+    return "rank_bm25.BM25Okapi" if uses_rank_bm25 else "bot.index.bm25's own (numpy)"
 
 
 def report(

@@ -46,12 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.answering.questions import answer_question  # noqa: E402
 from bot.corpus.papers import Corpus, load_corpus  # noqa: E402
 from bot.evaluation import scoring as evaluation  # noqa: E402
-from bot.search import semantic  # noqa: E402
-from bot.search.index_cache import load_retriever  # noqa: E402
-from bot.search.questions import answer_question  # noqa: E402
-from bot.search.retriever import Retriever  # noqa: E402
+from bot.index import semantic  # noqa: E402
+from bot.index.index_cache import load_retriever  # noqa: E402
+from bot.index.retriever import Retriever  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence-transformers)

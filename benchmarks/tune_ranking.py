@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 from bot.corpus.papers import load_corpus  # noqa: E402
 from bot.evaluation import scoring as evaluation  # noqa: E402
-from bot.search.retriever import RankingParams, Retriever, build_parts  # noqa: E402
+from bot.index.retriever import RankingParams, Retriever, build_parts  # noqa: E402
 
 SENTENCE_BM25 = [(0.9, 0.3), (1.2, 0.5), (1.5, 0.75)]
 PAPER_BM25 = [(1.2, 0.6), (1.4, 0.7), (1.5, 0.75)]

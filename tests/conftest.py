@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 
 from bot.cli.main import main as cli_main
 from bot.corpus.papers import BUNDLED_CORPUS, load_corpus
-from bot.search.retriever import Retriever
+from bot.index.retriever import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 

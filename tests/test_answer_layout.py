@@ -5,11 +5,11 @@ terminal's width; and the same rules in Discord's replies."""
 from __future__ import annotations
 
 from bot.corpus.papers import Paper
-from bot.discord_app import replies
+from bot.index.answer import Answer, Hit, RankedPaper, Understood
+from bot.index.documents import PaperText, prepare
+from bot.render import discord_reply
 from bot.render.plain import render_answer, wrap
 from bot.render.presentation import paper_links, short_authors
-from bot.search.answer import Answer, Hit, RankedPaper, Understood
-from bot.search.documents import PaperText, prepare
 
 
 def _paper(paper_id: str, title: str, **extra: object) -> PaperText:
@@ -119,7 +119,7 @@ def test_the_author_asked_about_is_shown_when_the_others_are_cut():
         understood=Understood(authors=("Li",), people=("Li",)),
     )
     assert render_answer(listing) == ("1 paper by Li:\n\n1. Many Authors\n   A, B, C, …, Li — 2020")
-    reply = replies.answer_reply(listing).embed
+    reply = discord_reply.answer_reply(listing).embed
     assert reply is not None and "A, B, C, …, Li — 2020" in reply.description
 
 
@@ -142,7 +142,7 @@ def test_discord_fact_reply_after_a_follow_up_gives_title_and_link_once():
         understood=Understood(fact="arxiv"),
         following=(ALPHA,),
     )
-    embed = replies.answer_reply(answer).embed
+    embed = discord_reply.answer_reply(answer).embed
     assert embed is not None
     assert embed.description.count("Alpha Paper") == 1
     assert embed.description.count("(https://arxiv.org/abs/2201.00001)") == 1

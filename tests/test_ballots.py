@@ -5,8 +5,8 @@ import re
 from bot.corpus.papers import Paper
 from bot.discord_app.ballots import KEY_PATTERN, Ballot, Ballots, Outcome
 from bot.feedback.store import Shown
-from bot.search.answer import Answer, Hit
-from bot.search.documents import prepare
+from bot.index.answer import Answer, Hit
+from bot.index.documents import prepare
 
 ALICE, BOB = 1, 2
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from bot.search import kernels
-from bot.search.bm25 import BM25Index, IndexArraysError, top_positive
-from bot.search.documents import prepare
-from bot.search.retriever import RankingParams, build_parts
+from bot.index import kernels
+from bot.index.bm25 import BM25Index, IndexArraysError, top_positive
+from bot.index.documents import prepare
+from bot.index.retriever import RankingParams, build_parts
 from bot.text.analysis import Analyzer
 
 PARAMS = [{}, {"k1": 1.2, "b": 0.7, "epsilon": 0.3}, {"k1": 2.0, "b": 0.3, "epsilon": 0.5}]

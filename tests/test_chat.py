@@ -6,14 +6,14 @@ import json
 
 import pytest
 
+from bot.answering.chat import TOPICS_LISTED, key_terms, read_chat
+from bot.answering.conversation import Turn, answer_in_conversation, turn_of
+from bot.answering.questions import answer_question
 from bot.corpus.papers import Corpus, Paper
-from bot.discord_app import replies
 from bot.discord_app.more import answer_more_id
+from bot.index.retriever import Retriever
+from bot.render import discord_reply
 from bot.render.plain import answer_json, render_answer
-from bot.search.chat import TOPICS_LISTED, key_terms, read_chat
-from bot.search.conversation import Turn, answer_in_conversation, turn_of
-from bot.search.questions import answer_question
-from bot.search.retriever import Retriever
 
 # Invented papers: each abstract opens with background and then says what the paper does.
 PAPERS = (
@@ -304,12 +304,12 @@ def test_json_kind_names_the_new_kinds(mountains):
 
 
 def test_discord_shows_chat_as_text_and_the_others_as_embeds(mountains):
-    hello = replies.answer_reply(answer_question(mountains, "hello"))
+    hello = discord_reply.answer_reply(answer_question(mountains, "hello"))
     assert hello.embed is None and f"{OWNER}" in hello.content
-    topics = replies.answer_reply(answer_question(mountains, "what topics do they cover?"))
+    topics = discord_reply.answer_reply(answer_question(mountains, "what topics do they cover?"))
     assert topics.embed is not None and "key terms" in topics.embed.description
     summary = answer_question(mountains, "summarize the radar paper")
-    embed = replies.answer_reply(summary).embed
+    embed = discord_reply.answer_reply(summary).embed
     assert embed is not None and "What it contributes" in embed.description
     assert "We measure glacier speed" in embed.description
 

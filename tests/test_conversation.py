@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.corpus.papers import Corpus, Paper
-from bot.search.conversation import (
+from bot.answering.conversation import (
     FollowUp,
     Turn,
     answer_in_conversation,
@@ -15,8 +14,9 @@ from bot.search.conversation import (
     resolve,
     turn_of,
 )
-from bot.search.conversation_memory import Conversations
-from bot.search.retriever import Retriever
+from bot.answering.conversation_memory import Conversations
+from bot.corpus.papers import Corpus, Paper
+from bot.index.retriever import Retriever
 
 # A small corpus of its own: every paper shares the generic words (model, learning, results),
 # and each has a topic no other paper mentions.

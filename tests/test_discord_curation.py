@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.corpus.papers import load_corpus
-from bot.discord_app import replies
 from bot.discord_app.admin import MANAGE_GUILD
 from bot.feedback.store import FeedbackStore
-from bot.search.live_corpus import LiveCorpus
-from bot.search.retriever import Retriever
+from bot.index.live_corpus import LiveCorpus
+from bot.index.retriever import Retriever
+from bot.render import discord_reply
 from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
@@ -386,7 +386,7 @@ async def test_a_broken_corpus_via_reload_is_reported_and_the_old_index_keeps_se
             fixed = await _reload(standin, standin.owner, owned_guild)
             about_fixed = await _about(standin, owned_guild)
 
-    reason = f"{replies.escape(str(path))}, paper 8: missing 'abstract'"  # the path as text
+    reason = f"{discord_reply.escape(str(path))}, paper 8: missing 'abstract'"  # the path as text
     line = BROKEN.count("\n", 0, BROKEN.rindex("[[papers]]")) + 1  # its [[papers]] line
     assert rejected.startswith(
         f"The corpus was not reloaded: {reason} (paper 'no-abstract', line {line})\n"

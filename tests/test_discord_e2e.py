@@ -7,7 +7,7 @@ import logging
 
 from bot.corpus.papers import load_corpus
 from bot.discord_app.admin import MANAGE_GUILD
-from bot.search.retriever import Retriever
+from bot.index.retriever import Retriever
 from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,

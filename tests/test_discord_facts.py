@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus.papers import load_corpus
-from bot.search.retriever import Retriever
+from bot.index.retriever import Retriever
 from tests.standin.harness import (
     ALICE,
     CALLBACK,

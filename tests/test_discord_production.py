@@ -15,7 +15,7 @@ import pytest
 
 from bot.corpus.papers import load_corpus
 from bot.discord_app.runner import DiscordUnavailable
-from bot.search.retriever import Retriever
+from bot.index.retriever import Retriever
 from tests.standin import rules
 from tests.standin.harness import (
     ALICE,

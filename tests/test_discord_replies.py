@@ -6,10 +6,11 @@ from bot.corpus.papers import Paper
 from bot.discord_app import replies
 from bot.discord_app.ballots import Outcome
 from bot.discord_app.cooldown import OnCooldown
-from bot.discord_app.replies import Embed, Field, escape, fit, fit_embed
-from bot.search.answer import Answer, Hit
-from bot.search.documents import prepare
-from bot.search.live_corpus import CorpusStatus
+from bot.index.answer import Answer, Hit
+from bot.index.documents import prepare
+from bot.index.live_corpus import CorpusStatus
+from bot.render import discord_reply
+from bot.render.discord_reply import Embed, Field, escape, fit, fit_embed
 
 
 def _paper(paper_id="p", title="A Title", abstract="One sentence. Two sentences.", **extra):
@@ -63,7 +64,7 @@ def test_an_answer_groups_snippets_under_their_paper_with_bold_terms():
             _hit(linked, "a second feature.", [(9, 16)], 3),
         ),
     )
-    embed = replies.answer_reply(answer).embed
+    embed = discord_reply.answer_reply(answer).embed
     assert embed.title == "what is feature decoupling?"
     assert embed.description == (
         "[1] **[Paper A](https://example.org/a)**\nX, Y (2020)\n[Paper](https://example.org/a)\n"
@@ -71,23 +72,26 @@ def test_an_answer_groups_snippets_under_their_paper_with_bold_terms():
         "[2] **Paper B**\n> other words.\n\n"
         "/paper for a whole abstract · /papers for every paper"
     )
-    assert embed.footer == replies.ANSWER_FOOTER
+    assert embed.footer == discord_reply.ANSWER_FOOTER
 
 
 def test_commands_named_in_replies_are_mentions_once_their_ids_are_known():
     ids = {"ask": 111111111111111111, "paper": 222222222222222222, "papers": 333333333333333333}
     answer = Answer(question="q", hits=(_hit(_paper(), "One sentence."),))
-    assert replies.answer_reply(answer, commands=ids).embed.description.endswith(
+    assert discord_reply.answer_reply(answer, commands=ids).embed.description.endswith(
         "</paper:222222222222222222> for a whole abstract · </papers:333333333333333333> "
         "for every paper"
     )
     assert (
         "</papers:333333333333333333>"
-        in replies.answer_reply(Answer("q"), commands=ids).embed.description
+        in discord_reply.answer_reply(Answer("q"), commands=ids).embed.description
     )
     assert "</ask:111111111111111111>" in replies.mention_hint("bot", commands=ids).content
-    assert "</papers:333333333333333333>" in replies.not_found_reply("x", (), commands=ids).content
-    assert replies.command_mention("reload", ids) == "/reload"
+    assert (
+        "</papers:333333333333333333>"
+        in discord_reply.not_found_reply("x", (), commands=ids).content
+    )
+    assert discord_reply.command_mention("reload", ids) == "/reload"
 
 
 def test_a_follow_up_names_the_paper_it_followed_with_its_facts():
@@ -101,29 +105,29 @@ def test_a_follow_up_names_the_paper_it_followed_with_its_facts():
         arxiv="2101.00001",
     )
     found = Answer(question="what next?", hits=(_hit(paper, "One sentence."),), following=(paper,))
-    description = replies.answer_reply(found).embed.description
+    description = discord_reply.answer_reply(found).embed.description
     assert description.startswith(
         "Following up on: **[Paper A](https://example.org/a)** — W, X, Y et al. (2021) · "
         "ICML 2021\n\n[1] "
     )
-    nothing = replies.answer_reply(Answer(question="who?", following=(paper,))).embed
+    nothing = discord_reply.answer_reply(Answer(question="who?", following=(paper,))).embed
     assert "Following up on: **[Paper A]" in nothing.description
     assert "No sentence of it answers that more closely." in nothing.description
 
 
 def test_more_passages_are_private_and_say_when_there_are_none():
     answer = Answer(question="q", hits=(_hit(_paper(), "One sentence.", rank=4),))
-    more = replies.more_reply(answer)
+    more = discord_reply.more_reply(answer)
     assert (
         more.ephemeral and more.embed.footer == "" and "> One sentence." in more.embed.description
     )
-    assert replies.more_reply(Answer(question="q")) == replies.Reply(
-        replies.NO_MORE, ephemeral=True
+    assert discord_reply.more_reply(Answer(question="q")) == discord_reply.Reply(
+        discord_reply.NO_MORE, ephemeral=True
     )
 
 
 def test_nothing_relevant_is_a_helpful_reply_with_the_correction():
-    reply = replies.answer_reply(
+    reply = discord_reply.answer_reply(
         Answer(question="cake recipe", searched_for="cake recipes"), ephemeral=True
     )
     assert reply.ephemeral
@@ -135,8 +139,8 @@ def test_a_long_snippet_is_cut_without_breaking_the_bold_marks():
     sentence = " ".join(["feature"] * 600)
     spans = [(i * 8, i * 8 + 7) for i in range(600)]
     answer = Answer(question="q", hits=tuple(_hit(_paper(), sentence, spans, r) for r in range(5)))
-    embed = replies.answer_reply(answer).embed
-    assert len(embed.description) <= replies.DESCRIPTION_LIMIT
+    embed = discord_reply.answer_reply(answer).embed
+    assert len(embed.description) <= discord_reply.DESCRIPTION_LIMIT
     for line in embed.description.splitlines():
         assert line.count("**") % 2 == 0
     assert embed.description.count("…") == 5
@@ -152,7 +156,7 @@ def test_a_huge_paper_fits_every_embed_limit():
         url="https://example.org/" + "x" * 100,
         code_url="https://example.org/code",
     )
-    embed = replies.paper_reply(paper).embed
+    embed = discord_reply.paper_reply(paper).embed
     assert len(embed.title) <= 256 and len(embed.description) <= 4096
     assert all(len(f.value) <= 1024 for f in embed.fields)
     assert len(embed) <= 6000
@@ -166,7 +170,7 @@ def test_fit_embed_keeps_25_fields_and_6000_characters():
 
 def test_the_paper_list_is_paged_with_page_numbers():
     papers = [_paper(f"p{n}", f"Paper {n}", year=2000 + n) for n in range(20)]
-    pages = replies.paper_list_pages(papers, "Ada")
+    pages = discord_reply.paper_list_pages(papers, "Ada")
     assert len(pages) == 3
     assert pages[0].embed.title == "Papers in Ada's list"
     assert pages[1].embed.footer.startswith("Page 2 of 3 · 20 papers")
@@ -175,7 +179,7 @@ def test_the_paper_list_is_paged_with_page_numbers():
 
 def test_an_ambiguous_title_lists_the_candidates():
     near = [_paper("a", "Contrastive *learning*"), _paper("b", "Non-contrastive learning")]
-    reply = replies.not_found_reply("contrastive", near, matched=2)
+    reply = discord_reply.not_found_reply("contrastive", near, matched=2)
     assert reply.ephemeral
     assert reply.content.splitlines() == [
         "“contrastive” matches 2 papers:",
@@ -183,12 +187,12 @@ def test_an_ambiguous_title_lists_the_candidates():
         "• Non-contrastive learning",
         "Pick one from the suggestions of /paper, or type more of its title.",
     ]
-    many = replies.not_found_reply("learning", near, matched=9)
+    many = discord_reply.not_found_reply("learning", near, matched=9)
     assert many.content.startswith("“learning” matches 9 papers; the 2 most relevant:")
 
 
 def test_an_unknown_paper_lists_the_near_matches():
-    reply = replies.not_found_reply("contrastiv", [_paper("a", "Contrastive *learning*")])
+    reply = discord_reply.not_found_reply("contrastiv", [_paper("a", "Contrastive *learning*")])
     assert reply.ephemeral
     assert reply.content.splitlines()[:2] == [
         "No paper matches “contrastiv”. Did you mean:",
@@ -269,7 +273,7 @@ def test_about_says_what_is_recorded_and_how_to_turn_it_off():
 def test_a_long_reload_error_still_fits_about():
     status = CorpusStatus(LOADED, 7, 48, error="bad **line** " * 2000, failed_at=LOADED)
     embed = replies.about_reply(None, status, record_questions=True, store_user_ids=False).embed
-    assert len(embed.description) <= replies.DESCRIPTION_LIMIT
+    assert len(embed.description) <= discord_reply.DESCRIPTION_LIMIT
     assert "…" in embed.description and "\\*\\*line\\*\\*" in embed.description
     assert embed.description.endswith("PAPERBOT\\_RECORD\\_QUESTIONS=off.")
 
@@ -282,7 +286,7 @@ def test_reload_replies_are_ephemeral_with_the_counts_or_the_reason():
         == "Reloaded the corpus: 8 papers, 52 sentences. Questions are answered from it now."
     )
     rejected = replies.reload_reply(REJECTED)
-    assert rejected.ephemeral and len(rejected.content) <= replies.CONTENT_LIMIT
+    assert rejected.ephemeral and len(rejected.content) <= discord_reply.CONTENT_LIMIT
     assert rejected.content.startswith(
         "The corpus was not reloaded: corpus/papers.toml: paper 8: missing 'abstract'\n"
     )
@@ -297,9 +301,9 @@ def test_each_vote_outcome_gets_one_ephemeral_sentence(outcome):
 
 def test_matched_words_inside_a_web_address_are_not_bolded():
     from bot.corpus.papers import Paper
-    from bot.discord_app.replies import answer_reply
-    from bot.search.answer import Answer, Hit
-    from bot.search.documents import PaperText
+    from bot.index.answer import Answer, Hit
+    from bot.index.documents import PaperText
+    from bot.render.discord_reply import answer_reply
 
     sentence = "Code at https://github.com/x/disentanglement-lib.git and disentanglement here."
     start = sentence.index("disentanglement-lib")
@@ -318,7 +322,7 @@ def test_one_paper_and_one_sentence_are_singular():
     assert replies.reload_reply(CorpusStatus(LOADED, 1, 1)).content.startswith(
         "Reloaded the corpus: 1 paper, 1 sentence."
     )
-    (page,) = replies.paper_list_pages([_paper("a", "Alone")], None)
+    (page,) = discord_reply.paper_list_pages([_paper("a", "Alone")], None)
     assert page.embed.footer.startswith("1 paper · ")
 
 

@@ -9,7 +9,7 @@ import json
 from bot.corpus.papers import load_corpus
 from bot.discord_app import replies
 from bot.discord_app.runner import shutdown
-from bot.search.retriever import Retriever
+from bot.index.retriever import Retriever
 from tests.standin.harness import (
     ALICE,
     BOB,

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.conversation import Turn, answer_in_conversation, turn_of
 from bot.cli.main import _parser
 from bot.discord_app.more import answer_more_id
-from bot.discord_app.replies import HELPFUL, MORE_LABEL, NOT_HELPFUL, answer_reply
-from bot.search.conversation import Turn, answer_in_conversation, turn_of
+from bot.discord_app.replies import HELPFUL, NOT_HELPFUL
+from bot.render.discord_reply import MORE_LABEL, answer_reply
 from tests.conftest import REPO
 
 # Folders whose Markdown is not the project's own: tools' caches, virtual environments, builds.

@@ -21,8 +21,8 @@ from bot.evaluation.scoring import (
     read_sentence_lists,
     sentence_key,
 )
-from bot.search.answer import Answer, Hit, RankedPaper
-from bot.search.documents import PaperText
+from bot.index.answer import Answer, Hit, RankedPaper
+from bot.index.documents import PaperText
 
 
 def _paper(paper_id, title="T"):

@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from bot.corpus.papers import Paper
 from bot.discord_app import replies
+from bot.index.answer import Answer, Hit
+from bot.index.documents import PaperText, prepare
+from bot.index.live_corpus import CorpusStatus
+from bot.render import discord_reply
 from bot.render.plain import render_answer, render_near, render_paper, render_paper_list
-from bot.search.answer import Answer, Hit
-from bot.search.documents import PaperText, prepare
-from bot.search.live_corpus import CorpusStatus
 from bot.text.analysis import Analyzer
 
 PIECES = [
@@ -104,7 +105,7 @@ def test_the_retriever_answers_any_question(retriever, question, top):
     for hit in answer.hits:
         assert all(0 <= start < end <= len(hit.sentence) for start, end in hit.highlights)
     render_answer(answer)
-    check_message(replies.answer_reply(answer))
+    check_message(discord_reply.answer_reply(answer))
 
 
 # --- Renderers over hostile corpus text --------------------------------------------------------
@@ -156,7 +157,7 @@ def answers(draw) -> Answer:
 
 @given(answers(), st.booleans())
 def test_an_answer_of_hostile_text_is_a_safe_discord_message(answer, ephemeral):
-    reply = replies.answer_reply(answer, ephemeral=ephemeral)
+    reply = discord_reply.answer_reply(answer, ephemeral=ephemeral)
     check_message(reply)
     assert reply.ephemeral is ephemeral
     render_answer(answer)
@@ -164,30 +165,32 @@ def test_an_answer_of_hostile_text_is_a_safe_discord_message(answer, ephemeral):
 
 @given(papers())
 def test_a_hostile_paper_is_a_safe_discord_message(paper):
-    check_message(replies.paper_reply(paper))
+    check_message(discord_reply.paper_reply(paper))
     render_paper(paper)
 
 
 @settings(max_examples=8)  # cleaning 10,000 characters of LaTeX-like text takes a while
 @given(papers(text=huge))
 def test_a_paper_of_10000_characters_is_a_safe_discord_message(paper):
-    check_message(replies.paper_reply(paper))
-    check_message(replies.answer_reply(Answer("q", (Hit(1, paper, paper.title, 1.0, (), ()),))))
-    for page in replies.paper_list_pages([paper] * 3, paper.title):
+    check_message(discord_reply.paper_reply(paper))
+    check_message(
+        discord_reply.answer_reply(Answer("q", (Hit(1, paper, paper.title, 1.0, (), ()),)))
+    )
+    for page in discord_reply.paper_list_pages([paper] * 3, paper.title):
         check_message(page)
 
 
 @given(st.lists(papers(), max_size=12), st.one_of(st.none(), hostile))
 def test_a_hostile_paper_list_is_safe_on_every_page(paper_list, owner):
-    for page in replies.paper_list_pages(paper_list, owner):
+    for page in discord_reply.paper_list_pages(paper_list, owner):
         check_message(page)
     render_paper_list(paper_list)
 
 
 @given(any_text, st.lists(papers(), max_size=5))
 def test_an_unknown_paper_reply_is_safe(query, near):
-    check_message(replies.not_found_reply(query, near))
-    check_message(replies.not_found_reply(query, near, matched=len(near) + 2))
+    check_message(discord_reply.not_found_reply(query, near))
+    check_message(discord_reply.not_found_reply(query, near, matched=len(near) + 2))
     render_near(query, near)
     render_near(query, near, matched=len(near) + 2)
 
@@ -219,20 +222,20 @@ def test_about_and_reload_replies_are_safe_whatever_the_owner_and_the_reload_err
 # --- What a safe message is ---------------------------------------------------------------------
 
 
-def check_message(reply: replies.Reply) -> None:
+def check_message(reply: discord_reply.Reply) -> None:
     """Within Discord's limits, no mention that would parse, Markdown balanced."""
-    assert len(reply.content) <= replies.CONTENT_LIMIT
+    assert len(reply.content) <= discord_reply.CONTENT_LIMIT
     texts = [reply.content]
     embed = reply.embed
     if embed is not None:
-        assert len(embed.title) <= replies.TITLE_LIMIT
-        assert len(embed.description) <= replies.DESCRIPTION_LIMIT
-        assert len(embed.footer) <= replies.FOOTER_LIMIT
-        assert len(embed.fields) <= replies.FIELD_COUNT_LIMIT
+        assert len(embed.title) <= discord_reply.TITLE_LIMIT
+        assert len(embed.description) <= discord_reply.DESCRIPTION_LIMIT
+        assert len(embed.footer) <= discord_reply.FOOTER_LIMIT
+        assert len(embed.fields) <= discord_reply.FIELD_COUNT_LIMIT
         for field in embed.fields:
-            assert 0 < len(field.name) <= replies.FIELD_NAME_LIMIT
-            assert 0 < len(field.value) <= replies.FIELD_VALUE_LIMIT
-        assert len(embed) <= replies.EMBED_TOTAL_LIMIT
+            assert 0 < len(field.name) <= discord_reply.FIELD_NAME_LIMIT
+            assert 0 < len(field.value) <= discord_reply.FIELD_VALUE_LIMIT
+        assert len(embed) <= discord_reply.EMBED_TOTAL_LIMIT
         # Not the footer: Discord shows it as plain text (no Markdown, no mentions).
         texts += [embed.title, embed.description]
         texts += [part for field in embed.fields for part in (field.name, field.value)]

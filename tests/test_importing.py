@@ -8,7 +8,7 @@ import pytest
 
 from bot.corpus.importing import Entry, SourceError, plan_import, read_entries
 from bot.corpus.papers import BUNDLED_CORPUS, load_corpus
-from bot.search.retriever import Retriever
+from bot.index.retriever import Retriever
 
 LIBRARY = Path(__file__).parent / "data" / "library.bib"
 EXTRA = """\

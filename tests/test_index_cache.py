@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from bot.corpus.papers import BUNDLED_CORPUS, load_corpus
-from bot.search.facets import Catalogue
-from bot.search.index_cache import cache_file, load_retriever, map_arrays
-from bot.search.retriever import RankingParams, Retriever
+from bot.index.catalogue import Catalogue
+from bot.index.index_cache import cache_file, load_retriever, map_arrays
+from bot.index.retriever import RankingParams, Retriever
 from bot.settings import load_settings
 
 QUESTION = "what does GUM improve?"
@@ -34,7 +34,7 @@ def _cache_records(caplog, level=logging.WARNING):
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "bot.search.index_cache" and r.levelno >= level
+        if r.name == "bot.index.index_cache" and r.levelno >= level
     ]
 
 

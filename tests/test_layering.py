@@ -23,7 +23,8 @@ LAYERS = [
     {"bot.settings"},  # read by the transports; it knows where the bundled corpus is, no more
     {"bot.text"},
     {"bot.corpus"},
-    {"bot.search"},
+    {"bot.index"},
+    {"bot.answering"},
     {"bot.feedback"},
     {"bot.render"},
     {"bot.evaluation"},
@@ -125,7 +126,7 @@ def test_no_module_imports_a_higher_layer():
 
 def test_the_layer_check_reports_wrong_imports():
     wrong = {
-        "bot.text.analysis": [Import("bot.search.retriever", "analyse")],
+        "bot.text.analysis": [Import("bot.index.retriever", "analyse")],
         "bot.settings": [Import("bot.corpus.papers", None)],
         "bot.discord_app.replies": [Import("bot.cli.main", None)],
         "bot.cli.main": [
@@ -136,7 +137,7 @@ def test_the_layer_check_reports_wrong_imports():
         ],
     }
     assert violations(wrong, TRANSPORT) == [
-        "bot.text.analysis imports bot.search.retriever",
+        "bot.text.analysis imports bot.index.retriever",
         "bot.settings imports bot.corpus.papers",
         "bot.discord_app.replies imports bot.cli.main",
         "bot.cli.main imports bot.discord_app.client",

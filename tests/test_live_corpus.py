@@ -9,9 +9,9 @@ import pytest
 
 from bot.cli import main as cli
 from bot.corpus.papers import BUNDLED_CORPUS, CorpusError, load_corpus
-from bot.search.index_cache import cache_file, content_key, load_retriever
-from bot.search.live_corpus import LiveCorpus, _watched
-from bot.search.retriever import RankingParams, Retriever
+from bot.index.index_cache import cache_file, content_key, load_retriever
+from bot.index.live_corpus import LiveCorpus, _watched
+from bot.index.retriever import RankingParams, Retriever
 from bot.settings import Settings
 
 # BM25 needs a few papers to tell a relevant one apart: the bundled ones are the background.

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.search.lookup import find_paper, title_choices
+from bot.answering.lookup import find_paper, title_choices
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.facets import choose, find_author, parse
+from bot.answering.questions import answer_question
 from bot.corpus.importing import plan_import, read_entries
+from bot.corpus.names import given_compatible, group_spellings, name_parts
 from bot.corpus.papers import Corpus, load_corpus
 from bot.corpus.venues import Venue, VenueTable, bundled_venues
+from bot.index.retriever import Retriever
 from bot.render.plain import render_answer
-from bot.search.facets import choose, find_author, parse
-from bot.search.names import given_compatible, group_spellings, name_parts
-from bot.search.questions import answer_question
-from bot.search.retriever import Retriever
 
 LAB_LIST = Path(__file__).parent / "data" / "lab_list.bib"
 TIDES = "Tidal Sentences in Shallow Estuaries"
@@ -224,7 +224,7 @@ abstract = "Tides carry sentences."
 
 
 def test_autocomplete_offers_the_name_people_say_for_a_long_venue(lab):
-    from bot.search.facets import venue_choices
+    from bot.answering.facets import venue_choices
 
     offered = venue_choices(lab.catalogue(), "neur")
     assert "NeurIPS" in offered

@@ -64,8 +64,8 @@ def test_every_third_party_import_of_bot_is_a_declared_dependency():
     # semantic stage.
     by_extra = {
         "bot.evaluation.scoring": "eval",
-        "bot.search.kernels": "fast",
-        "bot.search.semantic": "semantic",
+        "bot.index.kernels": "fast",
+        "bot.index.semantic": "semantic",
     }
     distributions = importlib.metadata.packages_distributions()
     stdlib = sys.stdlib_module_names

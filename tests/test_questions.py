@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.facets import YearRange, author_choices, choose, parse, venue_choices
+from bot.answering.questions import answer_question, two_topics
 from bot.corpus.papers import load_corpus
+from bot.index.retriever import Retriever
 from bot.render.plain import answer_json, render_answer
-from bot.search.facets import YearRange, author_choices, choose, parse, venue_choices
-from bot.search.questions import answer_question, two_topics
-from bot.search.retriever import Retriever
 
 FACTS_CORPUS = Path(__file__).parent / "data" / "facts_corpus.toml"
 TIDAL = "Tidal Gradients in Shallow Estuaries"

@@ -4,8 +4,8 @@ from itertools import pairwise
 import pytest
 
 from bot.corpus.papers import Corpus, Paper
-from bot.search.index_cache import load_retriever
-from bot.search.retriever import RankingParams, Retriever, build_parts
+from bot.index.index_cache import load_retriever
+from bot.index.retriever import RankingParams, Retriever, build_parts
 
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 

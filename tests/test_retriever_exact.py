@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from bot.corpus.papers import Corpus, Paper
-from bot.search import kernels
-from bot.search import retriever as retriever_module
-from bot.search.bm25 import top_positive
-from bot.search.retriever import Retriever
+from bot.index import kernels
+from bot.index import retriever as retriever_module
+from bot.index.bm25 import top_positive
+from bot.index.retriever import Retriever
 
 WORDS = [f"word{n}" for n in range(150)]
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from bot.corpus.papers import Corpus, Paper, load_corpus
-from bot.search import semantic
-from bot.search.index_cache import cache_file, load_retriever
-from bot.search.retriever import Retriever
+from bot.index import semantic
+from bot.index.index_cache import cache_file, load_retriever
+from bot.index.retriever import Retriever
 from tests.conftest import REPO, clean_env
 from tests.tiny_model import write_tiny_model
 
@@ -198,7 +198,7 @@ def test_with_the_stage_off_nothing_of_it_is_imported():
         "import sys\n"
         "from bot.cli.main import main\n"
         "assert main(['ask', 'what is BYOL?', '--json']) == 0\n"
-        "heavy = {'fastembed', 'onnxruntime', 'tokenizers', 'bot.search.semantic'}\n"
+        "heavy = {'fastembed', 'onnxruntime', 'tokenizers', 'bot.index.semantic'}\n"
         "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
     )
     done = subprocess.run(

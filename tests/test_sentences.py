@@ -3,7 +3,7 @@ import itertools
 import pytest
 
 from bot.corpus.papers import Paper
-from bot.search.documents import PaperText, prepare
+from bot.index.documents import PaperText, prepare
 from bot.text.cleaning import latex_to_text
 from bot.text.sentences import sentence_spans
 

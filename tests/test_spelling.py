@@ -3,7 +3,7 @@
 import pytest
 from symspellpy import Verbosity
 
-from bot.search.index_cache import map_arrays, write_arrays
+from bot.index.index_cache import map_arrays, write_arrays
 from bot.text.spelling import SpellingCorrector, word_counts, words_of
 
 

@@ -11,6 +11,11 @@ import shutil
 import sys
 from typing import TextIO
 
+from bot.answering.conversation import answer_in_conversation, turn_of
+from bot.answering.conversation_memory import Conversations
+from bot.answering.lookup import find_paper
+from bot.index.answer import Answer
+from bot.index.retriever import Retriever
 from bot.render.plain import (
     Marker,
     ansi_bold,
@@ -21,11 +26,6 @@ from bot.render.plain import (
     render_paper_list,
 )
 from bot.render.presentation import count, owners_list
-from bot.search.answer import Answer
-from bot.search.conversation import answer_in_conversation, turn_of
-from bot.search.conversation_memory import Conversations
-from bot.search.lookup import find_paper
-from bot.search.retriever import Retriever
 
 HELP = """Type a question and press Enter, for example: what is feature decoupling?
 Each question follows up on the answers before it ("who wrote it?"), until :new.

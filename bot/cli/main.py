@@ -38,11 +38,11 @@ if TYPE_CHECKING:  # the modules behind the commands load only when a command ru
         QuerySet,
     )
     from bot.feedback.store import FeedbackReport
-    from bot.search.answer import Answer
-    from bot.search.documents import PaperText
-    from bot.search.live_corpus import LiveCorpus
-    from bot.search.retriever import Retriever
-    from bot.search.semantic import SentenceModel
+    from bot.index.answer import Answer
+    from bot.index.documents import PaperText
+    from bot.index.live_corpus import LiveCorpus
+    from bot.index.retriever import Retriever
+    from bot.index.semantic import SentenceModel
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -306,7 +306,7 @@ def _setup(args: argparse.Namespace) -> Setup:
 
 
 def _retriever(settings: Settings) -> Retriever:
-    from bot.search.index_cache import (
+    from bot.index.index_cache import (
         load_retriever,  # imported here so `paperbot --help` stays instant
     )
 
@@ -319,7 +319,7 @@ def _sentence_model(settings: Settings) -> SentenceModel | None:
     """The semantic stage's model when PAPERBOT_SEMANTIC is on; None when it is off."""
     if not settings.semantic:
         return None
-    from bot.search.semantic import SentenceModel
+    from bot.index.semantic import SentenceModel
 
     models = settings.index_cache / "models" if settings.index_cache else None
     return SentenceModel(settings.semantic_model, models)
@@ -327,8 +327,8 @@ def _sentence_model(settings: Settings) -> SentenceModel | None:
 
 def _live_corpus(settings: Settings) -> LiveCorpus:
     """The corpus the bot serves and reloads, its index kept in the index cache."""
-    from bot.search.index_cache import load_retriever
-    from bot.search.live_corpus import LiveCorpus
+    from bot.index.index_cache import load_retriever
+    from bot.index.live_corpus import LiveCorpus
 
     model = _sentence_model(settings)  # loaded once, for every reload
     build = functools.partial(load_retriever, cache_dir=settings.index_cache, semantic=model)
@@ -407,9 +407,9 @@ def _console(retriever: Retriever, settings: Settings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, setup: Setup) -> int:
+    from bot.answering.conversation import Turn, answer_in_conversation, turn_of
+    from bot.answering.questions import answer_question
     from bot.render.plain import answer_json, render_answer
-    from bot.search.conversation import Turn, answer_in_conversation, turn_of
-    from bot.search.questions import answer_question
 
     if (args.question is None) == (args.batch is None):
         raise UsageError("give either a QUESTION or --batch FILE")
@@ -471,9 +471,10 @@ def _terminal_width() -> int | None:
 
 
 def _cmd_papers(args: argparse.Namespace, setup: Setup) -> int:
+    from bot.answering.facets import choose
+    from bot.index.catalogue import Catalogue
+    from bot.index.documents import prepare
     from bot.render.plain import render_paper_list
-    from bot.search.documents import prepare
-    from bot.search.facets import Catalogue, choose
 
     corpus = load_corpus(setup.settings.corpus_path)
     papers = [prepare(paper) for paper in corpus.papers]
@@ -527,8 +528,8 @@ def _cmd_paper(args: argparse.Namespace, setup: Setup) -> int:
 
 def _looked_up(args: argparse.Namespace, settings: Settings) -> PaperText | None:
     """The paper `args.paper` names; else None, once the candidates or near matches are shown."""
+    from bot.answering.lookup import find_paper
     from bot.render.plain import render_near
-    from bot.search.lookup import find_paper
 
     found = find_paper(_retriever(settings), args.paper)
     if found.paper is None:
@@ -556,9 +557,9 @@ def _evaluate(
     args: argparse.Namespace, queries: QuerySet, retriever: Retriever
 ) -> DevReport | FactReport | BenchmarkReport | ConversationReport:
     """The report of the kind of queries read: each kind is answered as it is scored."""
+    from bot.answering.questions import answer_question
     from bot.evaluation import scoring as evaluation
     from bot.render.plain import render_answer
-    from bot.search.questions import answer_question
 
     match queries:
         case evaluation.ConversationSet(turns):
@@ -585,9 +586,9 @@ def _evaluate_conversations(
     retriever: Retriever, turns: Sequence[ConversationTurn]
 ) -> ConversationReport:
     """Each turn answered as `ask --batch` answers it, scored on the text the console prints."""
+    from bot.answering.conversation import answer_in_conversation, turn_of
     from bot.evaluation.scoring import evaluate_conversations
     from bot.render.plain import render_answer
-    from bot.search.conversation import answer_in_conversation, turn_of
 
     def ask(question: str, earlier: Sequence[Answer]) -> Answer:
         return answer_in_conversation(retriever, question, [turn_of(a) for a in earlier])

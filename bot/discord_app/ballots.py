@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from cachetools import TTLCache
 
 from bot.feedback.store import Shown, shown_in
-from bot.search.answer import Answer
+from bot.index.answer import Answer
 
 KEY_PATTERN = r"[A-Za-z0-9_-]{12}"  # what `open` hands out: 9 random bytes, URL-safe base64
 CAPACITY = 2000  # answers open to votes at once; a few KB each at most

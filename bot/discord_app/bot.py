@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from bot.answering.conversation import Turn
 from bot.discord_app import replies
 from bot.discord_app.buttons import answer_view
 from bot.discord_app.client import _DISCORD_FAILURES, PaperClient
@@ -18,8 +19,8 @@ from bot.discord_app.cooldown import OnCooldown, Posting
 from bot.discord_app.messages import message_fields
 from bot.discord_app.more import MoreButton
 from bot.discord_app.votes import VoteButton
+from bot.render import discord_reply
 from bot.render.presentation import truncate
-from bot.search.conversation import Turn
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class PaperBot(PaperClient):
                 )
             else:
                 answer = await self.converse(question, turns)
-                reply = replies.answer_reply(answer, commands=self.command_ids)
+                reply = discord_reply.answer_reply(answer, commands=self.command_ids)
                 view = answer_view(self, answer)
         except Exception as exc:
             log.exception("Error answering message %s", message.id)

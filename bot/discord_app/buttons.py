@@ -8,7 +8,7 @@ from bot.discord_app.client import PaperClient
 from bot.discord_app.more import answer_more_id, more_button
 from bot.discord_app.views import TrackedView
 from bot.discord_app.votes import VoteButton
-from bot.search.answer import Answer
+from bot.index.answer import Answer
 
 
 def answer_view(

@@ -16,6 +16,8 @@ from typing import Any, Protocol, TypeVar
 import discord
 from discord import app_commands
 
+from bot.answering.conversation import Turn, answer_in_conversation, more_passages, turn_of
+from bot.answering.conversation_memory import Conversations
 from bot.discord_app import replies
 from bot.discord_app.admin import NotAllowed
 from bot.discord_app.ballots import Ballot, Ballots
@@ -23,12 +25,11 @@ from bot.discord_app.cooldown import Cooldown, OnCooldown, PostingLimit
 from bot.discord_app.messages import UNKNOWN_INTERACTION, error_code, respond_quietly
 from bot.discord_app.sync import sync_commands
 from bot.feedback.store import FeedbackStore
-from bot.search.answer import Answer
-from bot.search.conversation import Turn, answer_in_conversation, more_passages, turn_of
-from bot.search.conversation_memory import Conversations
-from bot.search.facets import Catalogue
-from bot.search.live_corpus import CorpusStatus, LiveCorpus
-from bot.search.retriever import Retriever
+from bot.index.answer import Answer
+from bot.index.catalogue import Catalogue
+from bot.index.live_corpus import CorpusStatus, LiveCorpus
+from bot.index.retriever import Retriever
+from bot.render import discord_reply
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ class PaperClient(discord.Client):
         if interaction.type is not discord.InteractionType.autocomplete:
             self._track_current_task()
             said = replies.BLOCKED if blocked else replies.RESTARTING
-            await respond_quietly(interaction, replies.Reply(said, ephemeral=True))
+            await respond_quietly(interaction, discord_reply.Reply(said, ephemeral=True))
         return False
 
     async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:

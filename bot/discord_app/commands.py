@@ -7,15 +7,16 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.answering.facets import author_choices, choose, venue_choices
+from bot.answering.lookup import find_paper, title_choices
 from bot.discord_app import replies
 from bot.discord_app.buttons import answer_view
 from bot.discord_app.checks import owner_only
 from bot.discord_app.client import PaperClient
 from bot.discord_app.messages import defer, respond
 from bot.discord_app.views import PapersView
-from bot.search.answer import CitationStyle
-from bot.search.facets import author_choices, choose, venue_choices
-from bot.search.lookup import find_paper, title_choices
+from bot.index.answer import CitationStyle
+from bot.render import discord_reply
 from bot.text.normalise import normalise
 
 QUESTION_LIMIT = 300
@@ -54,7 +55,7 @@ async def _answer(
         interaction.user.id, interaction.channel_id or 0, in_dm=interaction.guild_id is None
     )
     answer = await client.converse(question, turns, top)
-    reply = replies.answer_reply(answer, ephemeral=private, commands=client.command_ids)
+    reply = discord_reply.answer_reply(answer, ephemeral=private, commands=client.command_ids)
     sent = await respond(interaction, reply, view=answer_view(client, answer, top))
     client.remember(key, answer, None if private else sent)
     await client.record_answer(answer, interaction.user.id)
@@ -76,14 +77,16 @@ async def papers_command(
     client = interaction.client
     retriever = client.live.retriever
     if author is None and venue is None and year is None:
-        pages = replies.paper_list_pages(retriever.papers, retriever.corpus.owner)
+        pages = discord_reply.paper_list_pages(retriever.papers, retriever.corpus.owner)
     else:
         # The catalogue may still be in the making: deferred, and looked up in the search thread.
         await defer(interaction)
         chosen = await client.search(
             lambda served: choose(served.catalogue(), author=author, venue=venue, year=year)
         )
-        pages = replies.filtered_list_pages(chosen.papers, retriever.corpus.owner, chosen.described)
+        pages = discord_reply.filtered_list_pages(
+            chosen.papers, retriever.corpus.owner, chosen.described
+        )
     if len(pages) == 1:
         await respond(interaction, pages[0])
         return
@@ -112,7 +115,7 @@ async def _venue_names(
 
 
 def _choice(text: str) -> app_commands.Choice[str]:
-    shown = replies.fit(" ".join(text.split()), CHOICE_LIMIT, str)
+    shown = discord_reply.fit(" ".join(text.split()), CHOICE_LIMIT, str)
     return app_commands.Choice(name=shown, value=text[:CHOICE_LIMIT])
 
 
@@ -127,12 +130,12 @@ async def paper_command(
     await defer(interaction)
     found = await client.search(lambda served: find_paper(served, title))
     if found.paper is None:
-        reply = replies.not_found_reply(
+        reply = discord_reply.not_found_reply(
             title, found.near, found.matched, commands=client.command_ids
         )
         await respond(interaction, reply)
     else:
-        await respond(interaction, replies.paper_reply(found.paper))
+        await respond(interaction, discord_reply.paper_reply(found.paper))
 
 
 @paper_command.autocomplete("title")
@@ -142,7 +145,7 @@ async def _paper_titles(
     papers = title_choices(interaction.client.live.retriever.papers, current, limit=25)
     return [
         app_commands.Choice(
-            name=replies.fit(replies.title_line(p), CHOICE_LIMIT, str),
+            name=discord_reply.fit(discord_reply.title_line(p), CHOICE_LIMIT, str),
             value=p.id[:CHOICE_LIMIT],
         )
         for p in papers
@@ -164,12 +167,12 @@ async def cite_command(
     await defer(interaction)  # a title not found is searched for
     found = await client.search(lambda served: find_paper(served, paper))
     if found.paper is None:
-        reply = replies.not_found_reply(
+        reply = discord_reply.not_found_reply(
             paper, found.near, found.matched, commands=client.command_ids
         )
         await respond(interaction, reply)
     else:
-        await respond(interaction, replies.cite_reply(found.paper, style))
+        await respond(interaction, discord_reply.cite_reply(found.paper, style))
 
 
 cite_command.autocomplete("paper")(_paper_titles)
@@ -211,7 +214,7 @@ async def search_papers_menu(
     # A long message is searched by its beginning: enough words to rank, bounded work.
     question = normalise(question, casefold=False)[: QUESTION_LIMIT * 3]
     if not question:
-        await respond(interaction, replies.Reply(replies.NO_TEXT, ephemeral=True))
+        await respond(interaction, discord_reply.Reply(replies.NO_TEXT, ephemeral=True))
         return
     client.cooldown.check(interaction.user.id)
     await defer(interaction)

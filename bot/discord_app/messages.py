@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from bot.discord_app.replies import Reply, fit_content, fit_embed
+from bot.render.discord_reply import Reply, fit_content, fit_embed
 
 log = logging.getLogger(__name__)
 

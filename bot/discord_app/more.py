@@ -20,7 +20,8 @@ from bot.discord_app.client import client_of
 from bot.discord_app.cooldown import OnCooldown
 from bot.discord_app.messages import defer, respond, respond_quietly
 from bot.discord_app.views import TrackedView
-from bot.search.answer import Answer
+from bot.index.answer import Answer
+from bot.render import discord_reply
 
 _PREFIX = "paperbot:more"
 CUSTOM_ID_LIMIT = 100  # Discord's limit
@@ -58,7 +59,7 @@ class MoreButton(
     def __init__(self, custom_id: str, question: str, about: tuple[str, ...], shown: int, top: int):
         super().__init__(
             discord.ui.Button(
-                label=replies.MORE_LABEL,
+                label=discord_reply.MORE_LABEL,
                 emoji="➕",
                 style=discord.ButtonStyle.secondary,
                 custom_id=custom_id,
@@ -92,7 +93,7 @@ class MoreButton(
         next_id = answer_more_id(answer, self.top)
         view = more_view(next_id) if next_id else None
         await respond(
-            interaction, replies.more_reply(answer, commands=client.command_ids), view=view
+            interaction, discord_reply.more_reply(answer, commands=client.command_ids), view=view
         )
 
 

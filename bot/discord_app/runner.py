@@ -23,7 +23,7 @@ from bot.discord_app.backoff import RetryPolicy, retry_delays
 from bot.discord_app.bot import PaperBot
 from bot.discord_app.client import PaperClient
 from bot.errors import PaperbotError
-from bot.search.live_corpus import LiveCorpus
+from bot.index.live_corpus import LiveCorpus
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ import discord
 from bot.discord_app import replies
 from bot.discord_app.client import PaperClient, client_of
 from bot.discord_app.messages import message_fields, respond_quietly
+from bot.render import discord_reply
 from bot.render.pagination import clamp_page
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,9 @@ class TrackedView(discord.ui.View):
 
 
 class PapersView(TrackedView):
-    def __init__(self, pages: Sequence[replies.Reply], *, owner_id: int, timeout: float) -> None:
+    def __init__(
+        self, pages: Sequence[discord_reply.Reply], *, owner_id: int, timeout: float
+    ) -> None:
         super().__init__(timeout=timeout)
         self.pages = list(pages)
         self.owner_id = owner_id
@@ -63,7 +66,9 @@ class PapersView(TrackedView):
             return False
         if interaction.user.id == self.owner_id:
             return True
-        await respond_quietly(interaction, replies.Reply(replies.NOT_YOUR_PAGES, ephemeral=True))
+        await respond_quietly(
+            interaction, discord_reply.Reply(replies.NOT_YOUR_PAGES, ephemeral=True)
+        )
         return False
 
     async def on_timeout(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 from bot.corpus.jsonlines import json_objects, read_utf8
 from bot.errors import PaperbotError
-from bot.search.answer import Answer
+from bot.index.answer import Answer
 from bot.text.cleaning import latex_to_text
 from bot.text.normalise import WORD_CHARACTERS, normalise
 

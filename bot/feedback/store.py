@@ -28,7 +28,7 @@ from bot.errors import PaperbotError
 from bot.text.normalise import LETTERS_AND_DIGITS, normalise
 
 if TYPE_CHECKING:  # the CLI imports this module at start; the retrieval stack can wait
-    from bot.search.answer import Answer
+    from bot.index.answer import Answer
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)

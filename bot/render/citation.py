@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.corpus.papers import Paper
-from bot.search.answer import CitationStyle
+from bot.index.answer import CitationStyle
 from bot.text.normalise import to_ascii
 
 # Title words a key skips, as Google Scholar's keys do ("What Matters In ..." -> "matters").

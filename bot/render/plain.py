@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.feedback.store import FeedbackReport
+from bot.index.answer import Answer, Hit
+from bot.index.documents import PaperText
 from bot.render.citation import cite
 from bot.render.presentation import (
     byline,
@@ -19,8 +21,6 @@ from bot.render.presentation import (
     published,
     source_numbers,
 )
-from bot.search.answer import Answer, Hit
-from bot.search.documents import PaperText
 
 Marker = Callable[[str], str]
 

@@ -17,8 +17,8 @@ import yarl
 from bot.discord_app.backoff import RetryPolicy
 from bot.discord_app.client import PaperClient
 from bot.discord_app.runner import create_client, serve
-from bot.search.live_corpus import LiveCorpus
-from bot.search.retriever import Retriever
+from bot.index.live_corpus import LiveCorpus
+from bot.index.retriever import Retriever
 from bot.settings import Secret, Settings
 from tests.standin import rules
 from tests.standin.payloads import Json, user_payload

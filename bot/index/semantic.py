@@ -39,7 +39,7 @@ import numpy as np
 from bot.errors import PaperbotError
 
 if TYPE_CHECKING:
-    from bot.search.documents import PaperText
+    from bot.index.documents import PaperText
 
 log = logging.getLogger(__name__)
 

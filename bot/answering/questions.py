@@ -1,8 +1,8 @@
 """Answering a question, whatever it asks: the one entry point of every front end.
 
 A question about the papers themselves (who wrote what, when, where, how to cite it, how many) is
-answered from the corpus's metadata (`bot.search.facets`); every other question is searched in the
-abstracts' sentences as before. Filters and a topic go together: "Yuanzhi Li's papers on
+answered from the corpus's metadata (`bot.answering.facets`); every other question is searched
+in the abstracts' sentences as before. Filters and a topic go together: "Yuanzhi Li's papers on
 self-supervised learning" lists the papers by Yuanzhi Li that the topic search finds.
 """
 
@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from itertools import zip_longest
 
-from bot.search.answer import Answer, Hit, RankedPaper, Understood
-from bot.search.chat import answer_chat, read_chat
-from bot.search.documents import PaperText
-from bot.search.facets import Facets, paper_year, parse
-from bot.search.retriever import Retriever
+from bot.answering.chat import answer_chat, read_chat
+from bot.answering.facets import Facets, parse
+from bot.index.answer import Answer, Hit, RankedPaper, Understood
+from bot.index.catalogue import paper_year
+from bot.index.documents import PaperText
+from bot.index.retriever import Retriever
 from bot.text.normalise import fold
 
 # A paper is about a list's topic when it scores at least this share of the best paper's score.

@@ -37,19 +37,20 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from bot import __version__
-from bot.corpus import venues
+from bot.corpus import names, venues
 from bot.corpus.papers import Corpus, Paper
 from bot.files import write_atomic
-from bot.search import bm25, facets, names
-from bot.search.documents import PaperText
-from bot.search.facets import Catalogue
-from bot.search.retriever import IndexParts, RankingParams, Retriever, TitleTerms, build_parts
+from bot.index import bm25
+from bot.index import catalogue as catalogue_rules
+from bot.index.catalogue import Catalogue
+from bot.index.documents import PaperText
+from bot.index.retriever import IndexParts, RankingParams, Retriever, TitleTerms, build_parts
 from bot.text import spelling as spelling_rules
 from bot.text.analysis import ANALYZER_VERSION
 from bot.text.spelling import SpellingCorrector
 
 if TYPE_CHECKING:
-    from bot.search.semantic import SemanticStage, SentenceModel
+    from bot.index.semantic import SemanticStage, SentenceModel
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def load_retriever(
     semantic: SentenceModel | None = None,
 ) -> Retriever:
     """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there.
-    With `semantic`, the retriever fuses BM25 with that model's (see `bot.search.semantic`)."""
+    With `semantic`, the retriever fuses BM25 with that model's (see `bot.index.semantic`)."""
     params = params or RankingParams()
     if cache_dir is None:
         built = build_parts(corpus, params)
@@ -117,7 +118,7 @@ def _semantic(
     """The semantic stage over `parts`, its vectors kept at `path` (None: the stage is off)."""
     if model is None:
         return None
-    from bot.search import semantic  # only with the stage on: the index alone never needs it
+    from bot.index import semantic  # only with the stage on: the index alone never needs it
 
     def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
         try:
@@ -167,7 +168,7 @@ def facts_key(corpus: Corpus) -> str:
     the papers, the corpus's own venues, the bundled venue table, and the code that arranges
     them (its source: no version to forget to bump)."""
     digest = hashlib.sha1(usedforsecurity=False)
-    for module in (facets, names, venues):
+    for module in (catalogue_rules, names, venues):
         digest.update(_source_digest(module.__file__).encode())
     digest.update(resources.files("bot.corpus").joinpath("venues.toml").read_bytes())
     digest.update(repr(corpus.venues).encode("utf-8", "surrogatepass"))

@@ -23,13 +23,13 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from bot.search.answer import QUOTING_KINDS, Answer, RankedPaper
-from bot.search.chat import answer_chat, read_chat
-from bot.search.documents import PaperText
-from bot.search.questions import answer_about_papers, answer_question
+from bot.answering.chat import answer_chat, read_chat
+from bot.answering.questions import answer_about_papers, answer_question
+from bot.index.answer import QUOTING_KINDS, Answer, RankedPaper
+from bot.index.documents import PaperText
 
 if TYPE_CHECKING:
-    from bot.search.retriever import Retriever
+    from bot.index.retriever import Retriever
 
 log = logging.getLogger(__name__)
 

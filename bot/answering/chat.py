@@ -4,7 +4,7 @@ Greetings, thanks and "help" get a short friendly answer; "list the papers" and 
 they cover?" list the papers; "summarize X" gives a paper's contribution; "compare X and Y" sets
 two papers side by side; "which paper should I read on T?" recommends one paper. `read_chat`
 reads what is asked (text only, no corpus); `answer_chat` answers it from the corpus. "More"
-and "?" need the conversation, so `bot.search.conversation` answers them.
+and "?" need the conversation, so `bot.answering.conversation` answers them.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from bot.search.answer import Answer, Hit, RankedPaper
-from bot.search.documents import PaperText
+from bot.index.answer import Answer, Hit, RankedPaper
+from bot.index.documents import PaperText
 from bot.text.analysis import Analyzer
 from bot.text.normalise import fold
 
 if TYPE_CHECKING:
-    from bot.search.retriever import Retriever
+    from bot.index.retriever import Retriever
 
 Intent = Literal[
     "hello", "thanks", "ack", "more", "papers", "topics", "summary", "compare", "recommend"

@@ -30,7 +30,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.search import kernels
+from bot.index import kernels
 
 # Bumped whenever the layout or meaning of `to_arrays` changes.
 FORMAT_VERSION = 2

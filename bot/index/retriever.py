@@ -30,16 +30,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.corpus.papers import Corpus, Paper
-from bot.search import kernels
-from bot.search.answer import Answer, Hit, RankedPaper
-from bot.search.bm25 import BM25Index, PreparedQuery, kth_best, top_positive
-from bot.search.documents import PaperText, prepare, stacked_bounds
-from bot.search.facets import Catalogue
+from bot.index import kernels
+from bot.index.answer import Answer, Hit, RankedPaper
+from bot.index.bm25 import BM25Index, PreparedQuery, kth_best, top_positive
+from bot.index.catalogue import Catalogue
+from bot.index.documents import PaperText, prepare, stacked_bounds
 from bot.text.analysis import Analyzer
 from bot.text.spelling import SpellingCorrector, english_words, everyday_words, word_counts
 
 if TYPE_CHECKING:
-    from bot.search.semantic import SemanticStage
+    from bot.index.semantic import SemanticStage
 
 # Corpora of at least this many sentences are searched through their papers' bounds (see the
 # module's docstring), as long as that leaves at most this share of the sentences to score.
@@ -199,7 +199,7 @@ class Retriever:
         semantic: SemanticStage | None = None,
     ) -> None:
         self.corpus = corpus
-        self.semantic = semantic  # the optional semantic stage (`bot.search.semantic`)
+        self.semantic = semantic  # the optional semantic stage (`bot.index.semantic`)
         self.params = params = params or RankingParams()
         parts = parts or build_parts(corpus, params)
         if parts.sentence_index.vocabulary is not parts.paper_index.vocabulary:
@@ -554,7 +554,7 @@ class Retriever:
 
 
 def _largest_idf(size: int, kind: str) -> float:
-    """The idf of a term found in one document of `size` (as `bot.search.bm25` computes it)."""
+    """The idf of a term found in one document of `size` (as `bot.index.bm25` computes it)."""
     if kind == "lucene":
         return math.log(1 + (size - 0.5) / 1.5)
     return max(math.log((size - 0.5) / 1.5), 1e-9) if size > 1 else 1.0

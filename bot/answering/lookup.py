@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.search.documents import PaperText
+from bot.index.documents import PaperText
 from bot.text.normalise import normalise
 from bot.text.stopwords import ENGLISH_STOPWORDS
 
 if TYPE_CHECKING:
-    from bot.search.retriever import Retriever
+    from bot.index.retriever import Retriever
 
 _ACCEPT = 75  # a fuzzy score this high, clearly ahead of the next one, is taken as the paper
 _CLEAR_LEAD = 15

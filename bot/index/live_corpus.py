@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.corpus.papers import CORPUS_SUFFIXES, Corpus, CorpusError, load_corpus
-from bot.search.retriever import Retriever
+from bot.index.retriever import Retriever
 
 log = logging.getLogger(__name__)
 

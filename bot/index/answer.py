@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.search.documents import PaperText
+from bot.index.documents import PaperText
 
 Kind = Literal[
     "passages",
     "papers",
     "paper",
     "none",
-    # Chat (see bot.search.chat): a short reply in `message`; the papers with their key terms;
+    # Chat (see bot.answering.chat): a short reply in `message`; the papers with their key terms;
     # one paper's contribution; two papers side by side; the one paper to read on a topic.
     "chat",
     "topics",
@@ -22,7 +22,7 @@ Kind = Literal[
 ]
 # The kinds whose `hits` are what they show, grouped by paper.
 QUOTING_KINDS = ("passages", "summary", "comparison", "recommendation")
-# One paper's fact a question can ask for (bot/search/facets.py finds it).
+# One paper's fact a question can ask for (bot/answering/facets.py finds it).
 Fact = Literal["cite", "arxiv", "doi", "code", "authors", "venue", "year", "link"]
 # How a citation is written.
 CitationStyle = Literal["bibtex", "apa"]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable
 
 from cachetools import TTLCache
 
-from bot.search.conversation import Turn
+from bot.answering.conversation import Turn
 
 CAPACITY = 5000  # conversations remembered at once; each is a few short strings
 TURNS_KEPT = 8
