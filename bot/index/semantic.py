@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 FORMAT_VERSION = 1  # of the vectors file; a change rebuilds it
 INSTALL_HINT = "pip install 'paperbot[semantic]'"
 # Texts per call of the model: large enough to keep the model busy, small enough for the bar.
