@@ -157,6 +157,9 @@ def test_everything_outside_the_transport_imports_without_discord():
         "assert 'discord' not in sys.modules, 'discord was imported by ask'\n"
         # A small corpus starts without numba's import (tenths of a second), installed or not.
         "assert 'numba' not in sys.modules, 'numba was imported'\n"
+        # The semantic stage is off unless it is asked for: its model runtime is never loaded.
+        "heavy = {'fastembed', 'onnxruntime', 'tokenizers'}\n"
+        "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -3,8 +3,6 @@ by meaning where the words differ, refused where nothing means the question, the
 in the index cache, and nothing of it loaded while it is off."""
 
 import logging
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,7 +11,7 @@ from bot.corpus.papers import Corpus, Paper, load_corpus
 from bot.index import semantic
 from bot.index.index_cache import cache_file, load_retriever
 from bot.index.retriever import Retriever
-from tests.conftest import REPO, clean_env
+from tests.conftest import REPO
 from tests.tiny_model import write_tiny_model
 
 # Each topic is one direction of the tiny model; the weather topic is in no paper.
@@ -191,25 +189,6 @@ def test_a_missing_model_folder_is_a_short_error(tmp_path, run_cli):
 def test_a_folder_without_a_model_is_a_short_error(tmp_path):
     with pytest.raises(semantic.SemanticUnavailable, match=r"needs model\.onnx"):
         semantic.SentenceModel(str(tmp_path))
-
-
-def test_with_the_stage_off_nothing_of_it_is_imported():
-    code = (
-        "import sys\n"
-        "from bot.cli.main import main\n"
-        "assert main(['ask', 'what is BYOL?', '--json']) == 0\n"
-        "heavy = {'fastembed', 'onnxruntime', 'tokenizers', 'bot.index.semantic'}\n"
-        "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=clean_env(),
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def test_the_bundled_papers_answer_alike_with_the_stage_off(bundled_corpus, tmp_path):
