@@ -14,9 +14,9 @@ from tests.standin.harness import (
     BOB,
     BOT_USER_ID,
     CHANNEL_MESSAGES,
-    TOKEN,
     bot_and_standin,
     bot_settings,
+    bots_standin,
     interaction_reply,
     message_of,
     running_bot,
@@ -144,10 +144,7 @@ async def test_a_reply_with_its_ping_to_an_ask_answer_follows_up_on_it(tmp_path,
 
 
 async def test_answer_threads_follow_up_on_every_message_in_them(tmp_path, retriever, caplog):
-    async with StandIn(
-        token=TOKEN,
-        application_id=APPLICATION_ID,
-        bot_user_id=BOT_USER_ID,
+    async with bots_standin(
         privileged_intents=rules.MESSAGE_CONTENT,
     ) as standin:
         settings = bot_settings(tmp_path / "state", answer_threads=True)
@@ -187,7 +184,7 @@ async def test_answer_threads_without_the_intent_warn_once_and_answer_mentions_o
     tmp_path, retriever, caplog
 ):
     caplog.set_level(logging.WARNING, logger="bot")
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         settings = bot_settings(tmp_path / "state", answer_threads=True)
         async with running_bot(s, settings, retriever) as bot:
             # Discord would refuse the connection (4014) had the bot asked for the intent.
@@ -217,7 +214,7 @@ async def test_answer_threads_without_the_intent_warn_once_and_answer_mentions_o
 async def test_more_shows_the_next_passages_also_after_a_restart(tmp_path, retriever):
     question = "what is feature decoupling?"
     settings = bot_settings(tmp_path / "state")
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         async with running_bot(s, settings, retriever):
             interaction = await s.slash(ALICE, "ask", guild=s.guilds[0], question=question)
             await interaction_reply(s, interaction)

@@ -28,6 +28,7 @@ from tests.standin.harness import (
     TOKEN,
     bot_and_standin,
     bot_settings,
+    bots_standin,
     interaction_reply,
     message_of,
     running_bot,
@@ -183,7 +184,7 @@ async def test_a_click_on_an_answer_from_before_a_restart_is_told_voting_closed(
     tmp_path, retriever
 ):
     settings = bot_settings(tmp_path / "state")
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         async with running_bot(s, settings, retriever):
             message = await _ask(s, ALICE, FOUND)
         async with running_bot(s, settings, retriever) as bot:
@@ -246,7 +247,7 @@ async def test_a_locked_database_holds_up_no_answer_and_no_click(tmp_path, retri
         locker.execute("BEGIN EXCLUSIVE")
         settings = bot_settings(tmp_path / "state", database=database)
         async with (
-            StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as standin,
+            bots_standin() as standin,
             running_bot(standin, settings, retriever, feedback=store) as bot,
         ):
             nothing = await _ask(standin, ALICE, NOT_FOUND)
@@ -478,10 +479,7 @@ async def test_while_a_search_is_held_other_interactions_and_heartbeats_go_on(
     handled. Once the gate opens, the held question is answered once."""
     held = HeldRetriever(bundled_corpus)
     try:
-        async with StandIn(
-            token=TOKEN,
-            application_id=APPLICATION_ID,
-            bot_user_id=BOT_USER_ID,
+        async with bots_standin(
             heartbeat_interval_ms=50,
         ) as standin:
             settings = bot_settings(tmp_path / "state")
@@ -531,10 +529,7 @@ async def test_a_question_in_flight_during_a_reload_finishes_on_the_old_index(
     path = _corpus(tmp_path)  # with the zebra paper
     held = HeldRetriever(load_corpus(path))
     try:
-        async with StandIn(
-            token=TOKEN,
-            application_id=APPLICATION_ID,
-            bot_user_id=BOT_USER_ID,
+        async with bots_standin(
             guilds=(owned_guild,),
         ) as standin:
             settings = bot_settings(tmp_path / "state")

@@ -21,6 +21,7 @@ from tests.standin.harness import (
     TOKEN,
     bot_and_standin,
     bot_settings,
+    bots_standin,
     interaction_reply,
     message_of,
     running_bot,
@@ -100,7 +101,7 @@ async def test_a_restart_with_the_same_commands_does_not_sync_but_sync_flag_does
 ):
     settings = bot_settings(tmp_path / "state")
     sync_route = rf"/applications/{APPLICATION_ID}/commands"
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         async with running_bot(s, settings, retriever):
             assert len(s.find("PUT", sync_route)) == 1
         async with running_bot(s, settings, retriever):

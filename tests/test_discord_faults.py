@@ -21,7 +21,6 @@ from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
-    BOT_USER_ID,
     CALLBACK,
     CHANNEL_MESSAGES,
     FOLLOWUP,
@@ -29,6 +28,7 @@ from tests.standin.harness import (
     TOKEN,
     bot_and_standin,
     bot_settings,
+    bots_standin,
     running_bot,
     settle,
     until_logged,
@@ -385,7 +385,7 @@ async def test_a_sync_to_unknown_servers_logs_one_line_each_and_the_bot_serves(
     says what to check, no traceback; the third server gets its commands and the bot answers
     there; the sync is not remembered, so the next start tries again."""
     forbidden, unknown = 111111111111111111, 222222222222222222
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         guild_route = rf"/applications/{APPLICATION_ID}/guilds/{{}}/commands"
         s.override("PUT", guild_route.format(forbidden), reply_with(403, _error("Missing Access")))
         s.override("PUT", guild_route.format(unknown), reply_with(404, _error("Unknown Guild")))

@@ -21,13 +21,12 @@ from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
     BOB,
-    BOT_USER_ID,
     CALLBACK,
     CHANNEL_MESSAGES,
     ORIGINAL,
-    TOKEN,
     bot_and_standin,
     bot_settings,
+    bots_standin,
     interaction_reply,
     running_bot,
     settle,
@@ -35,7 +34,6 @@ from tests.standin.harness import (
 from tests.standin.server import (
     AUTOCOMPLETE_RESULT,
     DEFERRED_CHANNEL_MESSAGE,
-    StandIn,
     user_payload,
 )
 
@@ -80,7 +78,7 @@ async def test_a_sync_past_the_daily_command_quota_is_logged_and_the_bot_comes_o
     tmp_path, retriever, caplog
 ):
     caplog.set_level(logging.INFO, logger="bot")
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.command_creates[None] = [s.now()] * rules.DAILY_COMMAND_CREATES  # used up today
         async with running_bot(s, bot_settings(tmp_path / "state"), retriever) as bot:
             assert bot.client.is_ready()
@@ -92,10 +90,7 @@ async def test_a_sync_past_the_daily_command_quota_is_logged_and_the_bot_comes_o
 
 async def test_a_session_refused_an_intent_switched_off_meanwhile_ends_restartably(tmp_path):
     """4014 after the Message Content intent was switched off: a new start asks without it."""
-    async with StandIn(
-        token=TOKEN,
-        application_id=APPLICATION_ID,
-        bot_user_id=BOT_USER_ID,
+    async with bots_standin(
         privileged_intents=rules.MESSAGE_CONTENT,
     ) as s:
         settings = bot_settings(tmp_path / "state", answer_threads=True)
@@ -231,9 +226,7 @@ async def test_blocked_people_and_servers_get_nothing_but_a_private_refusal(tmp_
     assert refused.json["data"]["content"] == "The bot's owner has turned it off for you here."
     assert refused.json["data"]["flags"] & 64
 
-    async with StandIn(
-        token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID
-    ) as standin:
+    async with bots_standin() as standin:
         settings = bot_settings(tmp_path / "state2", blocked_guilds=(int(standin.guilds[0].id),))
         async with running_bot(standin, settings, retriever) as bot:
             asked = await standin.mention_bot(ALICE, "what is BYOL?")
@@ -249,10 +242,7 @@ async def test_no_answer_thread_without_its_permissions_and_the_warning_names_th
     tmp_path, retriever, caplog
 ):
     caplog.set_level(logging.WARNING, logger="bot")
-    async with StandIn(
-        token=TOKEN,
-        application_id=APPLICATION_ID,
-        bot_user_id=BOT_USER_ID,
+    async with bots_standin(
         privileged_intents=rules.MESSAGE_CONTENT,
     ) as standin:
         guild = standin.guilds[0]

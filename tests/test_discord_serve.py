@@ -20,10 +20,10 @@ from tests.conftest import clean_env
 from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
-    BOT_USER_ID,
     ORIGINAL,
     TOKEN,
     bot_settings,
+    bots_standin,
     live_corpus,
     pointed_at,
     running_bot,
@@ -102,7 +102,7 @@ async def _start_paperbot(tmp_path, standin: StandIn | None, *args: str, **env: 
 
 async def test_a_rejected_token_exits_2_with_one_line(tmp_path):
     wrong = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.not-the-token"  # a bot token's shape, not its value
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         process = await _start_paperbot(tmp_path, s, "serve", DISCORD_TOKEN=wrong)
         stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
         assert s.find("GET", "/users/@me"), "the bot never tried to log in"
@@ -124,7 +124,7 @@ async def test_serve_without_a_token_exits_2_with_one_line(tmp_path):
 
 
 async def test_paperbot_with_a_token_serves_and_stops_cleanly_on_sigterm(tmp_path):
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         process = await _start_paperbot(
             tmp_path, s, DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
         )
@@ -192,7 +192,7 @@ async def _stop_within_5_s(process) -> str:
 async def test_sigterm_during_a_slow_reply_lets_it_complete_and_exits(tmp_path):
     """Fault: SIGTERM arrives while the answer's edit is on its way to a slow Discord (1 s).
     Expected: the reply completes, then the process exits 0 within 5 s, without a traceback."""
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("PATCH", ORIGINAL, delayed(1.0))
         process, started = await _serving(tmp_path, s)
         interaction = await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
@@ -215,7 +215,7 @@ async def test_sigterm_during_a_reply_that_hangs_abandons_it_and_exits(tmp_path)
     async def hang(record):
         await release.wait()
 
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("PATCH", ORIGINAL, hang)
         try:
             process, started = await _serving(tmp_path, s)
@@ -234,7 +234,7 @@ async def test_a_crash_at_login_prints_no_token(tmp_path):
     """Fault: Discord answers the login with a user object missing its fields, which discord.py
     cannot parse. Expected: the process dies with a traceback, at DEBUG, and none of what it
     printed shows the token."""
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("GET", "/users/@me", reply_with(200, {"username": "paperbot"}))
         process = await _start_paperbot(
             tmp_path, s, "serve", DISCORD_TOKEN=TOKEN, PAPERBOT_LOG_LEVEL="DEBUG"
@@ -249,7 +249,7 @@ async def test_a_crash_at_login_prints_no_token(tmp_path):
 async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
     """Fault: Discord goes away (the gateway and REST refuse connections) and the bot waits 60 s
     before reconnecting. Expected: SIGTERM during that wait still ends it within 5 s, exit 0."""
-    standin = StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID)
+    standin = bots_standin()
     await standin.start()
     try:
         process = await _start_paperbot(
@@ -305,7 +305,7 @@ async def test_discord_failing_with_5xx_at_start_is_tried_again_until_it_answers
     """Fault: the login gets a 503 (which discord.py does not retry itself) twice. Expected: a
     warning line for each, then the bot logs in and connects."""
     caplog.set_level(logging.WARNING)
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("GET", "/users/@me", reply_with(503, {"message": "down"}), times=2)
         async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=_QUICK):
             assert s.session.identified.is_set()
@@ -322,7 +322,7 @@ async def test_a_login_that_times_out_is_tried_again(tmp_path, retriever, caplog
     async def no_answer(record):
         await release.wait()  # until the test ends: the client gives up on it first
 
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("GET", "/users/@me", no_answer, times=1)
         try:
             async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=policy):
@@ -338,7 +338,7 @@ async def test_serve_gives_up_after_the_policy_with_discord_unavailable(
 ):
     caplog.set_level(logging.WARNING)
     policy = RetryPolicy(first_delay=0.01, max_delay=0.02, give_up_after=0.1)
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("GET", "/users/@me", reply_with(503, {"message": "down"}))
         client = create_client(bot_settings(tmp_path / "state"), live_corpus(retriever))
         with pointed_at(s), pytest.raises(DiscordUnavailable) as gave_up:
@@ -350,7 +350,7 @@ async def test_serve_gives_up_after_the_policy_with_discord_unavailable(
 
 async def test_a_rejected_token_is_not_retried(tmp_path, retriever, caplog):
     caplog.set_level(logging.WARNING)
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("GET", "/users/@me", reply_with(503, {"message": "down"}), times=1)
         client = create_client(
             replace(bot_settings(tmp_path / "state"), discord_token=Secret("MTIz.bad.token-x")),
@@ -379,7 +379,7 @@ async def test_a_long_rate_limit_at_login_is_tried_again(tmp_path, retriever, ca
     """Fault: the login gets a 429 asking to wait two minutes (more than the client waits).
     Expected: one warning line, then the login is tried again and the bot connects."""
     caplog.set_level(logging.WARNING)
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         s.override("GET", "/users/@me", rate_limited(120.0), times=1)
         async with running_bot(s, bot_settings(tmp_path / "state"), retriever, retry=_QUICK):
             assert s.session.identified.is_set()

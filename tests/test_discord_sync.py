@@ -3,7 +3,12 @@ against the stand-in: the scope left behind is cleared, so no command is listed 
 
 from __future__ import annotations
 
-from tests.standin.harness import APPLICATION_ID, BOT_USER_ID, TOKEN, bot_settings, running_bot
+from tests.standin.harness import (
+    APPLICATION_ID,
+    bot_settings,
+    bots_standin,
+    running_bot,
+)
 from tests.standin.server import StandIn, reply_with
 
 GUILD = 987654321098765432
@@ -18,7 +23,7 @@ async def test_moving_from_server_commands_to_global_and_back_clears_the_other_s
     tmp_path, retriever
 ):
     state = tmp_path / "state"
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         async with running_bot(s, bot_settings(state, guild_ids=(GUILD,)), retriever):
             pass
         assert "ask" in _names(s, str(GUILD)) and _names(s, None) == set()
@@ -45,7 +50,7 @@ async def test_moving_from_server_commands_to_global_and_back_clears_the_other_s
 async def test_a_failed_clear_is_tried_again_at_the_next_start(tmp_path, retriever):
     state = tmp_path / "state"
     global_route = rf"/applications/{APPLICATION_ID}/commands"
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         async with running_bot(s, bot_settings(state), retriever):
             pass
         s.override("PUT", global_route, reply_with(400, {"message": "no", "code": 0}), times=1)

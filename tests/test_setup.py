@@ -17,7 +17,7 @@ from bot.cli.main import EXIT_BAD_INPUT, EXIT_DISCORD_UNAVAILABLE, main
 from bot.settings import SettingsError, load_settings
 from tests.conftest import REPO
 from tests.standin import rules
-from tests.standin.harness import APPLICATION_ID, BOT_USER_ID, TOKEN, pointed_at
+from tests.standin.harness import APPLICATION_ID, BOT_USER_ID, TOKEN, bots_standin, pointed_at
 from tests.standin.server import StandIn
 
 
@@ -165,10 +165,7 @@ async def _check_online(standin: StandIn | None, monkeypatch, api_base: str | No
 
 
 async def test_check_online_says_whose_the_token_is_and_the_intents(lab, monkeypatch, capsys):
-    async with StandIn(
-        token=TOKEN,
-        application_id=APPLICATION_ID,
-        bot_user_id=BOT_USER_ID,
+    async with bots_standin(
         privileged_intents=rules.MESSAGE_CONTENT,
     ) as standin:
         assert await _check_online(standin, monkeypatch) == 0
@@ -185,9 +182,7 @@ async def test_check_online_refuses_answer_threads_without_message_content(
     lab, monkeypatch, capsys
 ):
     monkeypatch.setenv("PAPERBOT_ANSWER_THREADS", "on")
-    async with StandIn(
-        token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID
-    ) as standin:
+    async with bots_standin() as standin:
         assert await _check_online(standin, monkeypatch) == EXIT_BAD_INPUT
     captured = capsys.readouterr()
     assert "  privileged intents on: none" in captured.out

@@ -12,13 +12,13 @@ import aiohttp
 import discord
 import pytest
 
-from tests.standin.harness import APPLICATION_ID, BOT_USER_ID, TOKEN, pointed_at
+from tests.standin.harness import TOKEN, bots_standin, pointed_at
 from tests.standin.server import StandIn
 
 
 @pytest.fixture
 async def standin() -> AsyncIterator[StandIn]:
-    async with StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID) as s:
+    async with bots_standin() as s:
         yield s
 
 

@@ -170,6 +170,11 @@ async def settle(bot: RunningBot, timeout: float = 30.0) -> None:
     assert not unfinished, f"{len(unfinished)} replies still in progress after {timeout} s"
 
 
+def bots_standin(**options: Any) -> StandIn:
+    """A stand-in of Discord for the bot of TOKEN (its application and user), with `options`."""
+    return StandIn(token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID, **options)
+
+
 @contextlib.asynccontextmanager
 async def bot_and_standin(
     tmp_path: Path,
@@ -178,9 +183,7 @@ async def bot_and_standin(
     view_timeout: float = 180.0,
     **settings_changes: Any,
 ) -> AsyncIterator[tuple[StandIn, RunningBot]]:
-    async with StandIn(
-        token=TOKEN, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID
-    ) as standin:
+    async with bots_standin() as standin:
         settings = bot_settings(tmp_path / "state", **settings_changes)
         async with running_bot(standin, settings, served, view_timeout=view_timeout) as bot:
             yield standin, bot

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.standin import rules
 from tests.standin.conftest import Rest
-from tests.standin.harness import APPLICATION_ID, BOT_USER_ID, TOKEN
+from tests.standin.harness import APPLICATION_ID, BOT_USER_ID, bots_standin
 from tests.standin.server import StandIn
 
 
@@ -20,10 +20,7 @@ async def test_the_current_application_has_its_id_bot_and_server_count(
 
 
 async def test_the_current_application_flags_show_the_intents_switched_on(rest: Rest) -> None:
-    async with StandIn(
-        token=TOKEN,
-        application_id=APPLICATION_ID,
-        bot_user_id=BOT_USER_ID,
+    async with bots_standin(
         privileged_intents=rules.MESSAGE_CONTENT,
     ) as standin:
         status, body = await Rest(standin, rest.session)("GET", "/applications/@me")
