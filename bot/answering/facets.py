@@ -10,7 +10,7 @@ facts are taken out is the question's topic ("Yuanzhi Li's papers on self-superv
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -287,21 +287,16 @@ def _venues(
     unknown: list[str] = []
     if not catalogue.venues:
         return known, unknown  # papers without venues: "Cell" or "ACL" in a question is a word
-    for size in range(min(_LONGEST_VENUE, len(words)), 0, -1):
-        for i in range(len(words) - size + 1):
-            span = range(i, i + size)
-            if any(j in used for j in span):
-                continue
-            window = words[i : i + size]
-            if any(_part_of_a_name(t, catalogue) for t in window):
-                continue
-            key = venue_words(" ".join(t.text for t in window))
-            name = catalogue.venue_names.get(key) if key else None
-            if name is None or not _said_as_venue(words, i, size, key, catalogue):
-                continue
-            used.update(span)
-            if name not in known:
-                known.append(name)
+    for i, window in _free_windows(words, used, _LONGEST_VENUE, 1):
+        if any(_part_of_a_name(t, catalogue) for t in window):
+            continue
+        key = venue_words(" ".join(t.text for t in window))
+        name = catalogue.venue_names.get(key) if key else None
+        if name is None or not _said_as_venue(words, i, len(window), key, catalogue):
+            continue
+        used.update(range(i, i + len(window)))
+        if name not in known:
+            known.append(name)
     for i, token in enumerate(words):
         if i in used:
             continue
@@ -318,6 +313,18 @@ def _venues(
         elif _looks_like_venue(words, i, catalogue):
             unknown.append(token.text)
     return known, unknown
+
+
+def _free_windows(
+    words: Sequence[Token], used: set[int], longest: int, shortest: int
+) -> Iterator[tuple[int, Sequence[Token]]]:
+    """Each run of `longest` down to `shortest` words, longest first and left to right, with its
+    start, that holds no word of `used`; checked as each run is reached, so a match the caller
+    marks in `used` keeps the shorter runs inside it from matching again."""
+    for size in range(min(longest, len(words)), shortest - 1, -1):
+        for i in range(len(words) - size + 1):
+            if not any(j in used for j in range(i, i + size)):
+                yield i, words[i : i + size]
 
 
 def _part_of_a_name(token: Token, catalogue: Catalogue) -> bool:
@@ -380,19 +387,11 @@ def _people(
     cue = False
     if catalogue.authors:
         longest = min(_LONGEST_NAME, max(len(key.split()) for key in catalogue.authors))
-        for size in range(min(longest, len(words)), 1, -1):
-            for i in range(len(words) - size + 1):
-                span = range(i, i + size)
-                if any(j in used for j in span):
-                    continue
-                window = words[i : i + size]
-                names = person_named(catalogue, [t.word for t in window])
-                if names and (
-                    len(window) > 1
-                    and (any(t.capitalised for t in window) or _after_cue(words, i) or wants_list)
-                ):
-                    used.update(span)
-                    known.append(names)
+        for i, window in _free_windows(words, used, longest, 2):
+            names = person_named(catalogue, [t.word for t in window])
+            if names and (any(t.capitalised for t in window) or _after_cue(words, i) or wants_list):
+                used.update(range(i, i + len(window)))
+                known.append(names)
         for i, token in enumerate(words):
             if i in used or not _names_a_person(words, i):
                 continue
