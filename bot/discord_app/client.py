@@ -83,7 +83,8 @@ class PaperTree(app_commands.CommandTree["PaperClient"]):
 class PaperClient(discord.Client):
     """Answers questions about the corpus `live` serves. `options` go to `discord.Client`.
 
-    `feedback` records unanswered questions and votes (default: the store the settings name).
+    `feedback` records unanswered questions and votes (default: the store the settings name);
+    `reads_messages` asks for the Message Content intent (discord.py fixes the intents here).
     """
 
     def __init__(
@@ -94,14 +95,16 @@ class PaperClient(discord.Client):
         feedback: FeedbackStore | None = None,
         force_sync: bool = False,
         view_timeout: float = 180.0,
+        reads_messages: bool = False,
         **options: Any,
     ) -> None:
         # paperbot never joins voice: no warning at every start about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
         intents = discord.Intents(INTENTS.value)
-        # Answer threads read every message in them: that takes the Message Content intent.
-        intents.message_content = settings.answer_threads
+        # Answer threads read every message in them: that takes the Message Content intent,
+        # which Discord refuses (4014) unless the application has it (runner.create_client asks).
+        intents.message_content = reads_messages
         super().__init__(
             intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options
         )
@@ -196,14 +199,6 @@ class PaperClient(discord.Client):
             force=self.force_sync,
         )
         self.command_ids = outcome.ids
-        if self.settings.answer_threads and not self._may_read_messages():
-            log.warning(
-                "PAPERBOT_ANSWER_THREADS is on, but the Message Content intent is not enabled "
-                "for this application (Developer Portal, Bot page): in answer threads, only "
-                "messages that mention the bot are answered"
-            )
-            # Discord refuses a connection that asks for an intent it has not granted.
-            self._connection._intents.message_content = False
         self.prepared_catalogue()  # ready before the first autocomplete, off the event loop
         if self.settings.watch_corpus and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
@@ -224,10 +219,6 @@ class PaperClient(discord.Client):
             len(self.guilds),
             self.live.status.papers,
         )
-
-    def _may_read_messages(self) -> bool:
-        flags = self.application_flags
-        return flags.gateway_message_content or flags.gateway_message_content_limited
 
     @property
     def reads_messages(self) -> bool:
