@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Coroutine, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import discord
 from discord import app_commands
@@ -33,6 +33,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
+TAKEN = "takes_its_interaction"  # marks a callback wrapped by `taken` (a test checks every one)
 
 # Mentions and DMs carry their text without the privileged Message Content intent.
 INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
@@ -56,7 +58,9 @@ class PaperTree(app_commands.CommandTree["PaperClient"]):
     """The command tree, with one error handler for every command."""
 
     async def interaction_check(self, interaction: discord.Interaction[PaperClient], /) -> bool:
-        return await interaction.client.admit(interaction)
+        # The tree's own hook runs once per command or autocomplete: taken here (the buttons'
+        # callbacks are wrapped by `taken` instead).
+        return await interaction.client.take(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction[PaperClient], error: app_commands.AppCommandError
@@ -157,24 +161,32 @@ class PaperClient(discord.Client):
 
     def _track_current_task(self) -> None:
         task = asyncio.current_task()
-        if task is not None and task not in self._in_flight:
+        if task is not None:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
-    async def admit(self, interaction: discord.Interaction) -> bool:
-        """Whether to handle `interaction` now: the one check every command and click passes
-        (the tree's `interaction_check`, or the view's or the button's: exactly one runs per
-        interaction), and where the work it starts is counted as a reply in progress (the
-        shutdown drain waits for it). Refused while shutting down, with a private "restarting"
-        (Discord would otherwise say "the application did not respond"), itself tracked so that
-        the drain lets it out; and for a person or server the owner blocked."""
-        blocked = self.blocked(interaction.user.id, interaction.guild_id)
-        if not blocked and self.take_reply():
+    def refusal(self, interaction: discord.Interaction) -> replies.Reply | None:
+        """Why `interaction` is not handled now, or None: the person or server is blocked by
+        the owner, or the bot is shutting down. Decides only (no reply, nothing tracked)."""
+        if self.blocked(interaction.user.id, interaction.guild_id):
+            return replies.Reply(replies.BLOCKED, ephemeral=True)
+        if self.stopping:
+            return replies.Reply(replies.RESTARTING, ephemeral=True)
+        return None
+
+    async def take(self, interaction: discord.Interaction) -> bool:
+        """Whether to handle `interaction` now; its work, from here on, counted as a reply in
+        progress (the shutdown drain waits for it). Called once per interaction: by the tree's
+        `interaction_check` for commands and autocomplete, by `taken` for button clicks. A
+        refusal is said privately (Discord would otherwise say "the application did not
+        respond"), tracked too so that the drain lets it out; autocomplete is refused silently."""
+        log.debug("Interaction %s taken", interaction.id)
+        self._track_current_task()
+        refusal = self.refusal(interaction)
+        if refusal is None:
             return True
         if interaction.type is not discord.InteractionType.autocomplete:
-            self._track_current_task()
-            said = replies.BLOCKED if blocked else replies.RESTARTING
-            await respond_quietly(interaction, replies.Reply(said, ephemeral=True))
+            await respond_quietly(interaction, refusal)
         return False
 
     async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:
@@ -353,6 +365,25 @@ class PaperClient(discord.Client):
         return user_id in settings.blocked_users or (
             guild_id is not None and guild_id in settings.blocked_guilds
         )
+
+
+def taken(
+    handler: Callable[P, Coroutine[Any, Any, None]],
+) -> Callable[P, Coroutine[Any, Any, None]]:
+    """A button's callback run only once the client took its interaction (`PaperClient.take`):
+    counted as a reply in progress, refused while shutting down or for a blocked person.
+    discord.py runs a view's and its item's `interaction_check` both; those only decide."""
+
+    @functools.wraps(handler)
+    async def take_then_handle(*args: P.args, **kwargs: P.kwargs) -> None:
+        interaction = next(
+            a for a in (*args, *kwargs.values()) if isinstance(a, discord.Interaction)
+        )
+        if await client_of(interaction).take(interaction):
+            await handler(*args, **kwargs)
+
+    setattr(take_then_handle, TAKEN, True)
+    return take_then_handle
 
 
 def client_of(interaction: discord.Interaction) -> PaperClient:
