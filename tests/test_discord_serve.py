@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import socket
 import sys
@@ -264,9 +265,13 @@ async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
         await _connected(process, standin)
     finally:
         await standin.stop()
+    # discord.py's shard says "Attempting a reconnect for shard ID 0 in 60.00s".
+    waiting = re.compile(rb"Attempting a reconnect .*in 60\.00s")
     seen = b""
-    while b"Attempting a reconnect in 60.00s" not in seen:
-        seen += await asyncio.wait_for(process.stderr.readline(), 30)
+    while not waiting.search(seen):
+        line = await asyncio.wait_for(process.stderr.readline(), 30)
+        assert line, seen.decode()
+        seen += line
     output = seen.decode() + await _stop_within_5_s(process)
     assert process.returncode == 0, output
     assert TOKEN not in output and TOKEN.split(".")[2] not in output

@@ -84,8 +84,11 @@ class PaperTree(app_commands.CommandTree["PaperClient"]):
         await respond_quietly(interaction, replies.error_reply(original))
 
 
-class PaperClient(discord.Client):
-    """Answers questions about the corpus `live` serves. `options` go to `discord.Client`.
+class PaperClient(discord.AutoShardedClient):
+    """Answers questions about the corpus `live` serves. `options` go to
+    `discord.AutoShardedClient`: Discord closes a connection with 4011 once the bot is in 2,500
+    servers unless it is split into shards; discord.py opens as many as Discord asks for (one
+    below that), so a bot that grows needs no change.
 
     `feedback` records unanswered questions and votes (default: the store the settings name);
     `reads_messages` asks for the Message Content intent (discord.py fixes the intents here).
@@ -200,6 +203,14 @@ class PaperClient(discord.Client):
             if not pending or remaining <= 0:
                 return pending
             await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+
+    async def launch_shards(self) -> None:
+        # discord.py counts the shards with GET /gateway/bot and then connects to the address
+        # that answer names, never to DiscordWebSocket.DEFAULT_GATEWAY; counted here, it connects
+        # to the default, which DISCORD_GATEWAY_URL sets (runner.point_at).
+        if self.shard_count is None and self.settings.discord_gateway_url is not None:
+            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        await super().launch_shards()
 
     async def setup_hook(self) -> None:
         # Runs once per start, after login and before the gateway: never again on a reconnect.

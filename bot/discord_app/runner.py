@@ -78,7 +78,8 @@ async def create_client(
     retry: RetryPolicy | None = None,
     **options: Any,
 ) -> PaperClient:
-    """The client `paperbot serve` runs; `options` go to `PaperClient` and `discord.Client`.
+    """The client `paperbot serve` runs; `options` go to `PaperClient` and
+    `discord.AutoShardedClient`.
 
     Answer threads read every message in them, which takes the Message Content intent. discord.py
     fixes the intents when the client is built, so the application's flags are asked of Discord
@@ -121,6 +122,12 @@ async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> Non
         raise DiscordUnavailable(
             "Discord refused an intent the application no longer has switched on (Developer "
             "Portal, Bot, Privileged Gateway Intents); starting again without it"
+        ) from None
+    except discord.GatewayNotFound:
+        # GET /gateway/bot (how many shards, after the login) failed: discord.py does not try
+        # it again, a fresh start will.
+        raise DiscordUnavailable(
+            "Discord did not say where to connect (GET /gateway/bot)"
         ) from None
     except discord.ConnectionClosed as exc:
         if exc.code == _AUTHENTICATION_FAILED:
