@@ -1,4 +1,4 @@
-"""The Discord package's shape: no import cycles among its modules, and every view tracked."""
+"""The Discord package's shape: no import cycles among its modules, and every button taken."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import discord
 
 import bot.discord_app
-from bot.discord_app.views import TrackedView
+from bot.discord_app.client import TAKEN
 
 PACKAGE = Path(bot.discord_app.__file__).parent
 
@@ -66,16 +66,19 @@ def test_no_discord_module_imports_another_that_imports_it_back():
     assert _cycle(graph) is None
 
 
-def test_every_view_the_bot_sends_is_tracked_by_the_shutdown_drain():
-    views = []
+def test_every_button_callback_is_taken_like_a_command():
+    """Each button's callback goes through `taken` (tracked for the shutdown drain, refused
+    while stopping), as commands go through the tree's hook."""
+    callbacks = {}
     for info in pkgutil.iter_modules([str(PACKAGE)]):
         module = importlib.import_module(f"bot.discord_app.{info.name}")
-        views += [
-            value
-            for value in vars(module).values()
-            if inspect.isclass(value)
-            and issubclass(value, discord.ui.View)
-            and value.__module__ == module.__name__
-        ]
-    assert views, "no views found"
-    assert [v for v in views if not issubclass(v, TrackedView)] == []
+        for value in vars(module).values():
+            if not inspect.isclass(value) or value.__module__ != module.__name__:
+                continue
+            if issubclass(value, discord.ui.View):
+                for name, item in value.__view_children_items__.items():
+                    callbacks[f"{value.__name__}.{name}"] = item
+            elif issubclass(value, discord.ui.DynamicItem):
+                callbacks[f"{value.__name__}.callback"] = value.callback
+    assert {"PapersView.next_page", "MoreButton.callback", "VoteButton.callback"} <= set(callbacks)
+    assert [name for name, fn in callbacks.items() if not getattr(fn, TAKEN, False)] == []

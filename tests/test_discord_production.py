@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import threading
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from tests.standin.harness import (
 from tests.standin.server import (
     AUTOCOMPLETE_RESULT,
     DEFERRED_CHANNEL_MESSAGE,
+    SHARDING_REQUIRED,
+    reply_with,
     user_payload,
 )
 
@@ -100,6 +103,69 @@ async def test_a_session_refused_an_intent_switched_off_meanwhile_ends_restartab
                 s.privileged_intents = 0
                 await s.session.close(4009)  # not resumable: the client identifies again
                 await s.wait_until(lambda: s.sessions[-1].closed_with == 4014, timeout=30)
+
+
+# --- Shards --------------------------------------------------------------------------------------
+
+
+async def test_the_bot_opens_as_many_shards_as_discord_asks_for(tmp_path, retriever):
+    """Past 2,500 servers Discord closes a lone connection with 4011 (next test): the bot asks
+    how many shards it needs (GET /gateway/bot), opens each, and answers through them."""
+    async with (
+        bots_standin(shards_required=2) as s,
+        running_bot(s, bot_settings(tmp_path / "state"), retriever) as bot,
+    ):
+        await s.wait_for_connection(2)
+        asked = await s.slash(ALICE, "about", guild=s.guilds[0])
+        reply = await interaction_reply(s, asked)
+        await settle(bot)
+    assert sorted(session.shard for session in s.sessions) == [[0, 2], [1, 2]]
+    assert not [session for session in s.sessions if session.closed_with == SHARDING_REQUIRED]
+    assert bot.client.shard_count == 2
+    assert reply.status == 200 and s.find("GET", "/gateway/bot")
+
+
+async def test_a_client_with_too_few_shards_gets_4011_and_ends_restartably(tmp_path, retriever):
+    async with bots_standin(shards_required=2) as s:
+        settings = bot_settings(tmp_path / "state")
+        with pytest.raises(DiscordUnavailable, match="code 4011"):
+            async with running_bot(s, settings, retriever, shard_count=1):
+                pass
+    assert [session.closed_with for session in s.sessions] == [SHARDING_REQUIRED]
+
+
+async def test_a_failed_shard_count_after_the_login_ends_restartably(tmp_path, retriever):
+    async with bots_standin() as s:
+        s.override("GET", "/gateway/bot", reply_with(503, {"message": "down"}))
+        with pytest.raises(DiscordUnavailable, match="GET /gateway/bot"):
+            async with running_bot(s, bot_settings(tmp_path / "state"), retriever):
+                pass
+    assert not s.sessions
+
+
+async def test_the_configured_gateway_is_used_though_gateway_bot_names_another(tmp_path, retriever):
+    """DISCORD_GATEWAY_URL (a proxy in front of Discord) wins over the address that
+    GET /gateway/bot names, which discord.py would otherwise connect to."""
+    elsewhere = socket.socket()  # a port of 127.0.0.1 where nothing listens
+    elsewhere.bind(("127.0.0.1", 0))
+    with elsewhere:
+        async with bots_standin(shards_required=2) as s:
+            named = {
+                "url": f"ws://127.0.0.1:{elsewhere.getsockname()[1]}",
+                "shards": 2,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14400000,
+                    "max_concurrency": 1,
+                },
+            }
+            s.override("GET", "/gateway/bot", reply_with(200, named))
+            settings = bot_settings(tmp_path / "state", discord_gateway_url=s.gateway_url)
+            async with running_bot(s, settings, retriever) as bot:
+                await s.wait_for_connection(2)
+    assert bot.client.shard_count == 2
+    assert sorted(session.shard for session in s.sessions) == [[0, 2], [1, 2]]
 
 
 def _corpus_path(tmp_path: Path) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import socket
 import sys
@@ -17,6 +18,7 @@ from bot.discord_app.backoff import RetryPolicy
 from bot.discord_app.runner import DiscordUnavailable, StartupError, create_client, serve
 from bot.settings import Secret
 from tests.conftest import clean_env
+from tests.standin import rules
 from tests.standin.harness import (
     ALICE,
     APPLICATION_ID,
@@ -263,9 +265,13 @@ async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
         await _connected(process, standin)
     finally:
         await standin.stop()
+    # discord.py's shard says "Attempting a reconnect for shard ID 0 in 60.00s".
+    waiting = re.compile(rb"Attempting a reconnect .*in 60\.00s")
     seen = b""
-    while b"Attempting a reconnect in 60.00s" not in seen:
-        seen += await asyncio.wait_for(process.stderr.readline(), 30)
+    while not waiting.search(seen):
+        line = await asyncio.wait_for(process.stderr.readline(), 30)
+        assert line, seen.decode()
+        seen += line
     output = seen.decode() + await _stop_within_5_s(process)
     assert process.returncode == 0, output
     assert TOKEN not in output and TOKEN.split(".")[2] not in output
@@ -314,6 +320,42 @@ async def test_discord_failing_with_5xx_at_start_is_tried_again_until_it_answers
     assert len(s.find("GET", "/users/@me")) == 3
 
 
+async def test_answer_threads_ask_for_the_intents_first_and_again_while_discord_is_down(
+    tmp_path, retriever, caplog
+):
+    """discord.py fixes the intents when the client is built: the application's flags are asked
+    before (again after a 503), and the gateway is asked for the intent the application has."""
+    caplog.set_level(logging.WARNING)
+    async with bots_standin(
+        privileged_intents=rules.MESSAGE_CONTENT,
+    ) as s:
+        s.override("GET", "/applications/@me", reply_with(503, {"message": "down"}), times=1)
+        settings = bot_settings(tmp_path / "state", answer_threads=True)
+        async with running_bot(s, settings, retriever, retry=_QUICK):
+            assert s.session.intents & rules.MESSAGE_CONTENT
+    (line,) = _retry_lines(caplog)
+    assert "503" in line
+    asked = s.find("GET", "/applications/@me")
+    logged_in = s.find("GET", "/oauth2/applications/@me")
+    assert len(asked) == 2 and logged_in
+    assert s.requests.index(asked[-1]) < s.requests.index(logged_in[0])
+    assert "Message Content intent" not in caplog.text
+
+
+async def test_a_token_rejected_while_asking_for_the_intents_ends_with_one_line(
+    tmp_path, retriever
+):
+    async with bots_standin() as s:
+        settings = replace(
+            bot_settings(tmp_path / "state", answer_threads=True),
+            discord_token=Secret("MTIz.bad.token-x"),
+        )
+        with pointed_at(s), pytest.raises(StartupError, match="rejected DISCORD_TOKEN"):
+            await create_client(settings, live_corpus(retriever), retry=_QUICK)
+    assert len(s.find("GET", "/users/@me")) == 1
+    assert not s.sessions
+
+
 async def test_a_login_that_times_out_is_tried_again(tmp_path, retriever, caplog):
     caplog.set_level(logging.WARNING)
     policy = RetryPolicy(first_delay=0.01, max_delay=0.02, attempt_timeout=0.2)
@@ -340,7 +382,7 @@ async def test_serve_gives_up_after_the_policy_with_discord_unavailable(
     policy = RetryPolicy(first_delay=0.01, max_delay=0.02, give_up_after=0.1)
     async with bots_standin() as s:
         s.override("GET", "/users/@me", reply_with(503, {"message": "down"}))
-        client = create_client(bot_settings(tmp_path / "state"), live_corpus(retriever))
+        client = await create_client(bot_settings(tmp_path / "state"), live_corpus(retriever))
         with pointed_at(s), pytest.raises(DiscordUnavailable) as gave_up:
             await asyncio.wait_for(serve(client, retry=policy), 30)
     assert "gave up after 0.1 s" in str(gave_up.value)
@@ -352,7 +394,7 @@ async def test_a_rejected_token_is_not_retried(tmp_path, retriever, caplog):
     caplog.set_level(logging.WARNING)
     async with bots_standin() as s:
         s.override("GET", "/users/@me", reply_with(503, {"message": "down"}), times=1)
-        client = create_client(
+        client = await create_client(
             replace(bot_settings(tmp_path / "state"), discord_token=Secret("MTIz.bad.token-x")),
             live_corpus(retriever),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 from bot.corpus.papers import load_corpus
 from bot.discord_app import replies
@@ -118,3 +119,30 @@ async def test_a_papers_page_click_in_progress_is_waited_for_by_the_drain(tmp_pa
         await settle(bot)
     assert len(in_progress) == 1, "the page turn was not tracked by the drain"
     assert "Page 2 of 2" in turned.json["data"]["embeds"][0]["footer"]["text"]
+
+
+async def test_each_command_and_click_is_taken_exactly_once(tmp_path, caplog):
+    """discord.py runs a view's and its button's checks both: they only decide, and the work is
+    counted as in progress once per interaction (a second count would be a second drain entry)."""
+    caplog.set_level(logging.DEBUG, logger="bot.discord_app.client")
+    async with bot_and_standin(tmp_path, _gradient_papers(tmp_path)) as (standin, bot):
+        guild = standin.guilds[0]
+        listing = await standin.slash(ALICE, "papers", guild=guild)
+        await interaction_reply(standin, listing)
+        asked = await standin.slash(ALICE, "ask", guild=guild, question="gradient descent")
+        await interaction_reply(standin, asked)
+        await settle(bot)
+        pages, answer = standin.originals[listing["token"]], standin.originals[asked["token"]]
+        since = standin.mark()
+        clicks = [
+            await standin.click(ALICE, pages, _custom_id(pages, "Next"), guild=guild),
+            await standin.click(BOB, pages, _custom_id(pages, "Next"), guild=guild),
+            await standin.click(BOB, answer, _custom_id(answer, "Helpful"), guild=guild),
+        ]
+        told = [await _callback_of(standin, click, since) for click in clicks]
+        await settle(bot)
+    taken = [r.getMessage() for r in caplog.records if r.getMessage().endswith(" taken")]
+    for interaction in (listing, asked, *clicks):
+        assert taken.count(f"Interaction {interaction['id']} taken") == 1, interaction["id"]
+    assert "Page 2 of 2" in told[0].json["data"]["embeds"][0]["footer"]["text"]
+    assert told[1].json["data"]["content"] == replies.NOT_YOUR_PAGES

@@ -6,7 +6,6 @@ import discord
 
 from bot.discord_app.client import PaperClient
 from bot.discord_app.more import answer_more_id, more_button
-from bot.discord_app.views import TrackedView
 from bot.discord_app.votes import VoteButton
 from bot.index.answer import Answer
 
@@ -16,7 +15,7 @@ def answer_view(
 ) -> discord.ui.View | None:
     """The buttons under `answer`: "More" when more passages may follow, and the vote buttons
     when it found something and votes are recorded; None without any."""
-    view = TrackedView(timeout=None)
+    view = discord.ui.View(timeout=None)
     if answer.found and answer.kind != "chat" and client.feedback.enabled:
         key = client.ballots.open(answer)
         view.add_item(VoteButton(key, helpful=True))

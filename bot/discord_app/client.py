@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Coroutine, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import discord
 from discord import app_commands
@@ -34,6 +34,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
+TAKEN = "takes_its_interaction"  # marks a callback wrapped by `taken` (a test checks every one)
 
 # Mentions and DMs carry their text without the privileged Message Content intent.
 INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
@@ -57,7 +59,9 @@ class PaperTree(app_commands.CommandTree["PaperClient"]):
     """The command tree, with one error handler for every command."""
 
     async def interaction_check(self, interaction: discord.Interaction[PaperClient], /) -> bool:
-        return await interaction.client.admit(interaction)
+        # The tree's own hook runs once per command or autocomplete: taken here (the buttons'
+        # callbacks are wrapped by `taken` instead).
+        return await interaction.client.take(interaction)
 
     async def on_error(
         self, interaction: discord.Interaction[PaperClient], error: app_commands.AppCommandError
@@ -81,10 +85,14 @@ class PaperTree(app_commands.CommandTree["PaperClient"]):
         await respond_quietly(interaction, replies.error_reply(original))
 
 
-class PaperClient(discord.Client):
-    """Answers questions about the corpus `live` serves. `options` go to `discord.Client`.
+class PaperClient(discord.AutoShardedClient):
+    """Answers questions about the corpus `live` serves. `options` go to
+    `discord.AutoShardedClient`: Discord closes a connection with 4011 once the bot is in 2,500
+    servers unless it is split into shards; discord.py opens as many as Discord asks for (one
+    below that), so a bot that grows needs no change.
 
-    `feedback` records unanswered questions and votes (default: the store the settings name).
+    `feedback` records unanswered questions and votes (default: the store the settings name);
+    `reads_messages` asks for the Message Content intent (discord.py fixes the intents here).
     """
 
     def __init__(
@@ -95,14 +103,16 @@ class PaperClient(discord.Client):
         feedback: FeedbackStore | None = None,
         force_sync: bool = False,
         view_timeout: float = 180.0,
+        reads_messages: bool = False,
         **options: Any,
     ) -> None:
         # paperbot never joins voice: no warning at every start about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
         intents = discord.Intents(INTENTS.value)
-        # Answer threads read every message in them: that takes the Message Content intent.
-        intents.message_content = settings.answer_threads
+        # Answer threads read every message in them: that takes the Message Content intent,
+        # which Discord refuses (4014) unless the application has it (runner.create_client asks).
+        intents.message_content = reads_messages
         super().__init__(
             intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options
         )
@@ -155,24 +165,32 @@ class PaperClient(discord.Client):
 
     def _track_current_task(self) -> None:
         task = asyncio.current_task()
-        if task is not None and task not in self._in_flight:
+        if task is not None:
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
-    async def admit(self, interaction: discord.Interaction) -> bool:
-        """Whether to handle `interaction` now: the one check every command and click passes
-        (the tree's `interaction_check`, or the view's or the button's: exactly one runs per
-        interaction), and where the work it starts is counted as a reply in progress (the
-        shutdown drain waits for it). Refused while shutting down, with a private "restarting"
-        (Discord would otherwise say "the application did not respond"), itself tracked so that
-        the drain lets it out; and for a person or server the owner blocked."""
-        blocked = self.blocked(interaction.user.id, interaction.guild_id)
-        if not blocked and self.take_reply():
+    def refusal(self, interaction: discord.Interaction) -> discord_reply.Reply | None:
+        """Why `interaction` is not handled now, or None: the person or server is blocked by
+        the owner, or the bot is shutting down. Decides only (no reply, nothing tracked)."""
+        if self.blocked(interaction.user.id, interaction.guild_id):
+            return discord_reply.Reply(replies.BLOCKED, ephemeral=True)
+        if self.stopping:
+            return discord_reply.Reply(replies.RESTARTING, ephemeral=True)
+        return None
+
+    async def take(self, interaction: discord.Interaction) -> bool:
+        """Whether to handle `interaction` now; its work, from here on, counted as a reply in
+        progress (the shutdown drain waits for it). Called once per interaction: by the tree's
+        `interaction_check` for commands and autocomplete, by `taken` for button clicks. A
+        refusal is said privately (Discord would otherwise say "the application did not
+        respond"), tracked too so that the drain lets it out; autocomplete is refused silently."""
+        log.debug("Interaction %s taken", interaction.id)
+        self._track_current_task()
+        refusal = self.refusal(interaction)
+        if refusal is None:
             return True
         if interaction.type is not discord.InteractionType.autocomplete:
-            self._track_current_task()
-            said = replies.BLOCKED if blocked else replies.RESTARTING
-            await respond_quietly(interaction, discord_reply.Reply(said, ephemeral=True))
+            await respond_quietly(interaction, refusal)
         return False
 
     async def drain(self, timeout: float) -> set[asyncio.Task[Any]]:
@@ -187,6 +205,14 @@ class PaperClient(discord.Client):
                 return pending
             await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
 
+    async def launch_shards(self) -> None:
+        # discord.py counts the shards with GET /gateway/bot and then connects to the address
+        # that answer names, never to DiscordWebSocket.DEFAULT_GATEWAY; counted here, it connects
+        # to the default, which DISCORD_GATEWAY_URL sets (runner.point_at).
+        if self.shard_count is None and self.settings.discord_gateway_url is not None:
+            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        await super().launch_shards()
+
     async def setup_hook(self) -> None:
         # Runs once per start, after login and before the gateway: never again on a reconnect.
         outcome = await sync_commands(
@@ -197,14 +223,6 @@ class PaperClient(discord.Client):
             force=self.force_sync,
         )
         self.command_ids = outcome.ids
-        if self.settings.answer_threads and not self._may_read_messages():
-            log.warning(
-                "PAPERBOT_ANSWER_THREADS is on, but the Message Content intent is not enabled "
-                "for this application (Developer Portal, Bot page): in answer threads, only "
-                "messages that mention the bot are answered"
-            )
-            # Discord refuses a connection that asks for an intent it has not granted.
-            self._connection._intents.message_content = False
         self.prepared_catalogue()  # ready before the first autocomplete, off the event loop
         if self.settings.watch_corpus and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
@@ -225,10 +243,6 @@ class PaperClient(discord.Client):
             len(self.guilds),
             self.live.status.papers,
         )
-
-    def _may_read_messages(self) -> bool:
-        flags = self.application_flags
-        return flags.gateway_message_content or flags.gateway_message_content_limited
 
     @property
     def reads_messages(self) -> bool:
@@ -363,6 +377,25 @@ class PaperClient(discord.Client):
         return user_id in settings.blocked_users or (
             guild_id is not None and guild_id in settings.blocked_guilds
         )
+
+
+def taken(
+    handler: Callable[P, Coroutine[Any, Any, None]],
+) -> Callable[P, Coroutine[Any, Any, None]]:
+    """A button's callback run only once the client took its interaction (`PaperClient.take`):
+    counted as a reply in progress, refused while shutting down or for a blocked person.
+    discord.py runs a view's and its item's `interaction_check` both; those only decide."""
+
+    @functools.wraps(handler)
+    async def take_then_handle(*args: P.args, **kwargs: P.kwargs) -> None:
+        interaction = next(
+            a for a in (*args, *kwargs.values()) if isinstance(a, discord.Interaction)
+        )
+        if await client_of(interaction).take(interaction):
+            await handler(*args, **kwargs)
+
+    setattr(take_then_handle, TAKEN, True)
+    return take_then_handle
 
 
 def client_of(interaction: discord.Interaction) -> PaperClient:

@@ -10,8 +10,8 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
 
-from bot.discord_app.runner import point_at
 from bot.errors import PaperbotError
 from bot.settings import Secret
 
@@ -49,11 +49,20 @@ class BotIdentity:
         return name in self.intents
 
 
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Aim discord.py's REST calls and gateway elsewhere than Discord (a proxy in front of it,
+    or a stand-in for tests); None keeps Discord's own."""
+    if api_base is not None:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url is not None:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
 def ask_discord(token: Secret, api_base: str | None = None) -> BotIdentity:
     """GET /users/@me and GET /applications/@me with `token`, as the bot would log in."""
     point_at(api_base, None)
     try:
-        return asyncio.run(asyncio.wait_for(_ask(token.reveal()), ASK_TIMEOUT))
+        return asyncio.run(asyncio.wait_for(identify(token.reveal()), ASK_TIMEOUT))
     except discord.LoginFailure:
         raise TokenRejected(
             "Discord rejected DISCORD_TOKEN (401 Unauthorized): reset the token in the Developer "
@@ -63,7 +72,9 @@ def ask_discord(token: Secret, api_base: str | None = None) -> BotIdentity:
         raise DiscordNotReached(f"could not ask Discord: {_reason(exc)}") from None
 
 
-async def _ask(token: str) -> BotIdentity:
+async def identify(token: str) -> BotIdentity:
+    """Who `token` logs in as, and what its application may do (raises discord.py's errors:
+    `LoginFailure` for a rejected token)."""
     http = discord.http.HTTPClient(asyncio.get_running_loop())
     try:
         user: Any = await http.static_login(token)

@@ -16,10 +16,9 @@ from typing import Any
 import discord
 
 from bot.discord_app import replies
-from bot.discord_app.client import client_of
+from bot.discord_app.client import client_of, taken
 from bot.discord_app.cooldown import OnCooldown
 from bot.discord_app.messages import defer, respond, respond_quietly
-from bot.discord_app.views import TrackedView
 from bot.index.answer import Answer
 from bot.render import discord_reply
 
@@ -78,9 +77,7 @@ class MoreButton(
         about = tuple(paper_id for paper_id in match["about"].split(",") if paper_id)
         return cls(match.group(0), match["question"], about, int(match["shown"]), int(match["top"]))
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await client_of(interaction).admit(interaction)
-
+    @taken
     async def callback(self, interaction: discord.Interaction) -> None:
         client = client_of(interaction)
         try:
@@ -105,6 +102,6 @@ def more_button(custom_id: str) -> MoreButton:
 
 
 def more_view(custom_id: str) -> discord.ui.View:
-    view = TrackedView(timeout=None)
+    view = discord.ui.View(timeout=None)
     view.add_item(more_button(custom_id))
     return view

@@ -13,20 +13,22 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
-import yarl
 
 from bot.discord_app.backoff import RetryPolicy, retry_delays
 from bot.discord_app.bot import PaperBot
 from bot.discord_app.client import PaperClient
+from bot.discord_app.identity import identify, point_at
 from bot.errors import PaperbotError
 from bot.index.live_corpus import LiveCorpus
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _AUTHENTICATION_FAILED = 4004  # gateway close code for a bad token
 # On SIGTERM/SIGINT, replies in progress get this long to finish before they are abandoned; the
@@ -40,6 +42,12 @@ SWITCH_INTERVAL = 0.0002
 # While Discord cannot be reached at start: waits from about 1 s doubling up to a minute, giving
 # up (exit 75, for the service manager to start it again) after 10 minutes.
 STARTUP_RETRY = RetryPolicy()
+
+
+_TOKEN_REJECTED = (
+    "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again "
+    "from the Developer Portal (Bot, Reset Token) into .env"
+)
 
 
 class StartupError(PaperbotError):
@@ -62,11 +70,37 @@ _TRANSIENT = (
 )
 
 
-def create_client(
-    settings: Settings, live: LiveCorpus, *, force_sync: bool = False, **options: Any
+async def create_client(
+    settings: Settings,
+    live: LiveCorpus,
+    *,
+    force_sync: bool = False,
+    retry: RetryPolicy | None = None,
+    **options: Any,
 ) -> PaperClient:
-    """The client `paperbot serve` runs; `options` go to `PaperClient` and `discord.Client`."""
-    return PaperBot(live, settings, force_sync=force_sync, **options)
+    """The client `paperbot serve` runs; `options` go to `PaperClient` and
+    `discord.AutoShardedClient`.
+
+    Answer threads read every message in them, which takes the Message Content intent. discord.py
+    fixes the intents when the client is built, so the application's flags are asked of Discord
+    first (tried again per `retry` while it cannot be reached); without the intent, one warning,
+    and in answer threads only messages that mention the bot are answered.
+    """
+    token = settings.discord_token
+    reads_messages = False
+    if settings.answer_threads and token is not None:
+        try:
+            found = await _retrying(lambda: identify(token.reveal()), retry or RetryPolicy())
+        except discord.LoginFailure:
+            raise StartupError(_TOKEN_REJECTED) from None
+        reads_messages = found.has_intent("Message Content")
+        if not reads_messages:
+            log.warning(
+                "PAPERBOT_ANSWER_THREADS is on, but the Message Content intent is not enabled "
+                "for this application (Developer Portal, Bot page): in answer threads, only "
+                "messages that mention the bot are answered"
+            )
+    return PaperBot(live, settings, force_sync=force_sync, reads_messages=reads_messages, **options)
 
 
 async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> None:
@@ -81,16 +115,19 @@ async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> Non
         async with client:
             await _start_until_closed(client, token.reveal(), retry or RetryPolicy())
     except discord.LoginFailure:
-        raise StartupError(
-            "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again "
-            "from the Developer Portal (Bot, Reset Token) into .env"
-        ) from None
+        raise StartupError(_TOKEN_REJECTED) from None
     except discord.PrivilegedIntentsRequired:
         # The Message Content intent was switched off since the login: a new start asks only
-        # for what the application has (setup_hook drops it), so this is no bad setting.
+        # for what the application has (create_client asks first), so this is no bad setting.
         raise DiscordUnavailable(
             "Discord refused an intent the application no longer has switched on (Developer "
             "Portal, Bot, Privileged Gateway Intents); starting again without it"
+        ) from None
+    except discord.GatewayNotFound:
+        # GET /gateway/bot (how many shards, after the login) failed: discord.py does not try
+        # it again, a fresh start will.
+        raise DiscordUnavailable(
+            "Discord did not say where to connect (GET /gateway/bot)"
         ) from None
     except discord.ConnectionClosed as exc:
         if exc.code == _AUTHENTICATION_FAILED:
@@ -105,13 +142,23 @@ async def serve(client: PaperClient, *, retry: RetryPolicy | None = None) -> Non
 
 async def _log_in(client: PaperClient, token: str, policy: RetryPolicy) -> None:
     """`client.login`, tried again after a passing fault until the policy gives up."""
+    await _retrying(lambda: client.login(token), policy, between=lambda: _fresh_session(client))
+
+
+async def _retrying(
+    attempt: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    between: Callable[[], Awaitable[None]] | None = None,
+) -> T:
+    """`attempt()`'s result, tried again after a passing fault (`between` runs before each new
+    try) until the policy gives up; a rejected token (LoginFailure) ends at once."""
     loop = asyncio.get_running_loop()
     delays = retry_delays(policy)
     first_failure: float | None = None
     while True:
         try:
-            await asyncio.wait_for(client.login(token), policy.attempt_timeout)
-            return
+            return await asyncio.wait_for(attempt(), policy.attempt_timeout)
         except discord.LoginFailure:
             raise
         except _TRANSIENT as exc:
@@ -125,7 +172,8 @@ async def _log_in(client: PaperClient, token: str, policy: RetryPolicy) -> None:
                 ) from None
             delay = next(delays)
             log.warning("Cannot reach Discord (%s); trying again in %.1f s", reason, delay)
-            await _fresh_session(client)
+            if between is not None:
+                await between()
             await asyncio.sleep(delay)
 
 
@@ -187,18 +235,10 @@ def run(settings: Settings, live: LiveCorpus, *, force_sync: bool = False) -> No
         logging.getLogger("discord.client").setLevel(logging.WARNING)
 
     async def main() -> None:
-        await serve(create_client(settings, live, force_sync=force_sync), retry=STARTUP_RETRY)
+        client = await create_client(settings, live, force_sync=force_sync, retry=STARTUP_RETRY)
+        await serve(client, retry=STARTUP_RETRY)
 
     asyncio.run(main())
-
-
-def point_at(api_base: str | None, gateway_url: str | None) -> None:
-    """Aim discord.py's REST calls and gateway elsewhere than Discord (a proxy in front of it,
-    or a stand-in for tests); None keeps Discord's own."""
-    if api_base is not None:
-        discord.http.Route.BASE = api_base.rstrip("/")
-    if gateway_url is not None:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 async def shutdown(client: PaperClient, *, drain_seconds: float = DRAIN_SECONDS) -> None:

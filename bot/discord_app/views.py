@@ -1,5 +1,4 @@
-"""Views (message buttons) the shutdown drain knows about, and the buttons that page through
-/papers: only the person who ran it can turn the pages."""
+"""The buttons that page through /papers: only the person who ran it can turn the pages."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from typing import Any
 import discord
 
 from bot.discord_app import replies
-from bot.discord_app.client import PaperClient, client_of
+from bot.discord_app.client import PaperClient, taken
 from bot.discord_app.messages import message_fields, respond_quietly
 from bot.render import discord_reply
 from bot.render.pagination import clamp_page
@@ -18,16 +17,7 @@ from bot.render.pagination import clamp_page
 log = logging.getLogger(__name__)
 
 
-class TrackedView(discord.ui.View):
-    """A view whose clicks the bot takes like its commands: tracked until answered (the shutdown
-    drain waits for them), and answered "restarting" while the bot stops. Every view paperbot
-    sends derives from it (a test checks)."""
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await client_of(interaction).admit(interaction)
-
-
-class PapersView(TrackedView):
+class PapersView(discord.ui.View):
     def __init__(
         self, pages: Sequence[discord_reply.Reply], *, owner_id: int, timeout: float
     ) -> None:
@@ -45,31 +35,27 @@ class PapersView(TrackedView):
         self.next_page.disabled = self.page == len(self.pages) - 1
 
     async def _show(self, interaction: discord.Interaction[PaperClient], page: int) -> None:
+        if interaction.user.id != self.owner_id:
+            reply = discord_reply.Reply(replies.NOT_YOUR_PAGES, ephemeral=True)
+            await respond_quietly(interaction, reply)
+            return
         self.page = clamp_page(page, len(self.pages))
         self._update_buttons()
         await interaction.response.edit_message(**message_fields(self.pages[self.page]), view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
+    @taken
     async def previous_page(
         self, interaction: discord.Interaction[PaperClient], _: discord.ui.Button[PapersView]
     ) -> None:
         await self._show(interaction, self.page - 1)
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
+    @taken
     async def next_page(
         self, interaction: discord.Interaction[PaperClient], _: discord.ui.Button[PapersView]
     ) -> None:
         await self._show(interaction, self.page + 1)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if not await super().interaction_check(interaction):
-            return False
-        if interaction.user.id == self.owner_id:
-            return True
-        await respond_quietly(
-            interaction, discord_reply.Reply(replies.NOT_YOUR_PAGES, ephemeral=True)
-        )
-        return False
 
     async def on_timeout(self) -> None:
         await self.close()

@@ -16,7 +16,7 @@ import discord
 
 from bot.discord_app import replies
 from bot.discord_app.ballots import KEY_PATTERN
-from bot.discord_app.client import client_of
+from bot.discord_app.client import client_of, taken
 from bot.discord_app.messages import respond_quietly
 
 _PREFIX = "paperbot:vote"
@@ -48,9 +48,7 @@ class VoteButton(
     ) -> VoteButton:
         return cls(match["key"], match["helpful"] == "1")
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await client_of(interaction).admit(interaction)
-
+    @taken
     async def callback(self, interaction: discord.Interaction) -> None:
         client = client_of(interaction)
         cast = client.ballots.cast(self.key, interaction.user.id)

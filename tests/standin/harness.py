@@ -128,10 +128,11 @@ async def running_bot(
     """
     since = standin.mark()
     with pointed_at(standin):
-        client = create_client(
+        client = await create_client(
             settings,
             live_corpus(served),
             force_sync=force_sync,
+            retry=retry,
             view_timeout=view_timeout,
             guild_ready_timeout=0.01,  # the stand-in sends every GUILD_CREATE right after READY
             **options,
