@@ -304,13 +304,14 @@ def _setup(args: argparse.Namespace) -> Setup:
     return Setup(settings, env_file)
 
 
-def _retriever(settings: Settings) -> Retriever:
+def _retriever(settings: Settings, *, one_question: bool = False) -> Retriever:
+    """The corpus's retriever; for `one_question`, without numba's loops (see `Retriever`)."""
     from bot.search.index_cache import (
         load_retriever,  # imported here so `paperbot --help` stays instant
     )
 
     corpus = load_corpus(settings.corpus_path)
-    return load_retriever(corpus, cache_dir=settings.index_cache)
+    return load_retriever(corpus, cache_dir=settings.index_cache, compiled_loops=not one_question)
 
 
 def _live_corpus(settings: Settings) -> LiveCorpus:
@@ -418,7 +419,8 @@ def _cmd_ask(args: argparse.Namespace, setup: Setup) -> int:
             earlier.append(turn_of(answer))
             print(json.dumps(answer_json(answer, query_id), ensure_ascii=False))
         return 0
-    answer = answer_question(_retriever(settings), args.question, top=top, papers=papers)
+    retriever = _retriever(settings, one_question=True)
+    answer = answer_question(retriever, args.question, top=top, papers=papers)
     if args.json:
         print(json.dumps(answer_json(answer, None), ensure_ascii=False))
     else:
@@ -517,7 +519,7 @@ def _looked_up(args: argparse.Namespace, settings: Settings) -> PaperText | None
     from bot.render.plain import render_near
     from bot.search.lookup import find_paper
 
-    found = find_paper(_retriever(settings), args.paper)
+    found = find_paper(_retriever(settings, one_question=True), args.paper)
     if found.paper is None:
         print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
     return found.paper
@@ -584,7 +586,7 @@ def _evaluate_conversations(
 
 def _cmd_check(args: argparse.Namespace, setup: Setup) -> int:
     settings = setup.settings
-    retriever = _retriever(settings)
+    retriever = _retriever(settings, one_question=True)
     corpus = retriever.corpus
     stats = retriever.stats
     files = ", ".join(str(path) for path in corpus.sources)

@@ -73,12 +73,17 @@ class _Stale(_Unusable):
 
 
 def load_retriever(
-    corpus: Corpus, params: RankingParams | None = None, cache_dir: Path | None = None
+    corpus: Corpus,
+    params: RankingParams | None = None,
+    cache_dir: Path | None = None,
+    *,
+    compiled_loops: bool = True,
 ) -> Retriever:
-    """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there."""
+    """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there
+    (`compiled_loops` as `Retriever` takes it)."""
     params = params or RankingParams()
     if cache_dir is None:
-        return Retriever(corpus, params)
+        return Retriever(corpus, params, compiled_loops=compiled_loops)
     path = cache_file(cache_dir, corpus)
     key = content_key(corpus, params)
     catalogue_key = facts_key(corpus)
@@ -98,7 +103,7 @@ def load_retriever(
     if parts is None:
         parts = build_parts(corpus, params)
         _write(path, key, catalogue_key, parts)
-    return Retriever(corpus, params, parts=parts)
+    return Retriever(corpus, params, parts=parts, compiled_loops=compiled_loops)
 
 
 def cache_file(cache_dir: Path, corpus: Corpus) -> Path:
