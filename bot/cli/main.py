@@ -306,11 +306,11 @@ def _setup(args: argparse.Namespace) -> Setup:
 
 def _retriever(settings: Settings, *, one_question: bool = False) -> Retriever:
     """The corpus's retriever; for `one_question`, without numba's loops (see `Retriever`)."""
-    from bot.search.index_cache import (
-        load_retriever,  # imported here so `paperbot --help` stays instant
-    )
+    # imported here so `paperbot --help` stays instant
+    from bot.search.corpus_cache import load_corpus_cached
+    from bot.search.index_cache import load_retriever
 
-    corpus = load_corpus(settings.corpus_path)
+    corpus = load_corpus_cached(settings.corpus_path, settings.index_cache)
     return load_retriever(corpus, cache_dir=settings.index_cache, compiled_loops=not one_question)
 
 

@@ -117,7 +117,7 @@ def content_key(corpus: Corpus, params: RankingParams) -> str:
         "cache": CACHE_FORMAT,
         "analyzer": ANALYZER_VERSION,
         "bm25": bm25.FORMAT_VERSION,
-        "spelling": _source_digest(spelling_rules.__file__),
+        "spelling": source_digest(spelling_rules.__file__),
         "params": {name: getattr(params, name) for name in _INDEX_FIELDS},
     }
     # SHA-1 as a fingerprint, not for security: twice as fast as BLAKE2 here, and part of start-up.
@@ -145,14 +145,14 @@ def facts_key(corpus: Corpus) -> str:
     them (its source: no version to forget to bump)."""
     digest = hashlib.sha1(usedforsecurity=False)
     for module in (facets, names, venues):
-        digest.update(_source_digest(module.__file__).encode())
+        digest.update(source_digest(module.__file__).encode())
     digest.update(resources.files("bot.corpus").joinpath("venues.toml").read_bytes())
     digest.update(repr(corpus.venues).encode("utf-8", "surrogatepass"))
     digest.update(repr(list(map(_FACT_FIELDS, corpus.papers))).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
-def _source_digest(module_file: str | None) -> str:
+def source_digest(module_file: str | None) -> str:
     """A digest of a module's source, so that a stored value is rebuilt when its code changes."""
     try:
         source = Path(module_file or "").read_bytes()
@@ -187,9 +187,9 @@ def _read(
         del titles, abstracts
         vocabulary = bm25.vocabulary_from_arrays(arrays)
         sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"), vocabulary)
-        _release(arrays)
+        release_mapped(arrays)
         paper_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "paper/"), vocabulary)
-        _release(arrays)
+        release_mapped(arrays)
         spelling = SpellingCorrector.from_arrays(_prefixed(arrays, "spelling/"))
         rewritten = None
         if _text(arrays["catalogue_key"]) == catalogue_key:
@@ -374,7 +374,7 @@ def map_arrays(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _release(arrays: dict[str, np.ndarray]) -> None:
+def release_mapped(arrays: dict[str, np.ndarray]) -> None:
     """Hand the pages of the mapped file that checking the arrays read back to the operating
     system: they stay in its file cache, and come back when a question reads them. Without
     this, every page of a large index would count towards the process's memory at start."""

@@ -1,0 +1,191 @@
+"""The papers of a JSON Lines corpus as parsed, kept beside the index cache.
+
+Parsing a large corpus file (JSON, then every paper checked) takes seconds; hashing its bytes
+takes a fraction of that. So the parsed papers are stored once as plain arrays, under a key that
+is a fingerprint of the files' bytes (and of the parser's source): any edit to a file is a new
+key, and the file is parsed again. Only corpora made of `.jsonl` files are kept (a TOML corpus is
+written by hand, small, and has owners, venues and warnings of its own). Anything wrong with the
+stored file costs only the parse it would have saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from bot.corpus import papers as corpus_papers
+from bot.corpus.papers import Corpus, CorpusError, Paper, check_unique_ids, corpus_files
+from bot.files import write_atomic
+from bot.search.index_cache import map_arrays, release_mapped, source_digest, write_arrays
+
+log = logging.getLogger(__name__)
+
+CORPUS_CACHE_FORMAT = 1
+_SEPARATOR = "\x00"  # between texts in one stored string; JSON text never holds a raw NUL
+_SLICE = 4096  # papers whose texts are decoded at once: never the whole corpus in one string
+_TEXT_FIELDS = ("id", "title", "abstract", "venue", "url", "code_url", "doi", "arxiv")
+_OPTIONAL = ("venue", "url", "code_url", "doi", "arxiv")  # None when absent
+_NO_YEAR = np.iinfo(np.int64).min
+
+
+def load_corpus_cached(path: Path, cache_dir: Path | None) -> Corpus:
+    """`load_corpus(path)`, its papers read from `cache_dir` when the files are unchanged."""
+    files = corpus_files(path)
+    if cache_dir is None or any(file.suffix != ".jsonl" for file in files):
+        return corpus_papers.load_corpus(path)
+    raw = [_read_bytes(file) for file in files]
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(f"{CORPUS_CACHE_FORMAT}\n{source_digest(corpus_papers.__file__)}\n".encode())
+    for file, data in zip(files, raw, strict=True):
+        digest.update(f"{file.resolve()}\n{len(data)}\n".encode())
+        digest.update(data)
+    key = digest.hexdigest()
+    del raw
+    # One file per corpus location: editing the corpus replaces it, never adds one.
+    location = "\n".join(str(file.resolve()) for file in files)
+    where = cache_dir / f"corpus-{hashlib.sha256(location.encode()).hexdigest()[:16]}.npz"
+    try:
+        return _read(where, key, files)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+        log.warning("Corpus cache %s is unusable (%s); parsing the corpus.", where, exc)
+    corpus = corpus_papers.load_corpus(path)
+    _write(where, key, files, corpus)
+    return corpus
+
+
+def _read_bytes(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{file}: cannot read: {exc.strerror or exc}") from None
+
+
+def _read(where: Path, key: str, files: list[Path]) -> Corpus:
+    arrays = map_arrays(where)
+    if _text(arrays["key"]) != key:
+        raise ValueError("another corpus's key")
+    count = int(arrays["file_of"].shape[0])
+    texts: dict[str, list[str | None]] = {}
+    for name in _TEXT_FIELDS:
+        texts[name] = list(_texts(arrays, name, count))
+    present = {name: arrays[f"{name}_present"].tolist() for name in _OPTIONAL}
+    authors_ends = arrays["author_ends"].tolist()
+    names = _texts(arrays, "authors", int(authors_ends[-1]) if authors_ends else 0)
+    years = arrays["year"].tolist()
+    origins = [str(file) for file in files]
+    file_of, line_of = arrays["file_of"].tolist(), arrays["line"].tolist()
+    release_mapped(arrays)
+    for name in _OPTIONAL:
+        if len(present[name]) != count:
+            raise ValueError("counts disagree")
+        values = texts[name]
+        texts[name] = [v if there else None for v, there in zip(values, present[name], strict=True)]
+    if not (len(authors_ends) == len(years) == len(line_of) == count):
+        raise ValueError("counts disagree")
+    papers: list[Paper] = []
+    start = 0
+    for n in range(count):
+        end = authors_ends[n]
+        papers.append(
+            Paper(
+                id=texts["id"][n] or "",
+                title=texts["title"][n] or "",
+                abstract=texts["abstract"][n] or "",
+                authors=tuple(names[start:end]),
+                year=None if years[n] == _NO_YEAR else years[n],
+                venue=texts["venue"][n],
+                url=texts["url"][n],
+                code_url=texts["code_url"][n],
+                doi=texts["doi"][n],
+                arxiv=texts["arxiv"][n],
+                origin=f"{origins[file_of[n]]}:{line_of[n]}",
+            )
+        )
+        start = end
+    if not papers:
+        raise ValueError("no papers")
+    check_unique_ids(papers)
+    return Corpus(papers=tuple(papers), sources=tuple(files))
+
+
+def _write(where: Path, key: str, files: list[Path], corpus: Corpus) -> None:
+    papers = corpus.papers
+    fields = {name: [getattr(p, name) or "" for p in papers] for name in _TEXT_FIELDS}
+    author_lists = [p.authors for p in papers]
+    if any(_SEPARATOR in text for texts in fields.values() for text in texts) or any(
+        _SEPARATOR in name for names in author_lists for name in names
+    ):
+        return  # a text with a NUL cannot be stored this way; parsing it each time is fine
+    origin_file = {str(file): number for number, file in enumerate(files)}
+    try:
+        places = [p.origin.rsplit(":", 1) for p in papers]
+        file_of = [origin_file[file] for file, _ in places]
+        lines = [int(line) for _, line in places]
+    except (KeyError, ValueError):
+        return  # origins not of the "file:line" form: nothing to store
+    arrays = {
+        "key": _bytes(key),
+        "year": np.array([_NO_YEAR if p.year is None else p.year for p in papers], np.int64),
+        "author_ends": np.cumsum([len(names) for names in author_lists], dtype=np.int64),
+        "file_of": np.array(file_of, dtype=np.int32).reshape(-1),
+        "line": np.array(lines, dtype=np.int64).reshape(-1),
+    }
+    for name, texts in fields.items():
+        arrays.update(_stored(name, [[text] for text in texts]))
+    for name in _OPTIONAL:
+        present = [getattr(p, name) is not None for p in papers]
+        arrays[f"{name}_present"] = np.array(present, dtype=bool).reshape(-1)
+    arrays.update(_stored("authors", [list(names) for names in author_lists]))
+    try:
+        write_atomic(where, lambda stream: write_arrays(stream, arrays))
+    except (OSError, OverflowError) as exc:
+        log.warning("Cannot write the corpus cache %s (%s); continuing without it.", where, exc)
+
+
+def _stored(name: str, per_paper: list[list[str]]) -> dict[str, np.ndarray]:
+    """Each paper's texts, joined by the separator, with the byte offset where each slice of
+    _SLICE papers ends (read back a slice at a time)."""
+    chunks, ends, total = [], [], 0
+    for start in range(0, len(per_paper), _SLICE):
+        texts = [text for texts in per_paper[start : start + _SLICE] for text in texts]
+        chunk = _SEPARATOR.join(texts).encode("utf-8", "surrogatepass")
+        chunks.append(chunk)
+        total += len(chunk)
+        ends.append(total)
+    return {
+        name: np.frombuffer(b"".join(chunks), dtype=np.uint8),
+        f"{name}_ends": np.array(ends, dtype=np.int64).reshape(-1),
+    }
+
+
+def _texts(arrays: dict[str, np.ndarray], name: str, count: int) -> list[str]:
+    """The `count` texts `_stored` kept under `name` (for authors: in slices of papers)."""
+    stored, ends = arrays[name], arrays[f"{name}_ends"].tolist()
+    if stored.dtype != np.uint8 or stored.ndim != 1:
+        raise ValueError("not a byte array")
+    texts: list[str] = []
+    start = 0
+    for end in ends:
+        chunk = stored[start:end].tobytes().decode("utf-8", "surrogatepass")
+        start = end
+        if chunk or name != "authors":
+            texts.extend(chunk.split(_SEPARATOR))
+    if len(texts) != count:
+        raise ValueError("counts disagree")
+    return texts
+
+
+def _bytes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _text(array: np.ndarray) -> str:
+    if array.dtype != np.uint8 or array.ndim != 1:
+        raise ValueError("not a byte array")
+    return array.tobytes().decode("utf-8", "surrogatepass")
