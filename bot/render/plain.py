@@ -6,9 +6,8 @@ import re
 import textwrap
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.feedback.store import FeedbackReport
 from bot.render.citation import cite
 from bot.render.presentation import (
     byline,
@@ -21,6 +20,9 @@ from bot.render.presentation import (
 )
 from bot.search.answer import Answer, Hit
 from bot.search.documents import PaperText
+
+if TYPE_CHECKING:
+    from bot.feedback.store import FeedbackReport
 
 Marker = Callable[[str], str]
 
