@@ -6,6 +6,8 @@ import logging
 
 from bot.corpus.papers import load_corpus
 from bot.search.corpus_cache import load_corpus_cached
+from bot.search.index_cache import content_key, facts_key
+from bot.search.retriever import RankingParams
 
 ROWS = [
     {
@@ -44,12 +46,14 @@ def test_a_cached_corpus_is_read_back_exactly_as_parsed(tmp_path):
     assert again.papers[2].origin == f"{path}:5"
 
 
-def test_an_edited_corpus_is_parsed_again_and_replaces_its_cache(tmp_path):
+def test_an_edited_corpus_is_parsed_again_and_replaces_its_cache(tmp_path, caplog):
     path, cache = tmp_path / "papers.jsonl", tmp_path / "cache"
     _write(path, ROWS)
     load_corpus_cached(path, cache)
     _write(path, [{**ROWS[0], "title": "Sparse retrieval at a larger scale"}, *ROWS[1:]])
-    edited = load_corpus_cached(path, cache)
+    with caplog.at_level(logging.INFO):
+        edited = load_corpus_cached(path, cache)
+    assert [r.levelname for r in caplog.records if "Corpus cache" in r.getMessage()] == ["INFO"]
     assert edited.papers[0].title == "Sparse retrieval at a larger scale"
     assert _fields(load_corpus_cached(path, cache)) == _fields(load_corpus(path))
     assert len(list(cache.glob("corpus-*.npz"))) == 1
@@ -72,3 +76,19 @@ def test_a_toml_corpus_is_not_cached(tmp_path, bundled_corpus):
     corpus = load_corpus_cached(bundled_corpus.sources[0], cache)
     assert _fields(corpus) == _fields(bundled_corpus)
     assert not cache.exists() or not list(cache.glob("corpus-*.npz"))
+
+
+def test_a_cached_corpus_gives_the_index_cache_the_keys_parsing_gives(tmp_path):
+    path, cache = tmp_path / "papers.jsonl", tmp_path / "cache"
+    _write(path, ROWS)
+    parsed = load_corpus(path)
+    load_corpus_cached(path, cache)
+    cached = load_corpus_cached(path, cache)
+    assert parsed.digests is None and cached.digests is not None
+    params = RankingParams()
+    assert content_key(cached, params) == content_key(parsed, params)
+    assert facts_key(cached) == facts_key(parsed)
+    edited = [{**ROWS[0], "year": 2022}, *ROWS[1:]]
+    _write(path, edited)
+    assert facts_key(load_corpus_cached(path, cache)) == facts_key(load_corpus(path))
+    assert facts_key(load_corpus(path)) != facts_key(parsed)

@@ -56,6 +56,9 @@ class Corpus:
     _by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
     warnings: tuple[str, ...] = ()  # problems that do not stop the corpus loading (unknown keys)
     venues: tuple[Venue, ...] = ()  # the corpus's own [[venues]], beside the bundled table
+    # Fingerprints of the papers' texts and of their other fields, when a cache already knows
+    # them (the index cache's keys are made of them); None: computed when needed.
+    digests: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {paper.id: paper for paper in self.papers})

@@ -10,6 +10,7 @@ stored file costs only the parse it would have saved.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import zipfile
@@ -20,7 +21,14 @@ import numpy as np
 from bot.corpus import papers as corpus_papers
 from bot.corpus.papers import Corpus, CorpusError, Paper, corpus_files
 from bot.files import write_atomic
-from bot.search.index_cache import map_arrays, release_mapped, source_digest, write_arrays
+from bot.search import index_cache
+from bot.search.index_cache import (
+    map_arrays,
+    papers_digests,
+    release_mapped,
+    source_digest,
+    write_arrays,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,10 @@ _OPTIONAL = ("venue", "url", "code_url", "doi", "arxiv")  # None when absent
 _NO_YEAR = np.iinfo(np.int64).min
 
 
+class _Stale(Exception):
+    """The stored papers are those of an earlier version of the files (or of the parser)."""
+
+
 def load_corpus_cached(path: Path, cache_dir: Path | None) -> Corpus:
     """`load_corpus(path)`, its papers read from `cache_dir` when the files are unchanged."""
     files = corpus_files(path)
@@ -39,7 +51,10 @@ def load_corpus_cached(path: Path, cache_dir: Path | None) -> Corpus:
         return corpus_papers.load_corpus(path)
     raw = [_read_bytes(file) for file in files]
     digest = hashlib.sha1(usedforsecurity=False)
-    digest.update(f"{CORPUS_CACHE_FORMAT}\n{source_digest(corpus_papers.__file__)}\n".encode())
+    # The parser's source, and the index cache's (whose fingerprints of the papers are kept).
+    for module in (corpus_papers, index_cache):
+        digest.update(f"{source_digest(module.__file__)}\n".encode())
+    digest.update(f"{CORPUS_CACHE_FORMAT}\n".encode())
     for file, data in zip(files, raw, strict=True):
         digest.update(f"{file.resolve()}\n{len(data)}\n".encode())
         digest.update(data)
@@ -52,9 +67,12 @@ def load_corpus_cached(path: Path, cache_dir: Path | None) -> Corpus:
         return _read(where, key, files)
     except (FileNotFoundError, NotADirectoryError):
         pass
+    except _Stale:
+        log.info("Corpus cache %s is stale (the corpus changed); parsing the corpus.", where)
     except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         log.warning("Corpus cache %s is unusable (%s); parsing the corpus.", where, exc)
     corpus = corpus_papers.load_corpus(path)
+    corpus = dataclasses.replace(corpus, digests=papers_digests(corpus))
     _write(where, key, files, corpus)
     return corpus
 
@@ -69,7 +87,7 @@ def _read_bytes(file: Path) -> bytes:
 def _read(where: Path, key: str, files: list[Path]) -> Corpus:
     arrays = map_arrays(where)
     if _text(arrays["key"]) != key:
-        raise ValueError("another corpus's key")
+        raise _Stale
     count = int(arrays["file_of"].shape[0])
     texts: dict[str, list[str | None]] = {}
     for name in _TEXT_FIELDS:
@@ -112,7 +130,8 @@ def _read(where: Path, key: str, files: list[Path]) -> Corpus:
             [f"{origins[file]}:{line}" for file, line in zip(file_of, line_of, strict=True)],
         )
     )
-    return Corpus(papers=papers, sources=tuple(files))
+    digests = (_text(arrays["texts_digest"]), _text(arrays["fields_digest"]))
+    return Corpus(papers=papers, sources=tuple(files), digests=digests)
 
 
 def _write(where: Path, key: str, files: list[Path], corpus: Corpus) -> None:
@@ -130,8 +149,11 @@ def _write(where: Path, key: str, files: list[Path], corpus: Corpus) -> None:
         lines = [int(line) for _, line in places]
     except (KeyError, ValueError):
         return  # origins not of the "file:line" form: nothing to store
+    texts_digest, fields_digest = corpus.digests or papers_digests(corpus)
     arrays = {
         "key": _bytes(key),
+        "texts_digest": _bytes(texts_digest),
+        "fields_digest": _bytes(fields_digest),
         "year": np.array([_NO_YEAR if p.year is None else p.year for p in papers], np.int64),
         "author_ends": np.cumsum([len(names) for names in author_lists], dtype=np.int64),
         "file_of": np.array(file_of, dtype=np.int32).reshape(-1),

@@ -50,7 +50,7 @@ from bot.text.spelling import SpellingCorrector
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 _SEPARATOR = "\x00"  # between texts in one stored string; no cleaned text contains it
 _KEY_SLICE = 4096  # papers whose texts are fingerprinted at once
 # The catalogue's fields that are not stored as such: the papers (the corpus's own) and the
@@ -122,8 +122,20 @@ def content_key(corpus: Corpus, params: RankingParams) -> str:
     }
     # SHA-1 as a fingerprint, not for security: twice as fast as BLAKE2 here, and part of start-up.
     digest = hashlib.sha1(json.dumps(versions, sort_keys=True).encode(), usedforsecurity=False)
+    texts = corpus.digests[0] if corpus.digests else _texts_digest(corpus.papers)
+    digest.update(texts.encode())
+    return digest.hexdigest()
+
+
+def papers_digests(corpus: Corpus) -> tuple[str, str]:
+    """Fingerprints of the papers' ids and texts (the index's key), and of their other fields
+    (the catalogue's), as `Corpus.digests` holds them."""
+    return _texts_digest(corpus.papers), _fields_digest(corpus.papers)
+
+
+def _texts_digest(papers: tuple[Paper, ...]) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
     # Every text, separated, fed in slices of papers: never the whole corpus in one more string.
-    papers = corpus.papers
     for start in range(0, len(papers), _KEY_SLICE):
         texts = [
             text for p in papers[start : start + _KEY_SLICE] for text in (p.id, p.title, p.abstract)
@@ -139,6 +151,12 @@ _FACT_FIELDS = operator.attrgetter(
 )
 
 
+def _fields_digest(papers: tuple[Paper, ...]) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(repr(list(map(_FACT_FIELDS, papers))).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
 def facts_key(corpus: Corpus) -> str:
     """A key over what the stored catalogue depends on besides the texts: every other field of
     the papers, the corpus's own venues, the bundled venue table, and the code that arranges
@@ -148,7 +166,8 @@ def facts_key(corpus: Corpus) -> str:
         digest.update(source_digest(module.__file__).encode())
     digest.update(resources.files("bot.corpus").joinpath("venues.toml").read_bytes())
     digest.update(repr(corpus.venues).encode("utf-8", "surrogatepass"))
-    digest.update(repr(list(map(_FACT_FIELDS, corpus.papers))).encode("utf-8", "surrogatepass"))
+    fields = corpus.digests[1] if corpus.digests else _fields_digest(corpus.papers)
+    digest.update(fields.encode())
     return digest.hexdigest()
 
 
