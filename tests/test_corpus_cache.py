@@ -1,12 +1,14 @@
 """The parsed papers of a JSON Lines corpus, kept in the cache: read back exactly as parsed,
 parsed again after any edit, and a damaged file costs only the parse."""
 
+import functools
 import json
 import logging
 
 from bot.corpus.papers import load_corpus
 from bot.search.corpus_cache import load_corpus_cached
 from bot.search.index_cache import content_key, facts_key
+from bot.search.live_corpus import LiveCorpus
 from bot.search.retriever import RankingParams
 
 ROWS = [
@@ -92,3 +94,14 @@ def test_a_cached_corpus_gives_the_index_cache_the_keys_parsing_gives(tmp_path):
     _write(path, edited)
     assert facts_key(load_corpus_cached(path, cache)) == facts_key(load_corpus(path))
     assert facts_key(load_corpus(path)) != facts_key(parsed)
+
+
+def test_a_live_corpus_read_through_the_cache_serves_an_edit_on_reload(tmp_path):
+    path, cache = tmp_path / "papers.jsonl", tmp_path / "cache"
+    _write(path, ROWS)
+    load = functools.partial(load_corpus_cached, cache_dir=cache)
+    live = LiveCorpus(path, load=load)
+    assert live.retriever.paper("p1").title == "Sparse retrieval at scale"
+    _write(path, [{**ROWS[0], "title": "Sparse retrieval, revisited"}, *ROWS[1:]])
+    assert live.reload().error is None
+    assert live.retriever.paper("p1").title == "Sparse retrieval, revisited"

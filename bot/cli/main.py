@@ -316,11 +316,13 @@ def _retriever(settings: Settings, *, one_question: bool = False) -> Retriever:
 
 def _live_corpus(settings: Settings) -> LiveCorpus:
     """The corpus the bot serves and reloads, its index kept in the index cache."""
+    from bot.search.corpus_cache import load_corpus_cached
     from bot.search.index_cache import load_retriever
     from bot.search.live_corpus import LiveCorpus
 
     build = functools.partial(load_retriever, cache_dir=settings.index_cache)
-    return LiveCorpus(settings.corpus_path, build=build)
+    load = functools.partial(load_corpus_cached, cache_dir=settings.index_cache)
+    return LiveCorpus(settings.corpus_path, build=build, load=load)
 
 
 def _cmd_run(args: argparse.Namespace, setup: Setup) -> int:
