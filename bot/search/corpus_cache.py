@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +40,7 @@ _SLICE = 4096  # papers whose texts are decoded at once: never the whole corpus 
 _TEXT_FIELDS = ("id", "title", "abstract", "venue", "url", "code_url", "doi", "arxiv")
 _OPTIONAL = ("venue", "url", "code_url", "doi", "arxiv")  # None when absent
 _NO_YEAR = np.iinfo(np.int64).min
+_BLOCK = 1 << 20  # bytes of a corpus file hashed at a time
 
 
 class _Stale(Exception):
@@ -46,20 +49,17 @@ class _Stale(Exception):
 
 def load_corpus_cached(path: Path, cache_dir: Path | None) -> Corpus:
     """`load_corpus(path)`, its papers read from `cache_dir` when the files are unchanged."""
-    files = corpus_files(path)
+    files = corpus_files(Path(path))
     if cache_dir is None or any(file.suffix != ".jsonl" for file in files):
         return corpus_papers.load_corpus(path)
-    raw = [_read_bytes(file) for file in files]
     digest = hashlib.sha1(usedforsecurity=False)
     # The parser's source, and the index cache's (whose fingerprints of the papers are kept).
     for module in (corpus_papers, index_cache):
         digest.update(f"{source_digest(module.__file__)}\n".encode())
     digest.update(f"{CORPUS_CACHE_FORMAT}\n".encode())
-    for file, data in zip(files, raw, strict=True):
-        digest.update(f"{file.resolve()}\n{len(data)}\n".encode())
-        digest.update(data)
+    for file in files:
+        _add_bytes(digest, file)
     key = digest.hexdigest()
-    del raw
     # One file per corpus location: editing the corpus replaces it, never adds one.
     location = "\n".join(str(file.resolve()) for file in files)
     where = cache_dir / f"corpus-{hashlib.sha256(location.encode()).hexdigest()[:16]}.npz"
@@ -77,9 +77,15 @@ def load_corpus_cached(path: Path, cache_dir: Path | None) -> Corpus:
     return corpus
 
 
-def _read_bytes(file: Path) -> bytes:
+def _add_bytes(digest: Any, file: Path) -> None:
+    """Feed `file`'s name, size and bytes to `digest`, a block at a time (never the whole file
+    in memory)."""
     try:
-        return file.read_bytes()
+        with file.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            digest.update(f"{file.resolve()}\n{size}\n".encode())
+            while block := stream.read(_BLOCK):
+                digest.update(block)
     except OSError as exc:
         raise CorpusError(f"{file}: cannot read: {exc.strerror or exc}") from None
 
