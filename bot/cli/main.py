@@ -305,14 +305,19 @@ def _setup(args: argparse.Namespace) -> Setup:
     return Setup(settings, env_file)
 
 
-def _retriever(settings: Settings) -> Retriever:
-    from bot.index.index_cache import (
-        load_retriever,  # imported here so `paperbot --help` stays instant
-    )
+def _retriever(settings: Settings, *, one_question: bool = False) -> Retriever:
+    """The corpus's retriever; for `one_question`, without numba's loops (see `Retriever`)."""
+    # imported here so `paperbot --help` stays instant
+    from bot.index.corpus_cache import load_corpus_cached
+    from bot.index.index_cache import load_retriever
 
-    corpus = load_corpus(settings.corpus_path)
-    model = _sentence_model(settings)
-    return load_retriever(corpus, cache_dir=settings.index_cache, semantic=model)
+    corpus = load_corpus_cached(settings.corpus_path, settings.index_cache)
+    return load_retriever(
+        corpus,
+        cache_dir=settings.index_cache,
+        semantic=_sentence_model(settings),
+        compiled_loops=not one_question,
+    )
 
 
 def _sentence_model(settings: Settings) -> SentenceModel | None:
@@ -327,12 +332,14 @@ def _sentence_model(settings: Settings) -> SentenceModel | None:
 
 def _live_corpus(settings: Settings) -> LiveCorpus:
     """The corpus the bot serves and reloads, its index kept in the index cache."""
+    from bot.index.corpus_cache import load_corpus_cached
     from bot.index.index_cache import load_retriever
     from bot.index.live_corpus import LiveCorpus
 
     model = _sentence_model(settings)  # loaded once, for every reload
     build = functools.partial(load_retriever, cache_dir=settings.index_cache, semantic=model)
-    return LiveCorpus(settings.corpus_path, build=build)
+    load = functools.partial(load_corpus_cached, cache_dir=settings.index_cache)
+    return LiveCorpus(settings.corpus_path, build=build, load=load)
 
 
 def _cmd_run(args: argparse.Namespace, setup: Setup) -> int:
@@ -431,7 +438,8 @@ def _cmd_ask(args: argparse.Namespace, setup: Setup) -> int:
             earlier.append(turn_of(answer))
             print(json.dumps(answer_json(answer, query_id), ensure_ascii=False))
         return 0
-    answer = answer_question(_retriever(settings), args.question, top=top, papers=papers)
+    retriever = _retriever(settings, one_question=True)
+    answer = answer_question(retriever, args.question, top=top, papers=papers)
     if args.json:
         print(json.dumps(answer_json(answer, None), ensure_ascii=False))
     else:
@@ -531,7 +539,7 @@ def _looked_up(args: argparse.Namespace, settings: Settings) -> PaperText | None
     from bot.answering.lookup import find_paper
     from bot.render.plain import render_near
 
-    found = find_paper(_retriever(settings), args.paper)
+    found = find_paper(_retriever(settings, one_question=True), args.paper)
     if found.paper is None:
         print(render_near(args.paper, found.near, found.matched), file=sys.stderr)
     return found.paper
@@ -598,7 +606,7 @@ def _evaluate_conversations(
 
 def _cmd_check(args: argparse.Namespace, setup: Setup) -> int:
     settings = setup.settings
-    retriever = _retriever(settings)
+    retriever = _retriever(settings, one_question=True)
     corpus = retriever.corpus
     stats = retriever.stats
     files = ", ".join(str(path) for path in corpus.sources)

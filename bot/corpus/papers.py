@@ -56,6 +56,9 @@ class Corpus:
     _by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
     warnings: tuple[str, ...] = ()  # problems that do not stop the corpus loading (unknown keys)
     venues: tuple[Venue, ...] = ()  # the corpus's own [[venues]], beside the bundled table
+    # Fingerprints of the papers' texts and of their other fields, when a cache already knows
+    # them (the index cache's keys are made of them); None: computed when needed.
+    digests: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {paper.id: paper for paper in self.papers})
@@ -217,15 +220,12 @@ def _paper_from_record(
     if not isinstance(record, dict):
         raise CorpusError(f"{where}: a paper must be a table/object, not {type(record).__name__}")
     paper_id = _first_present(record, id_keys)
-    # A missing field's message names the paper: its id (or title) and the line it starts on.
-    named = paper_id if isinstance(paper_id, str | int) else record.get("title")
-    which = f" (paper {str(named)!r}" if isinstance(named, str | int) else ""
-    if line is not None:
-        which = f"{which}, line {line})" if which else f" (line {line})"
-    elif which:
-        which += ")"
-    title = _required_text(record, ("title",), where, which)
-    abstract = _required_text(record, tuple(text_keys), where, which)
+    title = _present_text(record.get("title"))
+    abstract = _present_text(_first_present(record, text_keys))
+    if title is None or abstract is None:  # the message says which paper, and why
+        which = _which_paper(record, paper_id, line)
+        title = _required_text(record, ("title",), where, which)
+        abstract = _required_text(record, tuple(text_keys), where, which)
     if paper_id is None:
         paper_id = slugify(title)
     elif isinstance(paper_id, int) and not isinstance(paper_id, bool):
@@ -253,6 +253,22 @@ def _paper_from_record(
         ),
         origin=where,
     )
+
+
+def _which_paper(record: Mapping[str, object], paper_id: object, line: int | None) -> str:
+    """A missing field's message names the paper: its id (or title) and the line it starts on."""
+    named = paper_id if isinstance(paper_id, str | int) else record.get("title")
+    which = f" (paper {str(named)!r}" if isinstance(named, str | int) else ""
+    if line is not None:
+        return f"{which}, line {line})" if which else f" (line {line})"
+    return which + ")" if which else which
+
+
+def _present_text(value: object) -> str | None:
+    """`value` stripped, when it is text that is not blank (else None)."""
+    if isinstance(value, str) and (text := value.strip()):
+        return text
+    return None
 
 
 def _first_present(record: Mapping[str, object], keys: Iterable[str]) -> object | None:

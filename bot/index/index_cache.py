@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 _SEPARATOR = "\x00"  # between texts in one stored string; no cleaned text contains it
 _KEY_SLICE = 4096  # papers whose texts are fingerprinted at once
 # The catalogue's fields that are not stored as such: the papers (the corpus's own) and the
@@ -82,13 +82,16 @@ def load_retriever(
     cache_dir: Path | None = None,
     *,
     semantic: SentenceModel | None = None,
+    compiled_loops: bool = True,
 ) -> Retriever:
-    """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there.
-    With `semantic`, the retriever fuses BM25 with that model's (see `bot.index.semantic`)."""
+    """A retriever for `corpus`, its index read from `cache_dir` when a valid one is there
+    (`compiled_loops` as `Retriever` takes it). With `semantic`, the retriever fuses BM25 with
+    that model's (see `bot.index.semantic`)."""
     params = params or RankingParams()
     if cache_dir is None:
         built = build_parts(corpus, params)
-        return Retriever(corpus, params, parts=built, semantic=_semantic(semantic, built, None))
+        stage = _semantic(semantic, built, None)
+        return Retriever(corpus, params, parts=built, semantic=stage, compiled_loops=compiled_loops)
     path = cache_file(cache_dir, corpus)
     key = content_key(corpus, params)
     catalogue_key = facts_key(corpus)
@@ -109,7 +112,7 @@ def load_retriever(
         parts = build_parts(corpus, params)
         _write(path, key, catalogue_key, parts)
     stage = _semantic(semantic, parts, path.with_suffix(".semantic.npz"))
-    return Retriever(corpus, params, parts=parts, semantic=stage)
+    return Retriever(corpus, params, parts=parts, semantic=stage, compiled_loops=compiled_loops)
 
 
 def _semantic(
@@ -141,13 +144,25 @@ def content_key(corpus: Corpus, params: RankingParams) -> str:
         "cache": CACHE_FORMAT,
         "analyzer": ANALYZER_VERSION,
         "bm25": bm25.FORMAT_VERSION,
-        "spelling": _source_digest(spelling_rules.__file__),
+        "spelling": source_digest(spelling_rules.__file__),
         "params": {name: getattr(params, name) for name in _INDEX_FIELDS},
     }
     # SHA-1 as a fingerprint, not for security: twice as fast as BLAKE2 here, and part of start-up.
     digest = hashlib.sha1(json.dumps(versions, sort_keys=True).encode(), usedforsecurity=False)
+    texts = corpus.digests[0] if corpus.digests else _texts_digest(corpus.papers)
+    digest.update(texts.encode())
+    return digest.hexdigest()
+
+
+def papers_digests(corpus: Corpus) -> tuple[str, str]:
+    """Fingerprints of the papers' ids and texts (the index's key), and of their other fields
+    (the catalogue's), as `Corpus.digests` holds them."""
+    return _texts_digest(corpus.papers), _fields_digest(corpus.papers)
+
+
+def _texts_digest(papers: tuple[Paper, ...]) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
     # Every text, separated, fed in slices of papers: never the whole corpus in one more string.
-    papers = corpus.papers
     for start in range(0, len(papers), _KEY_SLICE):
         texts = [
             text for p in papers[start : start + _KEY_SLICE] for text in (p.id, p.title, p.abstract)
@@ -163,20 +178,27 @@ _FACT_FIELDS = operator.attrgetter(
 )
 
 
+def _fields_digest(papers: tuple[Paper, ...]) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(repr(list(map(_FACT_FIELDS, papers))).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
 def facts_key(corpus: Corpus) -> str:
     """A key over what the stored catalogue depends on besides the texts: every other field of
     the papers, the corpus's own venues, the bundled venue table, and the code that arranges
     them (its source: no version to forget to bump)."""
     digest = hashlib.sha1(usedforsecurity=False)
     for module in (catalogue_rules, names, venues):
-        digest.update(_source_digest(module.__file__).encode())
+        digest.update(source_digest(module.__file__).encode())
     digest.update(resources.files("bot.corpus").joinpath("venues.toml").read_bytes())
     digest.update(repr(corpus.venues).encode("utf-8", "surrogatepass"))
-    digest.update(repr(list(map(_FACT_FIELDS, corpus.papers))).encode("utf-8", "surrogatepass"))
+    fields = corpus.digests[1] if corpus.digests else _fields_digest(corpus.papers)
+    digest.update(fields.encode())
     return digest.hexdigest()
 
 
-def _source_digest(module_file: str | None) -> str:
+def source_digest(module_file: str | None) -> str:
     """A digest of a module's source, so that a stored value is rebuilt when its code changes."""
     try:
         source = Path(module_file or "").read_bytes()
@@ -211,9 +233,9 @@ def _read(
         del titles, abstracts
         vocabulary = bm25.vocabulary_from_arrays(arrays)
         sentence_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "sentence/"), vocabulary)
-        _release(arrays)
+        release_mapped(arrays)
         paper_index = bm25.BM25Index.from_arrays(_prefixed(arrays, "paper/"), vocabulary)
-        _release(arrays)
+        release_mapped(arrays)
         spelling = SpellingCorrector.from_arrays(_prefixed(arrays, "spelling/"))
         rewritten = None
         if _text(arrays["catalogue_key"]) == catalogue_key:
@@ -398,7 +420,7 @@ def map_arrays(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _release(arrays: dict[str, np.ndarray]) -> None:
+def release_mapped(arrays: dict[str, np.ndarray]) -> None:
     """Hand the pages of the mapped file that checking the arrays read back to the operating
     system: they stay in its file cache, and come back when a question reads them. Without
     this, every page of a large index would count towards the process's memory at start."""

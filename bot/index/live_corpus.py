@@ -61,16 +61,18 @@ class LiveCorpus:
         path: Path | str,
         *,
         build: Callable[[Corpus], Retriever] = Retriever,
+        load: Callable[[Path], Corpus] = load_corpus,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         retriever: Retriever | None = None,
     ) -> None:
         self.path = Path(path)
         self._build = build
+        self._load = load  # the papers at `path` (load_corpus, or a cache of what it gives)
         self._clock = clock
         self._reload_lock = threading.Lock()
         loaded_at = clock()
         if retriever is None:
-            retriever = build(load_corpus(self.path))
+            retriever = build(load(self.path))
         self._served = self._serve(retriever, loaded_at)
 
     @property
@@ -92,7 +94,7 @@ class LiveCorpus:
             started = self._clock()
             began = time.perf_counter()
             try:
-                retriever = self._build(load_corpus(self.path))
+                retriever = self._build(self._load(self.path))
             except CorpusError as exc:
                 old = self._served
                 status = replace(old.status, error=str(exc), failed_at=started)

@@ -197,7 +197,10 @@ class Retriever:
         *,
         parts: IndexParts | None = None,
         semantic: SemanticStage | None = None,
+        compiled_loops: bool = True,
     ) -> None:
+        """`compiled_loops`: search a large corpus with numba's loops (see kernels), worth their
+        import to a process that answers many questions, never to one that answers one."""
         self.corpus = corpus
         self.semantic = semantic  # the optional semantic stage (`bot.index.semantic`)
         self.params = params = params or RankingParams()
@@ -234,7 +237,7 @@ class Retriever:
         self._paper_share = params.paper_share * (
             _largest_idf(len(self._bounds), "okapi") / _largest_idf(len(self.papers), "lucene")
         )
-        if len(self._bounds) >= _COMPILED_MIN_SENTENCES:
+        if compiled_loops and len(self._bounds) >= _COMPILED_MIN_SENTENCES:
             kernels.load_compiled()  # numba's loops, if installed: ready before a question
         self._analyzer = Analyzer()
         self._analyzer_lock = threading.Lock()

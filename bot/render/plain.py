@@ -6,9 +6,8 @@ import re
 import textwrap
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.feedback.store import FeedbackReport
 from bot.index.answer import Answer, Hit
 from bot.index.documents import PaperText
 from bot.render.citation import cite
@@ -21,6 +20,9 @@ from bot.render.presentation import (
     published,
     source_numbers,
 )
+
+if TYPE_CHECKING:
+    from bot.feedback.store import FeedbackReport
 
 Marker = Callable[[str], str]
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-
-from pylatexenc import latex2text, macrospec
+from typing import TYPE_CHECKING
 
 from bot.text.normalise import normalise
+
+if TYPE_CHECKING:  # pylatexenc loads when a text has markup: a start from the cache needs none
+    from pylatexenc import latex2text, macrospec
 
 # A command (\textbf, \'e), a short math span ($N$) or one with math in it ($x_i$); not amounts of
 # money ("from $AU355 million to $AU784 million", "$/DALY").
@@ -26,6 +28,8 @@ _DROPPED_MACROS = ("cite", "citep", "citet", "citealp", "ref", "eqref", "autoref
 
 def latex_context() -> macrospec.LatexContextDb:
     """pylatexenc's macros, with citations and labels dropped and \\url{x} shown as x."""
+    from pylatexenc import latex2text
+
     context = latex2text.get_default_latex_context_db()
     context.add_context_category(
         "paperbot",
@@ -43,6 +47,8 @@ def escape_bare_percents(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _converter() -> latex2text.LatexNodes2Text:
+    from pylatexenc import latex2text
+
     return latex2text.LatexNodes2Text(latex_context=latex_context(), math_mode="text")
 
 

