@@ -215,7 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.scifact
     corpus = load_corpus(folder / "corpus.jsonl")
-    queries = evaluation.read_queries(folder / "queries-train.jsonl")
+    read = evaluation.read_queries(folder / "queries-train.jsonl")
+    if not isinstance(read, evaluation.BenchmarkSet):
+        parser.error("queries-train.jsonl holds no BEIR queries")
+    queries = list(read.queries)
     qrels = evaluation.read_qrels(folder / "qrels" / "train.tsv")
     sentences = evaluation.read_sentence_lists(folder / "corpus_sentences.jsonl")
     if args.papers:
