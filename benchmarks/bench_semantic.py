@@ -57,9 +57,10 @@ OUT = Path(__file__).resolve().parent / "out"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence-transformers)
 SCALINGS = ["best"]
 PAPER_WEIGHTS = [1.0]
-SENTENCE_WEIGHTS = [0.1, 0.25]
-PAPER_SHARES = [0.0, 0.5, 1.0, 2.0]
+SENTENCE_WEIGHTS = [0.0, 0.1]
+PAPER_SHARES = [0.0, 1.0, 2.0]
 KEEP = [True, False]  # BM25's own paper share kept, or the fused paper score in its place
+BEST_SENTENCE_SHARES = [0.0, 0.5, 1.0]  # of a paper's similarity: its closest sentence's
 # Candidate list sizes to try besides the default (each a full pass over the claims; none by
 # default, to keep the run within half an hour on a shared machine).
 CANDIDATES: list[int] = []
@@ -123,10 +124,10 @@ def measure(retriever: Retriever, queries, qrels, sentences) -> dict[str, tuple[
 
 def stage(title: str, rows: list[tuple[str, dict]], key) -> None:
     print(f"\n{title}")
-    print(f"{'setting':<52} {'A':>20} {'B':>20} {'all':>20}")
+    print(f"{'setting':<72} {'A':>20} {'B':>20} {'all':>20}")
     for label, figures in rows:
         cells = " ".join(f"{f[0]:.3f}/{f[1]:.3f}/{f[2]:.3f}".rjust(20) for f in figures.values())
-        print(f"{label:<52} {cells}")
+        print(f"{label:<72} {cells}")
     for pick, other in (("A", "B"), ("B", "A")):
         label, figures = max(rows, key=lambda row: key(row[1][pick]))
         shown = "/".join(f"{value:.3f}" for value in figures[other])
@@ -265,8 +266,10 @@ def main(argv: list[str] | None = None) -> int:
             remembered.similarities(question.text)
         print(f"Claims embedded and compared in {time.perf_counter() - started:.0f} s")
         rows = []
-        grid = product(SCALINGS, KEEP, PAPER_WEIGHTS, SENTENCE_WEIGHTS, PAPER_SHARES)
-        for scaling, keep, paper_weight, sentence_weight, share in grid:
+        grid = product(
+            SCALINGS, KEEP, PAPER_WEIGHTS, SENTENCE_WEIGHTS, PAPER_SHARES, BEST_SENTENCE_SHARES
+        )
+        for scaling, keep, paper_weight, sentence_weight, share, closest in grid:
             if keep and share > 0.5:
                 continue
             params = dataclasses.replace(
@@ -276,8 +279,10 @@ def main(argv: list[str] | None = None) -> int:
                 paper_weight=paper_weight,
                 sentence_weight=sentence_weight,
                 paper_share=share,
+                best_sentence_share=closest,
             )
-            label = f"{scaling}; paper w {paper_weight}; sentence w {sentence_weight}"
+            label = f"{scaling}; paper w {paper_weight}; closest {closest}; sentence w "
+            label += f"{sentence_weight}"
             label += f"; share {share}" + ("" if keep else " (for BM25's)")
             rows.append((label, measure(fused_with(params), queries, qrels, sentences), params))
             print(f"  {label}: all {rows[-1][1]['all']}", flush=True)

@@ -130,6 +130,14 @@ def test_the_fusion_sums_both_scaled_scores_over_the_union():
     ]
 
 
+def test_a_papers_similarity_mixes_in_its_closest_sentences():
+    papers = np.array([0.2, 0.5, 0.4], dtype=np.float32)
+    sentences = np.array([0.9, 0.1, 0.3, 0.6], dtype=np.float32)
+    owners = np.array([0, 0, 1, 1])  # paper 2 has no sentences: it keeps its own similarity
+    mixed = semantic._with_best_sentence(papers, sentences, owners, share=0.75)
+    assert mixed.tolist() == pytest.approx([0.25 * 0.2 + 0.75 * 0.9, 0.25 * 0.5 + 0.75 * 0.6, 0.4])
+
+
 def test_the_vectors_are_kept_in_the_index_cache_and_mapped(tmp_path, corpus, model_folder):
     counting = CountingModel(str(model_folder))
     before = CountingModel.embedded
