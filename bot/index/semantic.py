@@ -358,8 +358,10 @@ def _with_best_sentence(
     paper without sentences keeps its own)."""
     closest = np.full(len(paper_similarity), -np.inf, dtype=np.float32)
     np.maximum.at(closest, sentence_paper, sentence_similarity)
-    mixed: np.ndarray = (1 - share) * paper_similarity + share * closest
-    return np.where(np.isfinite(closest), mixed, paper_similarity)
+    mixed = paper_similarity.copy()
+    has = np.isfinite(closest)  # not for papers left out (-inf) or without sentences
+    mixed[has] = (1 - share) * paper_similarity[has] + share * closest[has]
+    return mixed
 
 
 def _best(scores: np.ndarray, count: int, *, positive: bool = False) -> list[tuple[int, float]]:
