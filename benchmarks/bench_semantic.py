@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tune_ranking import half, stage  # noqa: E402  (beside this script)
+
 from bot.answering.questions import answer_question  # noqa: E402
 from bot.corpus.papers import Corpus, load_corpus  # noqa: E402
 from bot.evaluation import scoring as evaluation  # noqa: E402
@@ -57,17 +59,14 @@ OUT = Path(__file__).resolve().parent / "out"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence-transformers)
 SCALINGS = ["best"]
 PAPER_WEIGHTS = [1.0]
-SENTENCE_WEIGHTS = [0.1, 0.25]
-PAPER_SHARES = [0.0, 0.5, 1.0, 2.0]
+SENTENCE_WEIGHTS = [0.0, 0.1]
+PAPER_SHARES = [0.0, 1.0, 2.0]
 KEEP = [True, False]  # BM25's own paper share kept, or the fused paper score in its place
+BEST_SENTENCE_SHARES = [0.0, 0.5, 1.0]  # of a paper's similarity: its closest sentence's
 # Candidate list sizes to try besides the default (each a full pass over the claims; none by
 # default, to keep the run within half an hour on a shared machine).
 CANDIDATES: list[int] = []
 LATENCY_CLAIMS = 200  # timed one by one, after the quality run (their vectors are then warm)
-
-
-def half(query_id: str) -> int:
-    return hashlib.sha256(query_id.encode()).digest()[0] % 2
 
 
 def minilm_folder(folder: Path) -> Path:
@@ -119,19 +118,6 @@ def measure(retriever: Retriever, queries, qrels, sentences) -> dict[str, tuple[
         report = evaluation.evaluate_benchmark(answers.__getitem__, subset, qrels, sentences)
         figures[name] = (report.ndcg_at_10, report.evidence_hit_at_1, report.evidence_hit_at_10)
     return figures
-
-
-def stage(title: str, rows: list[tuple[str, dict]], key) -> None:
-    print(f"\n{title}")
-    print(f"{'setting':<52} {'A':>20} {'B':>20} {'all':>20}")
-    for label, figures in rows:
-        cells = " ".join(f"{f[0]:.3f}/{f[1]:.3f}/{f[2]:.3f}".rjust(20) for f in figures.values())
-        print(f"{label:<52} {cells}")
-    for pick, other in (("A", "B"), ("B", "A")):
-        label, figures = max(rows, key=lambda row: key(row[1][pick]))
-        shown = "/".join(f"{value:.3f}" for value in figures[other])
-        print(f"  best on {pick}: {label}; on {other} it gives {shown}")
-    print("  (each cell: paper nDCG@10 / evidence hit@1 / evidence hit@10)")
 
 
 def latencies(ask, questions) -> tuple[float, float]:
@@ -215,7 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.scifact
     corpus = load_corpus(folder / "corpus.jsonl")
-    queries = evaluation.read_queries(folder / "queries-train.jsonl")
+    read = evaluation.read_queries(folder / "queries-train.jsonl")
+    if not isinstance(read, evaluation.BenchmarkSet):
+        parser.error("queries-train.jsonl holds no BEIR queries")
+    queries = list(read.queries)
     qrels = evaluation.read_qrels(folder / "qrels" / "train.tsv")
     sentences = evaluation.read_sentence_lists(folder / "corpus_sentences.jsonl")
     if args.papers:
@@ -262,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
             remembered.similarities(question.text)
         print(f"Claims embedded and compared in {time.perf_counter() - started:.0f} s")
         rows = []
-        grid = product(SCALINGS, KEEP, PAPER_WEIGHTS, SENTENCE_WEIGHTS, PAPER_SHARES)
-        for scaling, keep, paper_weight, sentence_weight, share in grid:
+        grid = product(
+            SCALINGS, KEEP, PAPER_WEIGHTS, SENTENCE_WEIGHTS, PAPER_SHARES, BEST_SENTENCE_SHARES
+        )
+        for scaling, keep, paper_weight, sentence_weight, share, closest in grid:
             if keep and share > 0.5:
                 continue
             params = dataclasses.replace(
@@ -273,8 +264,10 @@ def main(argv: list[str] | None = None) -> int:
                 paper_weight=paper_weight,
                 sentence_weight=sentence_weight,
                 paper_share=share,
+                best_sentence_share=closest,
             )
-            label = f"{scaling}; paper w {paper_weight}; sentence w {sentence_weight}"
+            label = f"{scaling}; paper w {paper_weight}; closest {closest}; sentence w "
+            label += f"{sentence_weight}"
             label += f"; share {share}" + ("" if keep else " (for BM25's)")
             rows.append((label, measure(fused_with(params), queries, qrels, sentences), params))
             print(f"  {label}: all {rows[-1][1]['all']}", flush=True)

@@ -60,11 +60,14 @@ def measure(retriever: Retriever, queries, qrels, sentences) -> dict[str, tuple[
 
 
 def stage(title: str, rows: list[tuple[str, dict]], key) -> None:
+    """One table of settings measured on the two halves and on all claims, and which setting
+    each half would choose with what it gives on the other."""
+    width = max([44, *(len(label) for label, _ in rows)])
     print(f"\n{title}")
-    print(f"{'setting':<44} {'A':>20} {'B':>20} {'all':>20}")
+    print(f"{'setting':<{width}} {'A':>20} {'B':>20} {'all':>20}")
     for label, figures in rows:
         cells = " ".join(f"{f[0]:.3f}/{f[1]:.3f}/{f[2]:.3f}".rjust(20) for f in figures.values())
-        print(f"{label:<44} {cells}")
+        print(f"{label:<{width}} {cells}")
     for pick, other in (("A", "B"), ("B", "A")):
         label, figures = max(rows, key=lambda row: key(row[1][pick]))
         shown = "/".join(f"{value:.3f}" for value in figures[other])

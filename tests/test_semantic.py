@@ -3,6 +3,7 @@ by meaning where the words differ, refused where nothing means the question, the
 in the index cache, and nothing of it loaded while it is off."""
 
 import logging
+import warnings
 
 import numpy as np
 import pytest
@@ -126,6 +127,20 @@ def test_the_fusion_sums_both_scaled_scores_over_the_union():
         (3, pytest.approx(0.6 * 1.0)),
         (2, pytest.approx(0.5 + 0.6 * 0.0)),
     ]
+
+
+def test_a_papers_similarity_mixes_in_its_closest_sentences():
+    papers = np.array([0.2, 0.5, 0.4], dtype=np.float32)
+    sentences = np.array([0.9, 0.1, 0.3, 0.6], dtype=np.float32)
+    owners = np.array([0, 0, 1, 1])  # paper 2 has no sentences: it keeps its own similarity
+    mixed = semantic._with_best_sentence(papers, sentences, owners, share=0.75)
+    assert mixed.tolist() == pytest.approx([0.25 * 0.2 + 0.75 * 0.9, 0.25 * 0.5 + 0.75 * 0.6, 0.4])
+    # A paper left out of the question (-inf, as its sentences) stays out, silently.
+    papers[0], sentences[:2] = -np.inf, -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mixed = semantic._with_best_sentence(papers, sentences, owners, share=1.0)
+    assert mixed.tolist() == pytest.approx([-np.inf, 0.6, 0.4])
 
 
 def test_the_vectors_are_kept_in_the_index_cache_and_mapped(tmp_path, corpus, model_folder):
