@@ -25,10 +25,12 @@ from bot.corpus.papers import Corpus, CorpusError, Paper, corpus_files
 from bot.files import write_atomic
 from bot.index import index_cache
 from bot.index.index_cache import (
+    array_text,
     map_arrays,
     papers_digests,
     release_mapped,
     source_digest,
+    text_array,
     write_arrays,
 )
 
@@ -92,7 +94,7 @@ def _add_bytes(digest: Any, file: Path) -> None:
 
 def _read(where: Path, key: str, files: list[Path]) -> Corpus:
     arrays = map_arrays(where)
-    if _text(arrays["key"]) != key:
+    if array_text(arrays["key"]) != key:
         raise _Stale
     count = int(arrays["file_of"].shape[0])
     texts: dict[str, list[str | None]] = {}
@@ -136,7 +138,7 @@ def _read(where: Path, key: str, files: list[Path]) -> Corpus:
             [f"{origins[file]}:{line}" for file, line in zip(file_of, line_of, strict=True)],
         )
     )
-    digests = (_text(arrays["texts_digest"]), _text(arrays["fields_digest"]))
+    digests = (array_text(arrays["texts_digest"]), array_text(arrays["fields_digest"]))
     return Corpus(papers=papers, sources=tuple(files), digests=digests)
 
 
@@ -157,9 +159,9 @@ def _write(where: Path, key: str, files: list[Path], corpus: Corpus) -> None:
         return  # origins not of the "file:line" form: nothing to store
     texts_digest, fields_digest = corpus.digests or papers_digests(corpus)
     arrays = {
-        "key": _bytes(key),
-        "texts_digest": _bytes(texts_digest),
-        "fields_digest": _bytes(fields_digest),
+        "key": text_array(key),
+        "texts_digest": text_array(texts_digest),
+        "fields_digest": text_array(fields_digest),
         "year": np.array([_NO_YEAR if p.year is None else p.year for p in papers], np.int64),
         "author_ends": np.cumsum([len(names) for names in author_lists], dtype=np.int64),
         "file_of": np.array(file_of, dtype=np.int32).reshape(-1),
@@ -208,13 +210,3 @@ def _texts(arrays: dict[str, np.ndarray], name: str, count: int) -> list[str]:
     if len(texts) != count:
         raise ValueError("counts disagree")
     return texts
-
-
-def _bytes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-
-
-def _text(array: np.ndarray) -> str:
-    if array.dtype != np.uint8 or array.ndim != 1:
-        raise ValueError("not a byte array")
-    return array.tobytes().decode("utf-8", "surrogatepass")

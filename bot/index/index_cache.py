@@ -219,7 +219,7 @@ def _read(
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, struct.error) as exc:
         raise _Unusable(f"is unreadable ({exc.__class__.__name__})") from None
     try:
-        if _text(arrays["key"]) != key:
+        if array_text(arrays["key"]) != key:
             raise _Stale("is stale (the corpus or the ranking settings changed)")
         titles = _cleaned(arrays, "title", [paper.title for paper in corpus.papers])
         abstracts = _cleaned(arrays, "abstract", [paper.abstract for paper in corpus.papers])
@@ -238,7 +238,7 @@ def _read(
         release_mapped(arrays)
         spelling = SpellingCorrector.from_arrays(_prefixed(arrays, "spelling/"))
         rewritten = None
-        if _text(arrays["catalogue_key"]) == catalogue_key:
+        if array_text(arrays["catalogue_key"]) == catalogue_key:
             catalogue = _catalogue(arrays["catalogue"], papers, spelling.corpus_words)
         else:
             catalogue = Catalogue.of(papers, corpus.venues, vocabulary=spelling.corpus_words)
@@ -262,7 +262,7 @@ def _write(path: Path, key: str, catalogue_key: str, parts: IndexParts) -> None:
         log.info("Not caching the index: a text contains a NUL character.")
         return
     arrays = {
-        "key": _bytes(key),
+        "key": text_array(key),
         **_changed_texts("title", [p.record.title for p in parts.papers], [p.title for p in texts]),
         **_changed_texts(
             "abstract", [p.record.abstract for p in parts.papers], [p.abstract for p in texts]
@@ -290,7 +290,7 @@ def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 def _catalogue_arrays(catalogue_key: str, catalogue: Catalogue) -> dict[str, np.ndarray]:
     fields = json.dumps(_catalogue_fields(catalogue), ensure_ascii=False)
-    return {"catalogue_key": _bytes(catalogue_key), "catalogue": _bytes(fields)}
+    return {"catalogue_key": text_array(catalogue_key), "catalogue": text_array(fields)}
 
 
 def _catalogue_fields(catalogue: Catalogue) -> dict[str, Any]:
@@ -306,7 +306,7 @@ def _catalogue_fields(catalogue: Catalogue) -> dict[str, Any]:
 def _catalogue(
     stored: np.ndarray, papers: tuple[PaperText, ...], words: frozenset[str]
 ) -> Catalogue:
-    fields = json.loads(_text(stored))
+    fields = json.loads(array_text(stored))
     if not isinstance(fields, dict):
         raise ValueError("not a catalogue")
     values = {name: _untagged(value) for name, value in fields.items()}
@@ -440,7 +440,9 @@ def _changed_texts(kind: str, originals: list[str], cleaned: list[str]) -> dict[
     changed = [a != b for a, b in zip(originals, cleaned, strict=True)]
     return {
         f"{kind}_changed": np.array(changed, dtype=bool).reshape(-1),
-        f"{kind}s": _bytes(_SEPARATOR.join(c for c, d in zip(cleaned, changed, strict=True) if d)),
+        f"{kind}s": text_array(
+            _SEPARATOR.join(c for c, d in zip(cleaned, changed, strict=True) if d)
+        ),
     }
 
 
@@ -450,7 +452,7 @@ def _cleaned(arrays: dict[str, np.ndarray], kind: str, originals: list[str]) -> 
     if changed.dtype != np.bool_ or changed.shape != (len(originals),):
         raise ValueError("paper counts disagree")
     count = int(changed.sum())
-    stored = _text(arrays[f"{kind}s"]).split(_SEPARATOR) if count else []
+    stored = array_text(arrays[f"{kind}s"]).split(_SEPARATOR) if count else []
     if len(stored) != count:
         raise ValueError("paper counts disagree")
     texts = list(originals)
@@ -482,11 +484,13 @@ def _sentence_places(
     return (ends - counts).tolist(), ends.tolist(), bounds
 
 
-def _bytes(text: str) -> np.ndarray:
+def text_array(text: str) -> np.ndarray:
+    """`text` as a byte array (what an .npz file holds without pickling)."""
     return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
 
 
-def _text(array: np.ndarray) -> str:
+def array_text(array: np.ndarray) -> str:
+    """The text `text_array` stored; a ValueError for anything else."""
     if array.dtype != np.uint8 or array.ndim != 1:
         raise ValueError("not a byte array")
     return array.tobytes().decode("utf-8", "surrogatepass")
