@@ -16,10 +16,12 @@ from tests.standin.harness import (
     BOB,
     CALLBACK,
     ORIGINAL,
+    RunningBot,
     bot_and_standin,
     interaction_reply,
     settle,
 )
+from tests.standin.payloads import Guild, Json
 from tests.standin.server import CHANNEL_MESSAGE, EPHEMERAL, Recorded, StandIn
 
 
@@ -66,14 +68,20 @@ async def _callback_of(standin: StandIn, interaction: dict, since: int) -> Recor
     )
 
 
+async def _a_list_and_an_answer(standin: StandIn, bot: RunningBot) -> tuple[Guild, Json, Json]:
+    """Alice's /papers and /ask, both answered: the interactions whose messages tests click."""
+    guild = standin.guilds[0]
+    listing = await standin.slash(ALICE, "papers", guild=guild)
+    await interaction_reply(standin, listing)
+    asked = await standin.slash(ALICE, "ask", guild=guild, question="gradient descent")
+    await interaction_reply(standin, asked)
+    await settle(bot)
+    return guild, listing, asked
+
+
 async def test_a_command_and_clicks_during_the_drain_are_told_privately_to_ask_again(tmp_path):
     async with bot_and_standin(tmp_path, _gradient_papers(tmp_path)) as (standin, bot):
-        guild = standin.guilds[0]
-        listing = await standin.slash(ALICE, "papers", guild=guild)
-        await interaction_reply(standin, listing)
-        asked = await standin.slash(ALICE, "ask", guild=guild, question="gradient descent")
-        await interaction_reply(standin, asked)
-        await settle(bot)
+        guild, listing, asked = await _a_list_and_an_answer(standin, bot)
         pages, answer = standin.originals[listing["token"]], standin.originals[asked["token"]]
 
         gate = Gate()  # a reply in progress keeps the drain open
@@ -126,12 +134,7 @@ async def test_each_command_and_click_is_taken_exactly_once(tmp_path, caplog):
     counted as in progress once per interaction (a second count would be a second drain entry)."""
     caplog.set_level(logging.DEBUG, logger="bot.discord_app.client")
     async with bot_and_standin(tmp_path, _gradient_papers(tmp_path)) as (standin, bot):
-        guild = standin.guilds[0]
-        listing = await standin.slash(ALICE, "papers", guild=guild)
-        await interaction_reply(standin, listing)
-        asked = await standin.slash(ALICE, "ask", guild=guild, question="gradient descent")
-        await interaction_reply(standin, asked)
-        await settle(bot)
+        guild, listing, asked = await _a_list_and_an_answer(standin, bot)
         pages, answer = standin.originals[listing["token"]], standin.originals[asked["token"]]
         since = standin.mark()
         clicks = [
