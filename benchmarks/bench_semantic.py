@@ -46,10 +46,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tune_ranking import half, stage  # noqa: E402  (beside this script)
+from tune_ranking import half, read_scifact, stage  # noqa: E402  (beside this script)
 
 from bot.answering.questions import answer_question  # noqa: E402
-from bot.corpus.papers import Corpus, load_corpus  # noqa: E402
+from bot.corpus.papers import Corpus  # noqa: E402
 from bot.evaluation import scoring as evaluation  # noqa: E402
 from bot.index import semantic  # noqa: E402
 from bot.index.index_cache import load_retriever  # noqa: E402
@@ -199,14 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         "(embedding all of SciFact takes half an hour of two idle cores)",
     )
     args = parser.parse_args(argv)
-    folder = args.scifact
-    corpus = load_corpus(folder / "corpus.jsonl")
-    read = evaluation.read_queries(folder / "queries-train.jsonl")
-    if not isinstance(read, evaluation.BenchmarkSet):
-        parser.error("queries-train.jsonl holds no BEIR queries")
-    queries = list(read.queries)
-    qrels = evaluation.read_qrels(folder / "qrels" / "train.tsv")
-    sentences = evaluation.read_sentence_lists(folder / "corpus_sentences.jsonl")
+    corpus, queries, qrels, sentences = read_scifact(args.scifact, parser)
     if args.papers:
         corpus = sub_corpus(corpus, queries, qrels, args.papers)
     args.cache = args.cache / (f"papers-{args.papers}" if args.papers else "all")

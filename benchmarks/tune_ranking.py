@@ -75,18 +75,22 @@ def stage(title: str, rows: list[tuple[str, dict]], key) -> None:
     print("  (each cell: paper nDCG@10 / evidence hit@1 / evidence hit@10)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scifact", type=Path, required=True, help="the SciFact folder")
-    args = parser.parse_args(argv)
-    folder = args.scifact
+def read_scifact(folder: Path, parser: argparse.ArgumentParser):
+    """SciFact's corpus, training claims, their judgements and their evidence sentences."""
     corpus = load_corpus(folder / "corpus.jsonl")
     read = evaluation.read_queries(folder / "queries-train.jsonl")
     if not isinstance(read, evaluation.BenchmarkSet):
         parser.error("queries-train.jsonl holds no BEIR queries")
-    queries = list(read.queries)
     qrels = evaluation.read_qrels(folder / "qrels" / "train.tsv")
     sentences = evaluation.read_sentence_lists(folder / "corpus_sentences.jsonl")
+    return corpus, list(read.queries), qrels, sentences
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scifact", type=Path, required=True, help="the SciFact folder")
+    args = parser.parse_args(argv)
+    corpus, queries, qrels, sentences = read_scifact(args.scifact, parser)
     defaults = RankingParams()
     started = time.perf_counter()
 
