@@ -151,9 +151,7 @@ class PaperClient(discord.AutoShardedClient):
         self._stop_watching = asyncio.Event()
         self.watching = asyncio.Event()  # set once the corpus watcher watches (sees edits)
         self._watcher: asyncio.Task[None] | None = None
-        self._catalogue: tuple[Retriever, Catalogue] | None = None  # see prepared_catalogue
         self.page_views: set[PageButtons] = set()  # /papers lists whose buttons still work
-        self.preparing: asyncio.Task[None] | None = None  # the catalogue being prepared
 
     def take_reply(self) -> bool:
         """False while shutting down (no new work is taken); else the running task counts as a
@@ -223,7 +221,6 @@ class PaperClient(discord.AutoShardedClient):
             force=self.force_sync,
         )
         self.command_ids = outcome.ids
-        self.prepared_catalogue()  # ready before the first autocomplete, off the event loop
         if self.settings.watch_corpus and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_corpus(), name="paperbot-watch-corpus")
 
@@ -271,25 +268,10 @@ class PaperClient(discord.AutoShardedClient):
             lambda retriever: more_passages(retriever, question, about=about, shown=shown, top=top)
         )
 
-    def prepared_catalogue(self) -> Catalogue | None:
-        """The served corpus's authors and venues, if already prepared (autocomplete answers from
-        it at once, never waiting on the search thread); else None, and it is being prepared."""
-        retriever = self.live.retriever
-        prepared = self._catalogue
-        if prepared is not None and prepared[0] is retriever:
-            return prepared[1]
-        if self.preparing is None or self.preparing.done():
-            self.preparing = asyncio.create_task(self._prepare(), name="paperbot-prepare")
-        return None
-
-    async def _prepare(self) -> None:
-        def build(retriever: Retriever) -> tuple[Retriever, Catalogue]:
-            return retriever, retriever.catalogue()
-
-        try:
-            self._catalogue = await self.search(build)
-        except Exception:
-            log.exception("Could not prepare the corpus's authors and venues")
+    def catalogue(self) -> Catalogue:
+        """The served corpus's authors and venues: built with its index before it served, so
+        autocomplete reads it at once on the event loop, never waiting on the search thread."""
+        return self.live.retriever.catalogue()
 
     def remember(self, key: Hashable, answer: Answer, message: discord.Message | None) -> Turn:
         """`answer` as the latest turn of conversation `key` and, once sent, of its message."""
@@ -320,9 +302,7 @@ class PaperClient(discord.AutoShardedClient):
 
     async def reload_corpus(self) -> CorpusStatus:
         """Read and index the corpus again in a worker thread; the old index serves meanwhile."""
-        status = await asyncio.to_thread(self.live.reload)
-        self.prepared_catalogue()  # the new corpus's, for the autocompletes
-        return status
+        return await asyncio.to_thread(self.live.reload)
 
     async def record_answer(self, answer: Answer, user_id: int) -> None:
         """Record `answer`'s question if nothing answered it (after the answer was sent); a

@@ -100,8 +100,7 @@ async def papers_command(
 async def _author_names(
     interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    catalogue = interaction.client.prepared_catalogue()
-    names = author_choices(catalogue, current) if catalogue is not None else []
+    names = author_choices(interaction.client.catalogue(), current)
     return [_choice(name) for name in names]
 
 
@@ -109,8 +108,7 @@ async def _author_names(
 async def _venue_names(
     interaction: discord.Interaction[PaperClient], current: str
 ) -> list[app_commands.Choice[str]]:
-    catalogue = interaction.client.prepared_catalogue()
-    venues = venue_choices(catalogue, current) if catalogue is not None else []
+    venues = venue_choices(interaction.client.catalogue(), current)
     return [_choice(venue) for venue in venues]
 
 
