@@ -5,10 +5,8 @@ the deferral) shows up as an interaction the stand-in refuses as too late (10062
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
-import signal
 from pathlib import Path
 
 from tests.standin.harness import (
@@ -21,22 +19,10 @@ from tests.standin.harness import (
     interaction_reply,
 )
 from tests.standin.server import AUTOCOMPLETE, StandIn
-from tests.test_discord_serve import _connected, _read_until, _start_paperbot
+from tests.test_discord_serve import _connected, _read_until, _start_paperbot, _stop_paperbot
 
 PAPERS = 3000
 NETWORK_DELAY = 0.1  # seconds each way
-
-
-async def _stop(process) -> str:
-    """SIGTERM, then the whole output."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return stdout.decode() + stderr.decode()
 
 
 def _write_corpus(path: Path, count: int, seed: int = 7) -> None:
@@ -105,6 +91,6 @@ async def test_a_burst_right_after_start_is_answered_within_discords_window(tmp_
                 if interaction["type"] != AUTOCOMPLETE:
                     await interaction_reply(standin, interaction, timeout=60)
         finally:
-            output = await _stop(process)
+            output = await _stop_paperbot(process, within=60)
     late = [(c.path.split("/")[2], c.status) for c in callbacks if c.status not in (200, 204)]
     assert late == [], f"answered after Discord's window: {late}\n{output[-2000:]}"

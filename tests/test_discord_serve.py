@@ -179,11 +179,11 @@ async def _serving(tmp_path, standin: StandIn):
     return process, await _read_until(process, "Logged in as")
 
 
-async def _stop_within_5_s(process) -> str:
-    """SIGTERM, then the whole output; fails unless the process exits within 5 s."""
+async def _stop_paperbot(process, within: float = 5.0) -> str:
+    """SIGTERM, then the whole output; fails unless the process exits `within` seconds."""
     process.send_signal(signal.SIGTERM)
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), 5)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), within)
     finally:
         if process.returncode is None:
             process.kill()
@@ -199,7 +199,7 @@ async def test_sigterm_during_a_slow_reply_lets_it_complete_and_exits(tmp_path):
         process, started = await _serving(tmp_path, s)
         interaction = await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
         await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
-        output = started + await _stop_within_5_s(process)
+        output = started + await _stop_paperbot(process)
         answers = s.shown_for(interaction)
     assert process.returncode == 0, output
     assert len(answers) == 1 and answers[0]["embeds"]
@@ -223,7 +223,7 @@ async def test_sigterm_during_a_reply_that_hangs_abandons_it_and_exits(tmp_path)
             process, started = await _serving(tmp_path, s)
             await s.slash(ALICE, "ask", guild=s.guilds[0], question="what is BYOL?")
             await s.wait_for_request("PATCH", ORIGINAL, timeout=30)
-            output = started + await _stop_within_5_s(process)
+            output = started + await _stop_paperbot(process)
         finally:
             release.set()
     assert process.returncode == 0, output
@@ -272,7 +272,7 @@ async def test_sigterm_while_discord_is_unreachable_exits_within_5_s(tmp_path):
         line = await asyncio.wait_for(process.stderr.readline(), 30)
         assert line, seen.decode()
         seen += line
-    output = seen.decode() + await _stop_within_5_s(process)
+    output = seen.decode() + await _stop_paperbot(process)
     assert process.returncode == 0, output
     assert TOKEN not in output and TOKEN.split(".")[2] not in output
 
@@ -291,7 +291,7 @@ async def test_serve_keeps_retrying_an_unreachable_discord_and_sigterm_ends_it_w
             assert line, "paperbot ended instead of trying again"
             if "Cannot reach Discord" in line:
                 retries.append(line)
-        output = "".join(retries) + await _stop_within_5_s(process)
+        output = "".join(retries) + await _stop_paperbot(process)
     assert process.returncode == 0, output
     assert all("trying again in" in line and "127.0.0.1" in line for line in retries)
     assert "Traceback" not in output
